@@ -1,0 +1,15 @@
+"""MLP Explorer: the entry point. It only routes; each page lives in `pages/`."""
+
+import streamlit as st
+
+from ui.nav import HOME, built_pages
+
+st.set_page_config(page_title="MLP Explorer", page_icon=":material/hub:", layout="wide")
+
+sections: dict[str, list] = {"": [st.Page(HOME.path, title=HOME.title, icon=HOME.icon, default=True)]}
+for entry in built_pages():
+    sections.setdefault(entry.section, []).append(
+        st.Page(entry.path, title=entry.title, icon=entry.icon)
+    )
+
+st.navigation(sections).run()

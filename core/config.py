@@ -1,0 +1,254 @@
+"""Configurations: what a run is, as frozen dataclasses that validate themselves.
+
+A run is a data set choice, a model and a training recipe. Each is a frozen dataclass,
+so it is hashable, comparable and safe to share; each checks its own fields when built
+and raises `ValueError` in Keras's style ("Received: units=0"). `RunConfig.key()` is a
+stable hash of the JSON form, and that JSON form is what the store keeps beside a
+trained model.
+
+Example:
+
+>>> run = RunConfig(
+...     data=DataConfig("fashion_mnist"),
+...     model=MLPConfig(hidden_layers=((300, "relu"), (100, "relu"))),
+...     training=TrainingConfig(optimizer="sgd", learning_rate=0.01, epochs=30),
+... )
+>>> len(run.key())
+16
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+DATASETS = ("fashion_mnist", "mnist", "digits")
+ACTIVATIONS = (
+    "relu",
+    "tanh",
+    "sigmoid",
+    "elu",
+    "selu",
+    "swish",
+    "gelu",
+    "softplus",
+    "leaky_relu",
+    "linear",
+)
+OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear", "softplus", "relu")
+OPTIMIZERS = ("sgd", "adam", "rmsprop", "adamw", "nadam", "adagrad")
+
+MAX_UNITS = 4096
+MAX_HIDDEN_LAYERS = 20
+MAX_EPOCHS = 1000
+MAX_BATCH_SIZE = 65536
+
+
+def _invalid(name: str, expected: str, value: Any, hint: str = "") -> ValueError:
+    message = f"Received an invalid value for `{name}`, expected {expected}. Received: {name}={value!r}"
+    return ValueError(message + (f". {hint}" if hint else ""))
+
+
+def _check_int(name: str, value: Any, low: int, high: int | None = None) -> None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
+    if ok and high is not None:
+        ok = value <= high
+    if not ok:
+        bound = f"an integer between {low} and {high}" if high else f"an integer >= {low}"
+        raise _invalid(name, bound, value)
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise _invalid(name, f"one of {', '.join(choices)}", value)
+
+
+def _check_float(name: str, value: Any, low: float, high: float, *, open_low: bool = False) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if ok:
+        ok = (value > low if open_low else value >= low) and value <= high
+    if not ok:
+        low_side = "(" if open_low else "["
+        raise _invalid(name, f"a number in {low_side}{low}, {high}]", value)
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which data set to train on, and how much of it.
+
+    Args:
+        name: one of `DATASETS`. `"digits"` is scikit-learn's 8x8 digits, shipped
+            with scikit-learn, for use offline. Defaults to `"fashion_mnist"`.
+        num_train: use only the first `num_train` training images (for quick
+            experiments); `None` uses all of them. Defaults to `None`.
+        validation: `"last"` or `"first"`: which end of the full training set is
+            held out for validation, as the course does. Defaults to `"last"`.
+    """
+
+    name: str = "fashion_mnist"
+    num_train: int | None = None
+    validation: str = "last"
+
+    def __post_init__(self):
+        _check_choice("name", self.name, DATASETS)
+        if self.num_train is not None:
+            _check_int("num_train", self.num_train, 10)
+        _check_choice("validation", self.validation, ("last", "first"))
+
+
+@dataclass(frozen=True)
+class MLPConfig:
+    """A Sequential MLP: Input, Flatten, hidden Dense layers, output Dense layer.
+
+    Args:
+        hidden_layers: a tuple of `(units, activation)` pairs, one per hidden layer.
+            Defaults to the course's `((300, "relu"), (100, "relu"))`.
+        output_activation: activation of the output layer. Defaults to `"softmax"`.
+    """
+
+    hidden_layers: tuple[tuple[int, str], ...] = ((300, "relu"), (100, "relu"))
+    output_activation: str = "softmax"
+
+    def __post_init__(self):
+        layers = self.hidden_layers
+        if isinstance(layers, list):
+            layers = tuple(layers)
+        if not isinstance(layers, tuple):
+            raise _invalid("hidden_layers", "a tuple of (units, activation) pairs", layers)
+        layers = tuple(tuple(layer) if isinstance(layer, list) else layer for layer in layers)
+        object.__setattr__(self, "hidden_layers", layers)
+        if not layers:
+            raise _invalid(
+                "hidden_layers",
+                "at least one (units, activation) pair",
+                layers,
+                "An MLP needs a hidden layer; add one.",
+            )
+        if len(layers) > MAX_HIDDEN_LAYERS:
+            raise _invalid(
+                "hidden_layers",
+                f"at most {MAX_HIDDEN_LAYERS} layers",
+                f"<{len(layers)} layers>",
+                "Remove some hidden layers.",
+            )
+        for index, layer in enumerate(layers):
+            if not (isinstance(layer, tuple) and len(layer) == 2):
+                raise _invalid(f"hidden_layers[{index}]", "a (units, activation) pair", layer)
+            units, activation = layer
+            if not (isinstance(units, int) and not isinstance(units, bool) and 1 <= units <= MAX_UNITS):
+                raise _invalid(
+                    "units",
+                    f"a positive integer up to {MAX_UNITS}",
+                    units,
+                    f"Check hidden layer {index + 1}.",
+                )
+            if activation not in ACTIVATIONS:
+                raise _invalid(
+                    "activation",
+                    f"one of {', '.join(ACTIVATIONS)}",
+                    activation,
+                    f"Check hidden layer {index + 1}.",
+                )
+        _check_choice("output_activation", self.output_activation, OUTPUT_ACTIVATIONS)
+
+    def describe(self) -> str:
+        """A short name such as `300-100 relu`, for tables and legends."""
+        units = "-".join(str(units) for units, _ in self.hidden_layers)
+        activations = sorted({activation for _, activation in self.hidden_layers})
+        return f"{units} {'/'.join(activations)}"
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """How to train: optimizer, batches, epochs, validation, early stopping, seed.
+
+    Args:
+        optimizer: one of `OPTIMIZERS`. Defaults to `"adam"`.
+        learning_rate: positive step size. Defaults to `1e-3`.
+        momentum: SGD momentum in [0, 1). Only used by `"sgd"` (and `"rmsprop"`).
+            Defaults to `0.0`.
+        nesterov: Nesterov momentum, SGD only. Defaults to `False`.
+        batch_size: samples per gradient step. Defaults to `32`.
+        epochs: the most epochs to run. Defaults to `10`.
+        validation_split: `None` validates on the held-out validation set; a fraction
+            in (0, 0.5] instead takes that share of the training set (its end), as
+            `model.fit(validation_split=...)` does. Defaults to `None`.
+        early_stopping_patience: stop after this many epochs without improvement of
+            the validation loss and restore the best weights; `None` disables it.
+            Defaults to `None`.
+        seed: seeds weight initialization and shuffling. Defaults to `42`.
+    """
+
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    momentum: float = 0.0
+    nesterov: bool = False
+    batch_size: int = 32
+    epochs: int = 10
+    validation_split: float | None = None
+    early_stopping_patience: int | None = None
+    seed: int = 42
+
+    def __post_init__(self):
+        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        _check_float("learning_rate", self.learning_rate, 0.0, 10.0, open_low=True)
+        _check_float("momentum", self.momentum, 0.0, 0.999)
+        if not isinstance(self.nesterov, bool):
+            raise _invalid("nesterov", "True or False", self.nesterov)
+        if self.nesterov and (self.optimizer != "sgd" or self.momentum == 0):
+            raise _invalid(
+                "nesterov",
+                "False unless optimizer='sgd' with momentum > 0",
+                self.nesterov,
+                "Nesterov momentum only applies to SGD with momentum.",
+            )
+        _check_int("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
+        _check_int("epochs", self.epochs, 1, MAX_EPOCHS)
+        if self.validation_split is not None:
+            _check_float("validation_split", self.validation_split, 0.0, 0.5, open_low=True)
+        if self.early_stopping_patience is not None:
+            _check_int("early_stopping_patience", self.early_stopping_patience, 1, MAX_EPOCHS)
+        _check_int("seed", self.seed, 0, 2**31 - 1)
+        # Store floats as floats so 1 and 1.0 give the same key.
+        object.__setattr__(self, "learning_rate", float(self.learning_rate))
+        object.__setattr__(self, "momentum", float(self.momentum))
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One run: data, model and training. Its `key()` names it in the store."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: MLPConfig = field(default_factory=MLPConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    kind: str = "classification"
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        """The stable JSON form: sorted keys, no whitespace, tuples as lists."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    def key(self) -> str:
+        """A 16-hex-digit hash of the JSON form."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RunConfig:
+        model = dict(data["model"])
+        model["hidden_layers"] = tuple(tuple(layer) for layer in model["hidden_layers"])
+        return cls(
+            data=DataConfig(**data["data"]),
+            model=MLPConfig(**model),
+            training=TrainingConfig(**data["training"]),
+            kind=data.get("kind", "classification"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> RunConfig:
+        return cls.from_dict(json.loads(text))

@@ -1,0 +1,221 @@
+"""The on-disk store of trained runs: train a configuration once, get it back instantly.
+
+Each run lives in its own folder, named by a hash of the run's JSON config plus the
+library versions and the store's schema version (a new Keras can read old files
+differently, so it trains afresh):
+
+    <root>/<key>/config.json   the run's config
+    <root>/<key>/meta.json     metrics, wall time, device, dates, versions
+    <root>/<key>/history.json  per-epoch metrics
+    <root>/<key>/model.keras   the trained model
+    <root>/<key>/arrays.npz    e.g. test-set probabilities
+
+An entry is written into a temporary folder beside the others and moved into place with
+one `os.replace`, so a killed process leaves either a whole entry or none. An entry that
+cannot be read is reported with a `StoreWarning` and treated as a miss. The root is
+`$MLP_EXPLORER_CACHE`, else `~/.cache/mlp-explorer`.
+
+Example:
+
+>>> store = RunStore()
+>>> store.save(config_json, model=model, history=history, meta={"wall_time": 12.3})
+>>> store.load(config_json).meta["wall_time"]
+12.3
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+SCHEMA_VERSION = 1
+ENV_VAR = "MLP_EXPLORER_CACHE"
+_TMP_PREFIX = ".tmp-"
+
+
+class StoreWarning(UserWarning):
+    """A store entry could not be read or written; the app carries on without it."""
+
+
+def default_root() -> Path:
+    """`$MLP_EXPLORER_CACHE` if set, else `~/.cache/mlp-explorer`."""
+    configured = os.environ.get(ENV_VAR)
+    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "mlp-explorer"
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that change what a stored model means; read without importing them."""
+    versions = {}
+    for package in ("keras", "tensorflow", "numpy"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "none"
+    return versions
+
+
+@dataclass
+class StoredRun:
+    """One entry read back from the store. `model` is loaded lazily by `load_model`."""
+
+    key: str
+    path: Path
+    config: dict
+    meta: dict
+    history: dict[str, list[float]]
+    arrays: dict[str, np.ndarray]
+
+    def load_model(self):
+        import keras
+
+        return keras.saving.load_model(self.path / "model.keras", compile=False)
+
+
+_locks_guard = threading.Lock()
+_locks: dict[str, threading.Lock] = {}
+
+
+class RunStore:
+    """A folder of trained runs keyed by config hash. Safe to share between threads."""
+
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = Path(root) if root is not None else default_root()
+
+    def key_for(self, config_json: str) -> str:
+        """The entry name: hash of the config, library versions and schema version."""
+        payload = json.dumps(
+            {"config": json.loads(config_json), "versions": library_versions(), "schema": SCHEMA_VERSION},
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+    def path_for(self, config_json: str) -> Path:
+        return self.root / self.key_for(config_json)
+
+    @contextmanager
+    def lock(self, config_json: str):
+        """Holds the per-configuration lock: one thread trains a config, others wait."""
+        key = self.key_for(config_json)
+        with _locks_guard:
+            lock = _locks.setdefault(f"{self.root}/{key}", threading.Lock())
+        with lock:
+            yield
+
+    def load(self, config_json: str) -> StoredRun | None:
+        """The stored run for this config, or `None` (a miss, or an unreadable entry)."""
+        return self._read(self.key_for(config_json), touch=True)
+
+    def _read(self, key: str, *, touch: bool = False) -> StoredRun | None:
+        path = self.root / key
+        if not path.is_dir():
+            return None
+        try:
+            config = json.loads((path / "config.json").read_text())
+            meta = json.loads((path / "meta.json").read_text())
+            history = json.loads((path / "history.json").read_text())
+            arrays = {}
+            if (path / "arrays.npz").exists():
+                with np.load(path / "arrays.npz", allow_pickle=False) as stored:
+                    arrays = {name: stored[name] for name in stored.files}
+            if not (path / "model.keras").is_file() or (path / "model.keras").stat().st_size == 0:
+                raise OSError("model.keras is missing or empty")
+        except (OSError, ValueError, KeyError) as error:
+            warnings.warn(
+                f"The stored run {key} could not be read ({type(error).__name__}: {error}); "
+                "it will be trained again.",
+                StoreWarning,
+                stacklevel=3,
+            )
+            return None
+        if touch:
+            self._touch(path)
+        return StoredRun(key, path, config, meta, history, arrays)
+
+    def save(
+        self,
+        config_json: str,
+        *,
+        model,
+        history: dict[str, list[float]],
+        meta: dict,
+        arrays: dict[str, np.ndarray] | None = None,
+    ) -> Path | None:
+        """Writes a run atomically. Returns its folder, or `None` with a `StoreWarning`
+        when the store cannot be written (read-only or full disk): the caller keeps its
+        in-memory result either way.
+        """
+        key = self.key_for(config_json)
+        final = self.root / key
+        meta = {
+            **meta,
+            "key": key,
+            "created": time.time(),
+            "versions": library_versions(),
+            "schema": SCHEMA_VERSION,
+        }
+        tmp = None
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=self.root))
+            (tmp / "config.json").write_text(json.dumps(json.loads(config_json), indent=2))
+            (tmp / "history.json").write_text(json.dumps(history))
+            (tmp / "meta.json").write_text(json.dumps(meta, indent=2))
+            if arrays:
+                np.savez(tmp / "arrays.npz", **arrays)
+            model.save(tmp / "model.keras")
+            if final.exists():
+                shutil.rmtree(final, ignore_errors=True)
+            os.replace(tmp, final)
+            tmp = None
+        except OSError as error:
+            warnings.warn(
+                f"The run could not be saved to {self.root} ({type(error).__name__}: {error}). "
+                "Its results are shown but will not be remembered; free disk space or set "
+                f"{ENV_VAR} to a writable folder.",
+                StoreWarning,
+                stacklevel=2,
+            )
+            return None
+        finally:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+        return final
+
+    def list_runs(self) -> list[StoredRun]:
+        """Every readable run, newest first. Unreadable entries warn and are skipped."""
+        if not self.root.is_dir():
+            return []
+        runs = []
+        for path in self.root.iterdir():
+            if path.is_dir() and not path.name.startswith(_TMP_PREFIX):
+                run = self._read(path.name)
+                if run is not None:
+                    runs.append(run)
+        return sorted(runs, key=lambda run: run.meta.get("created", 0), reverse=True)
+
+    def delete(self, key: str) -> bool:
+        """Removes one run; returns whether it existed."""
+        path = self.root / key
+        if not path.is_dir() or path.parent != self.root:
+            return False
+        shutil.rmtree(path, ignore_errors=True)
+        return True
+
+    def _touch(self, path: Path) -> None:
+        # The folder's mtime records its last use, for least-recently-used eviction.
+        try:
+            os.utime(path)
+        except OSError:
+            pass
