@@ -1,0 +1,386 @@
+"""The Playground page's figures and session-state glue.
+
+Figures: `surface_figure` (the output over the plane, with the points),
+`loss_figure` (training and test loss per epoch) and `network_figure` (every input,
+hidden neuron and the output as a small heatmap, joined by connections whose width
+and colour show the weights, values on hover). They take plain arrays, so they can
+be timed and tested without a running app.
+
+State: every session-state key starts with "playground."; the widgets' keys hold
+the experiment, `read_config` turns them into a `PlaygroundConfig`, and the URL's
+query parameters mirror that config both ways.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from PIL import Image
+
+from core.playground.config import PlaygroundConfig
+from core.playground.data import (
+    CLASSIFICATION_DATASETS,
+    REGRESSION_DATASETS,
+    UPLOAD,
+    make_dataset,
+    split_dataset,
+)
+from core.playground.features import FEATURES
+from core.playground.upload import UploadedPoints, parse_points_csv
+
+# Playground's colours: orange for negative / class 0, blue for positive / class 1.
+ORANGE = np.array([245, 147, 34], dtype="float32")
+WHITE = np.array([232, 234, 235], dtype="float32")
+BLUE = np.array([8, 119, 189], dtype="float32")
+COLORSCALE = [[0.0, "rgb(245,147,34)"], [0.5, "rgb(232,234,235)"], [1.0, "rgb(8,119,189)"]]
+UPDATE_INTERVAL = 0.1  # seconds between live updates while playing
+EPOCHS_PER_UPDATE = (1, 2, 5, 10, 25)
+
+# Session-state keys.
+PREFIX = "playground."
+INITIALIZED = PREFIX + "initialized"
+LINK_WARNINGS = PREFIX + "link_warnings"
+LAYERS = PREFIX + "layers"
+PLAYING = PREFIX + "playing"
+TRAINER = PREFIX + "trainer"
+SEED = PREFIX + "seed"
+UPLOADED = PREFIX + "uploaded"
+UPLOAD_ERROR = PREFIX + "upload_error"
+UPLOAD_WIDGET = PREFIX + "upload_file"
+SPEED = PREFIX + "epochs_per_update"
+# Widgets whose value is a config field of the same name.
+FIELD_WIDGETS = (
+    "problem",
+    "dataset",
+    "noise",
+    "train_ratio",
+    "activation",
+    "regularization",
+    "regularization_rate",
+    "learning_rate",
+    "batch_size",
+    "optimizer",
+    "loss",
+)
+
+
+def key(name: str) -> str:
+    """The session-state key of a widget or value of this page."""
+    return PREFIX + name
+
+
+def feature_key(name: str) -> str:
+    return PREFIX + "feature." + name
+
+
+# ---- state -------------------------------------------------------------------------
+
+
+def _write_widgets(config: PlaygroundConfig) -> None:
+    state = st.session_state
+    for name in FIELD_WIDGETS:
+        state[key(name)] = getattr(config, name)
+    for name in FEATURES:
+        state[feature_key(name)] = name in config.features
+    state[LAYERS] = list(config.hidden_layers)
+    state[SEED] = config.seed
+
+
+def init_state() -> None:
+    """On a session's first visit, loads the experiment from the URL (or the defaults)."""
+    state = st.session_state
+    if state.get(INITIALIZED):
+        return
+    config, warnings = PlaygroundConfig.from_query_params(st.query_params.to_dict())
+    if config.dataset == UPLOAD and state.get(UPLOADED) is None:
+        warnings.append("The link names uploaded points, which links cannot carry; upload the CSV again.")
+        config = config.replace(dataset=_datasets(config.problem)[0])
+    _write_widgets(config)
+    state[PLAYING] = False
+    state[SPEED] = 5
+    state[LINK_WARNINGS] = warnings
+    state[INITIALIZED] = True
+
+
+def read_config() -> PlaygroundConfig:
+    """The experiment the widgets describe. Raises `ValueError` for a bad combination."""
+    state = st.session_state
+    values = {name: state[key(name)] for name in FIELD_WIDGETS}
+    features = tuple(name for name in FEATURES if state[feature_key(name)])
+    return PlaygroundConfig(
+        **values, features=features, hidden_layers=tuple(state[LAYERS]), seed=state[SEED]
+    )
+
+
+def sync_query_params(config: PlaygroundConfig) -> None:
+    """Writes the config into the URL, so a copied link reopens this experiment."""
+    params = config.to_query_params()
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+
+
+def _datasets(problem: str) -> tuple[str, ...]:
+    return CLASSIFICATION_DATASETS if problem == "classification" else REGRESSION_DATASETS
+
+
+def dataset_options(problem: str) -> list[str]:
+    """The data sets the radio offers: the problem's own, plus a fitting upload."""
+    uploaded = st.session_state.get(UPLOADED)
+    extra = [UPLOAD] if uploaded is not None and uploaded.problem == problem else []
+    return list(_datasets(problem)) + extra
+
+
+def on_problem_change() -> None:
+    """A new problem type needs a data set of that type."""
+    state = st.session_state
+    if state[key("dataset")] not in dataset_options(state[key("problem")]):
+        state[key("dataset")] = _datasets(state[key("problem")])[0]
+
+
+def on_upload() -> None:
+    """Parses an uploaded CSV; a good one becomes the data set, a bad one an error."""
+    state = st.session_state
+    file = state.get(UPLOAD_WIDGET)
+    state[UPLOAD_ERROR] = None
+    if file is None:
+        state[UPLOADED] = None
+        if state[key("dataset")] == UPLOAD:
+            state[key("dataset")] = _datasets(state[key("problem")])[0]
+        return
+    try:
+        uploaded = parse_points_csv(file.getvalue(), file.name)
+    except ValueError as error:
+        state[UPLOAD_ERROR] = str(error)
+        return
+    state[UPLOADED] = uploaded
+    state[key("problem")] = uploaded.problem
+    state[key("dataset")] = UPLOAD
+    state[PLAYING] = False
+
+
+def regenerate() -> None:
+    """New points and new initial weights: a fresh seed."""
+    st.session_state[SEED] = int(np.random.default_rng().integers(0, 2**31 - 1))
+
+
+def change_layers(delta: int) -> None:
+    """Adds (delta=+1) or removes (delta=-1) the last hidden layer."""
+    layers = st.session_state[LAYERS]
+    if delta > 0 and len(layers) < 6:
+        layers.append(layers[-1] if layers else 4)
+    elif delta < 0 and layers:
+        layers.pop()
+
+
+def change_units(index: int, delta: int) -> None:
+    """Adds or removes one neuron of hidden layer `index`, keeping 1 to 8."""
+    layers = st.session_state[LAYERS]
+    layers[index] = min(8, max(1, layers[index] + delta))
+
+
+def load_data(config: PlaygroundConfig):
+    """The experiment's points, split: generated, or the uploaded ones."""
+    if config.dataset == UPLOAD:
+        uploaded: UploadedPoints = st.session_state[UPLOADED]
+        points, labels = uploaded.points, uploaded.labels
+    else:
+        points, labels = make_dataset(config.dataset, noise=config.noise / 100, seed=config.seed)
+    return split_dataset(points, labels, config.train_ratio / 100, config.seed)
+
+
+def current_trainer(config: PlaygroundConfig, *, reset: bool = False):
+    """The session's trainer for `config`; a changed config (or reset) starts afresh."""
+    from core.playground.model import Trainer
+
+    state = st.session_state
+    trainer = state.get(TRAINER)
+    uploaded = state.get(UPLOADED) if config.dataset == UPLOAD else None
+    stale = trainer is None or trainer.config != config or getattr(trainer, "upload", None) is not uploaded
+    if reset or stale:
+        trainer = Trainer(config, load_data(config))
+        trainer.upload = uploaded  # which upload it learned, to notice a new file
+        state[TRAINER] = trainer
+        if stale:
+            state[PLAYING] = False
+    return trainer
+
+
+def toggle_play() -> None:
+    st.session_state[PLAYING] = not st.session_state[PLAYING]
+
+
+def step_once() -> None:
+    st.session_state[PLAYING] = False
+    trainer = st.session_state.get(TRAINER)
+    if trainer is not None:
+        trainer.step(1)
+
+
+def reset() -> None:
+    st.session_state[PLAYING] = False
+    st.session_state.pop(TRAINER, None)
+
+
+# ---- figures -----------------------------------------------------------------------
+
+
+def colorize(values: np.ndarray, low: float = -1.0, high: float = 1.0) -> np.ndarray:
+    """Maps values to Playground's orange-white-blue: (h, w) -> (h, w, 3) uint8."""
+    t = np.clip((values - low) / (high - low) * 2 - 1, -1, 1)[..., None]  # in [-1, 1]
+    rgb = np.where(t < 0, WHITE + (ORANGE - WHITE) * -t, WHITE + (BLUE - WHITE) * t)
+    return rgb.astype("uint8")
+
+
+def thumbnail(values: np.ndarray, low: float = -1.0, high: float = 1.0) -> str:
+    """A heatmap as a PNG data URI; the grid's first row (lowest x2) goes at the bottom."""
+    buffer = io.BytesIO()
+    Image.fromarray(colorize(values[::-1], low, high)).save(buffer, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _output_range(problem: str) -> tuple[float, float]:
+    return (0.0, 1.0) if problem == "classification" else (-1.0, 1.0)
+
+
+def surface_figure(axis: np.ndarray, output: np.ndarray, data, problem: str, *, show_test: bool = True):
+    """The output over the plane as a heatmap, with training (white edge) and test
+    (black edge) points coloured by their label."""
+    low, high = _output_range(problem)
+    figure = go.Figure(
+        go.Heatmap(
+            x=axis, y=axis, z=output, zmin=low, zmax=high, colorscale=COLORSCALE,
+            colorbar=dict(thickness=10, len=0.8), hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>output=%{z:.3f}<extra></extra>",
+        )
+    )
+    sets = [("training", data.x_train, data.y_train, "white")]
+    if show_test:
+        sets.append(("test", data.x_test, data.y_test, "black"))
+    for name, points, labels, edge in sets:
+        figure.add_trace(
+            go.Scattergl(
+                x=points[:, 0], y=points[:, 1], mode="markers", name=name,
+                marker=dict(
+                    color=labels, cmin=low, cmax=high, colorscale=COLORSCALE, size=6,
+                    line=dict(color=edge, width=1),
+                ),
+                hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>label=%{marker.color:.2f}<extra>" + name + "</extra>",
+            )
+        )
+    extent = float(axis[-1])
+    figure.update_layout(
+        height=380, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=-0.08),
+        xaxis=dict(range=[-extent, extent], title=None, constrain="domain"),
+        yaxis=dict(range=[-extent, extent], scaleanchor="x", title=None, constrain="domain"),
+        uirevision="surface",
+    )
+    return figure
+
+
+def loss_figure(history: dict[str, list[float]], *, max_points: int = 600):
+    """Training and test loss per epoch; long histories are thinned to `max_points`."""
+    epochs = np.asarray(history["epoch"])
+    stride = max(1, len(epochs) // max_points)
+    figure = go.Figure()
+    for name, label, color in (("loss", "training", "#555"), ("test_loss", "test", "#0877bd")):
+        figure.add_trace(
+            go.Scatter(x=epochs[::stride], y=np.asarray(history[name])[::stride], name=label, mode="lines",
+                       line=dict(color=color, width=2))
+        )
+    figure.update_layout(
+        height=220, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="epoch", yaxis_title="loss",
+        legend=dict(orientation="h", y=1.15), uirevision="loss",
+    )
+    return figure
+
+
+def network_figure(config: PlaygroundConfig, grids: list[np.ndarray], weights, feature_grids: np.ndarray):
+    """The network as Playground draws it: a heatmap per node, weighted connections.
+
+    Args:
+        config: the experiment (feature names, problem type).
+        grids: `Trainer.grids()`: per Dense layer, `(resolution, resolution, units)`.
+        weights: `Trainer.weights()`: per Dense layer, `(kernel, bias)`.
+        feature_grids: the input features over the grid, `(resolution, resolution, num_features)`.
+    """
+    columns = [feature_grids] + grids  # every column of nodes, inputs first
+    names = [[FEATURES[name][0] for name in config.features]]
+    names += [[f"layer {i + 1}, neuron {j + 1}" for j in range(g.shape[-1])] for i, g in enumerate(grids[:-1])]
+    names.append(["output"])
+    tallest = max(column.shape[-1] for column in columns)
+    gap, size = 2.2, 0.9  # column spacing and node size, in data units
+
+    images, node_x, node_y, node_text = [], [], [], []
+    out_low, out_high = _output_range(config.problem)
+    for col, column in enumerate(columns):
+        feature_scale = col == 0
+        for row in range(column.shape[-1]):
+            x, y = col * gap, (column.shape[-1] - 1) / 2 - row
+            values = column[..., row]
+            if feature_scale:  # raw feature values vary in range; show each on its own scale
+                bound = float(np.abs(values).max()) or 1.0
+                low, high = -bound, bound
+            elif col == len(columns) - 1:
+                low, high = out_low, out_high
+            else:
+                low, high = -1.0, 1.0
+            images.append(dict(
+                source=thumbnail(values, low, high), xref="x", yref="y", x=x - size / 2, y=y + size / 2,
+                sizex=size, sizey=size, sizing="stretch", layer="above",
+            ))
+            node_x.append(x)
+            node_y.append(y)
+            bias = "" if col == 0 else f"<br>bias {weights[col - 1][1][row]:+.3f}"
+            node_text.append(names[col][row] + bias)
+
+    # Connections, bucketed by sign and width so a few traces draw them all.
+    buckets: dict[tuple[bool, int], tuple[list, list]] = {}
+    mid_x, mid_y, mid_text, mid_color = [], [], [], []
+    for col, (kernel, _) in enumerate(weights):
+        n_in, n_out = kernel.shape
+        for i in range(n_in):
+            for j in range(n_out):
+                w = float(kernel[i, j])
+                x0, y0 = col * gap + size / 2, (n_in - 1) / 2 - i
+                x1, y1 = (col + 1) * gap - size / 2, (n_out - 1) / 2 - j
+                level = int(min(abs(w), 3.0) / 3.0 * 5)  # widths 1..6
+                xs, ys = buckets.setdefault((w >= 0, level), ([], []))
+                xs += [x0, x1, None]
+                ys += [y0, y1, None]
+                mid_x.append((x0 + x1) / 2)
+                mid_y.append((y0 + y1) / 2)
+                mid_text.append(f"{names[col][i]} → {names[col + 1][j]}<br>weight {w:+.3f}")
+                mid_color.append(w)
+    traces = [
+        go.Scatter(
+            x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+            line=dict(width=1 + level, color="rgba(8,119,189,0.75)" if positive else "rgba(245,147,34,0.75)"),
+        )
+        for (positive, level), (xs, ys) in sorted(buckets.items())
+    ]
+    traces.append(go.Scatter(
+        x=mid_x, y=mid_y, mode="markers", text=mid_text, hovertemplate="%{text}<extra></extra>", showlegend=False,
+        marker=dict(size=7, color=mid_color, colorscale=COLORSCALE, cmin=-1, cmax=1, opacity=0.6),
+    ))
+    traces.append(go.Scatter(
+        x=node_x, y=node_y, mode="markers", text=node_text, hovertemplate="%{text}<extra></extra>",
+        showlegend=False, marker=dict(size=34, symbol="square", color="rgba(0,0,0,0)"),
+    ))
+    half = tallest / 2
+    figure = go.Figure(traces)
+    figure.update_layout(
+        images=images, height=max(260, 62 * tallest), margin=dict(l=0, r=0, t=0, b=0),
+        xaxis=dict(visible=False, range=[-size, (len(columns) - 1) * gap + size], fixedrange=True),
+        yaxis=dict(visible=False, range=[-half, half], scaleanchor="x", fixedrange=True),
+        plot_bgcolor="rgba(0,0,0,0)", uirevision="network",
+    )
+    return figure
+
+
+def feature_grids(trainer) -> np.ndarray:
+    """The input features over the heatmap grid: `(resolution, resolution, num_features)`."""
+    resolution = len(trainer.grid_axis)
+    return trainer.grid_features.reshape(resolution, resolution, -1)
