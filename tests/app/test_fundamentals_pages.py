@@ -1,0 +1,77 @@
+"""AppTest drives the fundamentals pages: the neuron page and the activations page."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import neuron as mp
+
+
+def open_page(path: str) -> AppTest:
+    at = AppTest.from_file("../../app.py", default_timeout=60)
+    at.run()
+    at.switch_page(path).run()
+    assert not at.exception
+    return at
+
+
+@pytest.fixture
+def neuron_page() -> AppTest:
+    return open_page("pages/neuron.py")
+
+
+def test_gate_threshold_changes_truth_table(neuron_page):
+    at = neuron_page
+    assert "computes **AND**" in at.success[0].value
+    at.selectbox(key="neuron.gate").select("OR").run()
+    assert "computes **OR**" in at.success[0].value
+    at.slider(key="neuron.threshold.OR.2").set_value(4).run()
+    assert "wrong on 2 row(s) of OR" in at.warning[0].value
+    assert not at.exception
+
+
+def test_perceptron_sliders_change_classes(neuron_page):
+    at = neuron_page
+    before = at.metric[0].value
+    at.slider(key="neuron.bias").set_value(3.0).run()
+    expected = mp.perceptron_predict(mp.random_points(200, 0), (1.0, 0.5), 3.0).sum()
+    assert at.metric[0].value == str(expected) != before
+
+
+def test_learning_rule_steps_to_convergence(neuron_page):
+    at = neuron_page
+    step, epoch, reset = (at.button[i] for i in range(3))
+    step.click().run()
+    assert at.dataframe[1].value.iloc[0].tolist() != [0.0, 0.0, 0.0]  # first instance: an update
+    for _ in range(5):
+        if at.button[1].disabled:
+            break
+        at.button[1].click().run()
+    assert any("Converged" in s.value for s in at.success)
+    assert at.button[0].disabled and at.button[1].disabled
+    at.button[2].click().run()
+    assert at.metric[1].value == "0" and not at.button[1].disabled
+    assert not at.exception
+
+
+def test_xor_tab_hand_wired_and_mlp(neuron_page):
+    at = neuron_page
+    assert any("computes XOR on all four" in s.value for s in at.success)
+    at.number_input(key="neuron.xor_c").set_value(0.5).run()  # output bias too high
+    assert any("Wrong on" in w.value for w in at.warning)
+    at.slider(key="neuron.xor_epochs").set_value(50).run()
+    assert "never reaches 0" in at.caption[-1].value
+    form_sliders = [s for s in at.slider if s.label == "Epochs"]
+    form_sliders[0].set_value(150)
+    at.button(key="FormSubmitter:neuron.xor_mlp_form-Train on XOR").click().run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) >= 4
+
+
+def test_exercises_are_answered(neuron_page):
+    at = neuron_page
+    at.slider(key="neuron.ex_w0.NOT").set_value(-1.0)
+    at.slider(key="neuron.ex_b.NOT").set_value(0.5).run()
+    assert any("computes NOT" in s.value for s in at.success)
+    at.radio(key="neuron.exercise_gate").set_value("XOR").run()
+    assert any("row(s) wrong" in i.value for i in at.info)
+    assert not at.exception
