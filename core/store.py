@@ -12,7 +12,8 @@ differently, so it trains afresh):
 
 An entry is written into a temporary folder beside the others and moved into place with
 one `os.replace`, so a killed process leaves either a whole entry or none. An entry that
-cannot be read is reported with a `StoreWarning` and treated as a miss. The root is
+cannot be read is reported (a `StoreWarning`, and a line in `RunStore.problems` for the
+caller to show) and treated as a miss. The root is
 `$MLP_EXPLORER_CACHE`, else `~/.cache/mlp-explorer`.
 
 Example:
@@ -92,6 +93,13 @@ class RunStore:
 
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = Path(root) if root is not None else default_root()
+        # Problems met by this object (unreadable entry, unwritable folder), for the UI;
+        # a list per object rather than `warnings.catch_warnings`, which is not thread-safe.
+        self.problems: list[str] = []
+
+    def _warn(self, message: str) -> None:
+        self.problems.append(message)
+        warnings.warn(message, StoreWarning, stacklevel=3)
 
     def key_for(self, config_json: str) -> str:
         """The entry name: hash of the config, library versions and schema version."""
@@ -132,11 +140,9 @@ class RunStore:
             if not (path / "model.keras").is_file() or (path / "model.keras").stat().st_size == 0:
                 raise OSError("model.keras is missing or empty")
         except (OSError, ValueError, KeyError) as error:
-            warnings.warn(
+            self._warn(
                 f"The stored run {key} could not be read ({type(error).__name__}: {error}); "
-                "it will be trained again.",
-                StoreWarning,
-                stacklevel=3,
+                "it will be trained again."
             )
             return None
         if touch:
@@ -180,12 +186,10 @@ class RunStore:
             os.replace(tmp, final)
             tmp = None
         except OSError as error:
-            warnings.warn(
+            self._warn(
                 f"The run could not be saved to {self.root} ({type(error).__name__}: {error}). "
                 "Its results are shown but will not be remembered; free disk space or set "
-                f"{ENV_VAR} to a writable folder.",
-                StoreWarning,
-                stacklevel=2,
+                f"{ENV_VAR} to a writable folder."
             )
             return None
         finally:

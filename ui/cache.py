@@ -1,0 +1,53 @@
+"""Streamlit caches over core: data sets and stored runs, shared by every session.
+
+Models in these caches are never trained further (pages only predict with them).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.config import RunConfig
+from core.store import RunStore
+
+
+@st.cache_resource(show_spinner="Loading the data set…", max_entries=4)
+def image_dataset(name: str):
+    """The split image data set `name`; raises `DatasetUnavailableError` (not cached)."""
+    from core.data import load_dataset
+
+    return load_dataset(name)
+
+
+class _Miss(Exception):
+    """Raised inside a cached function so that a miss is not remembered."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("not in the store")
+        self.problems = problems
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _stored_result(config_json: str, store_root: str):
+    from core.runs import load_cached
+
+    store = RunStore(store_root)
+    result = load_cached(RunConfig.from_json(config_json), store)
+    if result is None:
+        raise _Miss(store.problems)
+    return result
+
+
+def stored_result(config: RunConfig):
+    """The stored result for `config`, or `None`; store problems become warnings."""
+    try:
+        return _stored_result(config.to_json(), str(RunStore().root))
+    except _Miss as miss:
+        show_problems(miss.problems)
+        return None
+
+
+def show_problems(problems: list[str]) -> None:
+    """Shows what went wrong with the store (unreadable entry, unwritable folder)."""
+    for problem in problems:
+        st.warning(problem, icon=":material/warning:")

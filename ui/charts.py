@@ -1,0 +1,110 @@
+"""Plotly figures for training runs: learning curves, confusion matrix, probabilities.
+
+Plain functions from data to figures; nothing here calls Streamlit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+TRAIN_COLOR = "#4f46e5"
+VALID_COLOR = "#f97316"
+RIGHT_COLOR = "#16a34a"
+WRONG_COLOR = "#dc2626"
+
+
+def learning_curves(history: dict[str, list[float]], epochs: int | None = None, metric: str = "accuracy"):
+    """Loss and `metric` per epoch, training and validation, side by side."""
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", metric.replace("_", " ").capitalize()))
+    for column, name in enumerate(("loss", metric), start=1):
+        for prefix, label, color in (("", "training", TRAIN_COLOR), ("val_", "validation", VALID_COLOR)):
+            values = history.get(prefix + name)
+            if not values:
+                continue
+            figure.add_trace(
+                go.Scatter(
+                    x=list(range(1, len(values) + 1)),
+                    y=values,
+                    name=label,
+                    mode="lines+markers",
+                    line={"color": color},
+                    marker={"size": 5},
+                    legendgroup=label,
+                    showlegend=column == 1,
+                ),
+                row=1,
+                col=column,
+            )
+    axis_max = max(epochs or 1, len(history.get("loss", [])))
+    figure.update_xaxes(title_text="epoch", range=[0.5, axis_max + 0.5])
+    figure.update_layout(
+        height=330,
+        margin={"t": 40, "b": 40, "l": 50, "r": 20},
+        legend={"orientation": "h", "y": -0.25, "x": 0.5, "xanchor": "center"},
+    )
+    return figure
+
+
+def confusion_matrix(matrix: np.ndarray, class_names: tuple[str, ...]):
+    """Heatmap of a row-normalized confusion matrix, with the shares written in."""
+    text = [[f"{value:.0%}" if value >= 0.005 else "" for value in row] for row in matrix]
+    figure = go.Figure(
+        go.Heatmap(
+            z=matrix,
+            x=list(class_names),
+            y=list(class_names),
+            text=text,
+            texttemplate="%{text}",
+            colorscale="Blues",
+            zmin=0,
+            zmax=1,
+            hovertemplate="true %{y}<br>predicted %{x}<br>%{z:.1%}<extra></extra>",
+            colorbar={"tickformat": ".0%"},
+        )
+    )
+    figure.update_layout(
+        height=520,
+        margin={"t": 20, "b": 20, "l": 20, "r": 20},
+        xaxis={"title": "predicted class", "side": "bottom"},
+        yaxis={"title": "true class", "autorange": "reversed"},
+    )
+    return figure
+
+
+def probability_bars(proba: np.ndarray, class_names: tuple[str, ...], true_label: int | None = None):
+    """Horizontal bars of one image's class probabilities; the true class in green,
+    a wrong prediction in red."""
+    predicted = int(np.argmax(proba))
+    colors = []
+    for index in range(len(class_names)):
+        if index == true_label:
+            colors.append(RIGHT_COLOR)
+        elif index == predicted:
+            colors.append(WRONG_COLOR)
+        else:
+            colors.append("#94a3b8")
+    figure = go.Figure(
+        go.Bar(
+            x=proba,
+            y=list(class_names),
+            orientation="h",
+            marker_color=colors,
+            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=230,
+        margin={"t": 5, "b": 5, "l": 5, "r": 5},
+        xaxis={"range": [0, 1], "tickformat": ".0%"},
+        yaxis={"autorange": "reversed"},
+    )
+    return figure
+
+
+def upscale(image: np.ndarray, size: int = 112) -> np.ndarray:
+    """A [0, 1] grayscale image as uint8, enlarged with crisp square pixels."""
+    factor = max(1, size // image.shape[0])
+    pixels = np.clip(image * 255, 0, 255).astype(np.uint8)
+    return np.kron(pixels, np.ones((factor, factor), dtype=np.uint8))
