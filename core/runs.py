@@ -67,6 +67,7 @@ def save_result(result: TrainResult, store: RunStore, *, page: str = "classifica
         "architecture": result.config.model.describe(),
         "params": int(result.model.count_params()),
         "test_metrics": result.test_metrics,
+        "key_metric": {"name": "test accuracy", "value": result.test_metrics["accuracy"]},
         "wall_time": result.wall_time,
         "device": result.device,
         "stop_reason": result.stop_reason,

@@ -97,22 +97,33 @@ def make_optimizer(config: TrainingConfig):
     return optimizers[config.optimizer](lr)
 
 
-def make_batches(x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle: bool, seed: int):
-    """A `tf.data` pipeline of (x, y) float32/int32 batches, reshuffled every epoch.
+def make_batches(x, y, batch_size: int, *, shuffle: bool, seed: int):
+    """A `tf.data` pipeline of (x, y) batches, reshuffled every epoch.
 
-    The arrays are stored once as constants; each epoch shuffles only the indices and
-    gathers whole batches, which is far cheaper than shuffling the images themselves.
+    `x` and `y` may be arrays or tuples of arrays (several inputs or outputs, as the
+    Functional API takes them). Inputs become float32; integer labels int32, other
+    targets float32. The arrays are stored once as constants; each epoch shuffles only
+    the indices and gathers whole batches, far cheaper than shuffling the samples.
     """
     import tensorflow as tf
 
-    x = tf.constant(np.asarray(x, dtype=np.float32))
-    y = tf.constant(np.asarray(y, dtype=np.int32))
-    indices = tf.data.Dataset.range(len(y))
+    def constant(array):
+        array = np.asarray(array)
+        dtype = np.int32 if np.issubdtype(array.dtype, np.integer) else np.float32
+        return tf.constant(array.astype(dtype, copy=False))
+
+    x = tf.nest.map_structure(lambda a: tf.constant(np.asarray(a, dtype=np.float32)), x)
+    y = tf.nest.map_structure(constant, y)
+    size = len(tf.nest.flatten(y)[0])
+    indices = tf.data.Dataset.range(size)
     if shuffle:
-        indices = indices.shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
-    batches = indices.batch(batch_size).map(
-        lambda idx: (tf.gather(x, idx), tf.gather(y, idx)), num_parallel_calls=tf.data.AUTOTUNE
-    )
+        indices = indices.shuffle(size, seed=seed, reshuffle_each_iteration=True)
+
+    def gather(idx):
+        take = lambda tensor: tf.gather(tensor, idx)  # noqa: E731
+        return tf.nest.map_structure(take, x), tf.nest.map_structure(take, y)
+
+    batches = indices.batch(batch_size).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
     return batches.prefetch(tf.data.AUTOTUNE)
 
 
@@ -162,6 +173,75 @@ def evaluate_proba(proba: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     }
 
 
+def fit(
+    model,
+    train_data,
+    valid_data,
+    *,
+    epochs: int,
+    early_stopping_patience: int | None = None,
+    on_epoch: Callable[[EpochUpdate], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[dict[str, list[float]], float, str]:
+    """Runs `model.fit` (model already compiled) with the app's callbacks.
+
+    Shared by every page that trains: progress after each epoch, stop on request, stop
+    on a NaN loss, and optionally early stopping on the validation loss with the best
+    weights restored.
+
+    Args:
+        model: a compiled Keras model.
+        train_data: a `tf.data.Dataset` of training batches (see `make_batches`).
+        valid_data: validation batches, or a tuple of arrays.
+        epochs: the most epochs to run.
+        early_stopping_patience: epochs without improvement before stopping; `None`
+            disables early stopping. Defaults to `None`.
+        on_epoch: called with an `EpochUpdate` after each epoch. Defaults to `None`.
+        should_stop: polled after each epoch; True stops training. Defaults to `None`.
+
+    Returns:
+        `(history, wall_time, stop_reason)`, where `stop_reason` is `"completed"`,
+        `"early_stopping"`, `"diverged"` (NaN or infinite loss) or `"stopped"`.
+    """
+    import keras
+
+    history: dict[str, list[float]] = {}
+    started = time.perf_counter()
+    callbacks = [
+        keras.callbacks.TerminateOnNaN(),
+        _progress_callback(on_epoch, should_stop, epochs, started, history),
+    ]
+    early_stopping = None
+    if early_stopping_patience is not None:
+        early_stopping = keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=early_stopping_patience, restore_best_weights=True
+        )
+        callbacks.append(early_stopping)
+    model.fit(
+        train_data,
+        validation_data=valid_data,
+        epochs=epochs,
+        callbacks=callbacks,
+        shuffle=False,  # the pipeline reshuffles every epoch itself
+        verbose=0,
+    )
+    wall_time = time.perf_counter() - started
+
+    stopped = bool(history.pop("_stopped", None))
+    losses = history.get("loss", [])
+    if not all(math.isfinite(value) for value in losses):
+        stop_reason = "diverged"
+    elif stopped:
+        stop_reason = "stopped"
+    elif early_stopping is not None and early_stopping.stopped_epoch > 0:
+        stop_reason = "early_stopping"
+    elif len(losses) < epochs:
+        stop_reason = "diverged"  # TerminateOnNaN ended fit before the epoch's logs
+    else:
+        stop_reason = "completed"
+    return history, wall_time, stop_reason
+
+
 def train(
     config: RunConfig,
     data: ImageDataset,
@@ -186,8 +266,6 @@ def train(
         ValueError: when the data set does not match the config, or the batch size is
             larger than the training set.
     """
-    import keras
-
     if config.data.name != data.name:
         raise ValueError(
             f"Received data set {data.name!r} for a run configured on {config.data.name!r}. "
@@ -208,40 +286,15 @@ def train(
     train_batches = make_batches(x_train, y_train, training.batch_size, shuffle=True, seed=training.seed)
     valid_batches = make_batches(x_valid, y_valid, EVAL_BATCH_SIZE, shuffle=False, seed=0)
 
-    history: dict[str, list[float]] = {}
-    started = time.perf_counter()
-    callbacks = [
-        keras.callbacks.TerminateOnNaN(),
-        _progress_callback(on_epoch, should_stop, training.epochs, started, history),
-    ]
-    early_stopping = None
-    if training.early_stopping_patience is not None:
-        early_stopping = keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=training.early_stopping_patience, restore_best_weights=True
-        )
-        callbacks.append(early_stopping)
-    model.fit(
+    history, wall_time, stop_reason = fit(
+        model,
         train_batches,
-        validation_data=valid_batches,
+        valid_batches,
         epochs=training.epochs,
-        callbacks=callbacks,
-        shuffle=False,  # the pipeline reshuffles every epoch itself
-        verbose=0,
+        early_stopping_patience=training.early_stopping_patience,
+        on_epoch=on_epoch,
+        should_stop=should_stop,
     )
-    wall_time = time.perf_counter() - started
-
-    stopped = bool(history.pop("_stopped", None))
-    losses = history.get("loss", [])
-    if losses and not all(math.isfinite(value) for value in losses):
-        stop_reason = "diverged"
-    elif stopped:
-        stop_reason = "stopped"
-    elif early_stopping is not None and early_stopping.stopped_epoch > 0:
-        stop_reason = "early_stopping"
-    elif len(losses) < training.epochs:
-        stop_reason = "diverged"  # TerminateOnNaN ends fit before our callback sees a NaN
-    else:
-        stop_reason = "completed"
 
     proba = model.predict(data.x_test, batch_size=EVAL_BATCH_SIZE, verbose=0)
     proba = np.nan_to_num(proba.astype(np.float32), nan=0.0)
