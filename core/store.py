@@ -16,6 +16,11 @@ cannot be read is reported (a `StoreWarning`, and a line in `RunStore.problems` 
 caller to show) and treated as a miss. The root is
 `$MLP_EXPLORER_CACHE`, else `~/.cache/mlp-explorer`.
 
+The store is bounded, so a long-lived hosted demo does not fill its disk: after each
+save, the least recently used entries are removed until the store holds at most
+`$MLP_EXPLORER_CACHE_MAX_MB` megabytes (default 2048). A folder's mtime is its last use:
+`save` sets it and `load` touches it.
+
 Example:
 
 >>> store = RunStore()
@@ -43,7 +48,11 @@ import numpy as np
 
 SCHEMA_VERSION = 1
 ENV_VAR = "MLP_EXPLORER_CACHE"
+MAX_MB_ENV_VAR = "MLP_EXPLORER_CACHE_MAX_MB"
+DEFAULT_MAX_MB = 2048
 _TMP_PREFIX = ".tmp-"
+# A temporary folder this old belongs to a killed process, not to a save in progress.
+_STALE_TMP_SECONDS = 3600
 
 
 class StoreWarning(UserWarning):
@@ -54,6 +63,40 @@ def default_root() -> Path:
     """`$MLP_EXPLORER_CACHE` if set, else `~/.cache/mlp-explorer`."""
     configured = os.environ.get(ENV_VAR)
     return Path(configured).expanduser() if configured else Path.home() / ".cache" / "mlp-explorer"
+
+
+def default_max_bytes() -> int | None:
+    """The size bound: `$MLP_EXPLORER_CACHE_MAX_MB` megabytes, else 2048 MB.
+
+    `0` (or a negative number) means no bound. An unreadable value warns and falls back
+    to the default, so a typo in a deployment never disables the bound silently.
+    """
+    configured = os.environ.get(MAX_MB_ENV_VAR, "").strip()
+    megabytes: float = DEFAULT_MAX_MB
+    if configured:
+        try:
+            megabytes = float(configured)
+        except ValueError:
+            warnings.warn(
+                f"Received an invalid value for {MAX_MB_ENV_VAR}, expected a number of "
+                f"megabytes. Received: {MAX_MB_ENV_VAR}={configured!r}. Falling back to "
+                f"{DEFAULT_MAX_MB} MB.",
+                StoreWarning,
+                stacklevel=2,
+            )
+    return int(megabytes * 1024 * 1024) if megabytes > 0 else None
+
+
+def folder_size(path: Path) -> int:
+    """Bytes in the files under `path` (0 when it vanished meanwhile)."""
+    total = 0
+    for dirpath, _, filenames in os.walk(path):
+        for filename in filenames:
+            try:
+                total += os.stat(os.path.join(dirpath, filename)).st_size
+            except OSError:
+                pass  # removed by another process while walking
+    return total
 
 
 def library_versions() -> dict[str, str]:
@@ -83,16 +126,38 @@ class StoredRun:
 
         return keras.saving.load_model(self.path / "model.keras", compile=False)
 
+    @property
+    def size_bytes(self) -> int:
+        """Disk space the entry takes."""
+        return folder_size(self.path)
+
+    @property
+    def last_used(self) -> float:
+        """When the entry was last saved or loaded (epoch seconds); 0 once deleted."""
+        try:
+            return self.path.stat().st_mtime
+        except OSError:
+            return 0.0
+
 
 _locks_guard = threading.Lock()
 _locks: dict[str, threading.Lock] = {}
 
 
 class RunStore:
-    """A folder of trained runs keyed by config hash. Safe to share between threads."""
+    """A folder of trained runs keyed by config hash. Safe to share between threads.
 
-    def __init__(self, root: str | os.PathLike | None = None):
+    Args:
+        root: the folder. Defaults to `default_root()`.
+        max_bytes: the size bound applied after each save; `None` for no bound.
+            Defaults to `default_max_bytes()` (from `$MLP_EXPLORER_CACHE_MAX_MB`).
+    """
+
+    _UNSET = object()
+
+    def __init__(self, root: str | os.PathLike | None = None, max_bytes: int | None | object = _UNSET):
         self.root = Path(root) if root is not None else default_root()
+        self.max_bytes = default_max_bytes() if max_bytes is RunStore._UNSET else max_bytes
         # Problems met by this object (unreadable entry, unwritable folder), for the UI;
         # a list per object rather than `warnings.catch_warnings`, which is not thread-safe.
         self.problems: list[str] = []
@@ -185,6 +250,7 @@ class RunStore:
                 shutil.rmtree(final, ignore_errors=True)
             os.replace(tmp, final)
             tmp = None
+            self._touch(final)
         except OSError as error:
             self._warn(
                 f"The run could not be saved to {self.root} ({type(error).__name__}: {error}). "
@@ -195,6 +261,8 @@ class RunStore:
         finally:
             if tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
+        if self.max_bytes is not None:
+            self.evict(self.max_bytes, keep=(key,))
         return final
 
     def list_runs(self) -> list[StoredRun]:
@@ -216,6 +284,62 @@ class RunStore:
             return False
         shutil.rmtree(path, ignore_errors=True)
         return True
+
+    def entries(self) -> list[tuple[str, int, float]]:
+        """`(key, size in bytes, last used)` for each entry folder, readable or not,
+        least recently used first. Cheap: reads no file, only sizes and dates."""
+        if not self.root.is_dir():
+            return []
+        found = []
+        for path in self.root.iterdir():
+            if not path.is_dir() or path.name.startswith(_TMP_PREFIX):
+                continue
+            try:
+                used = path.stat().st_mtime
+            except OSError:
+                continue  # deleted meanwhile
+            found.append((path.name, folder_size(path), used))
+        return sorted(found, key=lambda entry: entry[2])
+
+    def size_bytes(self) -> int:
+        """Disk space the whole store takes, unfinished saves included."""
+        return folder_size(self.root) if self.root.is_dir() else 0
+
+    def evict(self, max_bytes: int, *, keep: tuple[str, ...] = ()) -> list[str]:
+        """Removes least recently used entries until the store holds at most `max_bytes`.
+
+        Also removes temporary folders left by killed processes. An entry in `keep`
+        (the one just saved) is never removed, so a single run larger than the bound
+        still stays until the next save.
+
+        Args:
+            max_bytes: the bound, in bytes.
+            keep: keys never to remove. Defaults to none.
+
+        Returns:
+            The keys removed, oldest first.
+        """
+        if not self.root.is_dir():
+            return []
+        now = time.time()
+        for path in self.root.glob(f"{_TMP_PREFIX}*"):
+            try:
+                if now - path.stat().st_mtime > _STALE_TMP_SECONDS:
+                    shutil.rmtree(path, ignore_errors=True)
+            except OSError:
+                pass
+        entries = self.entries()
+        total = sum(size for _, size, _ in entries)
+        removed = []
+        for key, size, _ in entries:
+            if total <= max_bytes:
+                break
+            if key in keep:
+                continue
+            if self.delete(key):
+                removed.append(key)
+                total -= size
+        return removed
 
     def _touch(self, path: Path) -> None:
         # The folder's mtime records its last use, for least-recently-used eviction.
