@@ -195,3 +195,104 @@ def weights_table(state: mp.PerceptronState) -> pd.DataFrame:
     return pd.DataFrame(
         {"w₁ (length)": [state.weights[0]], "w₂ (width)": [state.weights[1]], "b": [state.bias]}
     )
+
+
+# ---------------------------------------------------------------- activations page: cache
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def activation_curves(names: tuple[str, ...], x_min: float, x_max: float):
+    from core import activations
+
+    return activations.activation_curves(names, x_min, x_max)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def composition(a1: float, b1: float, a2: float, b2: float, activation: str):
+    from core import activations
+
+    return activations.compose_affine(a1, b1, a2, b2, activation)
+
+
+@st.cache_data(show_spinner=False)
+def linear_problem():
+    """The synthetic data, its loss surface and its critical learning rate 2 / L."""
+    from core import descent
+
+    data = descent.make_linear_data()
+    return data, descent.loss_grid(data), descent.critical_learning_rate(data)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def descent_path(learning_rate: float, steps: int, batch_size: int | None):
+    from core import descent
+
+    return descent.descend(linear_problem()[0], learning_rate, steps, batch_size)
+
+
+# ---------------------------------------------------------------- activations page: figures
+
+PALETTE = ("#4f46e5", "#dc2626", "#059669", "#d97706", "#0891b2", "#be185d", "#65a30d",
+           "#7c3aed", "#475569", "#ea580c", "#0d9488", "#9333ea", "#ca8a04", "#e11d48")
+
+
+def activations_figure(curves: pd.DataFrame, layout: str = "Overlaid", derivatives: bool = True) -> go.Figure:
+    """Overlaid: values and derivatives side by side. Grid: one panel per activation."""
+    from plotly.subplots import make_subplots
+
+    names = list(dict.fromkeys(curves.activation))
+    if layout == "Overlaid":
+        cols = 2 if derivatives else 1
+        fig = make_subplots(1, cols, subplot_titles=["f(x)", "f′(x) by GradientTape"][:cols])
+        for i, name in enumerate(names):
+            group, color = curves[curves.activation == name], PALETTE[i % len(PALETTE)]
+            fig.add_scatter(x=group.x, y=group.value, name=name, line=dict(color=color), legendgroup=name, row=1, col=1)
+            if derivatives:
+                fig.add_scatter(x=group.x, y=group.derivative, name=f"{name}′", line=dict(color=color, dash="dot"),
+                                legendgroup=name, showlegend=False, row=1, col=2)
+        return _layout(fig, 420)
+    cols = min(3, max(1, len(names)))
+    rows = -(-len(names) // cols) if names else 1
+    fig = make_subplots(rows, cols, subplot_titles=names, vertical_spacing=0.12 if rows > 1 else 0.2)
+    for i, name in enumerate(names):
+        group, row, col = curves[curves.activation == name], i // cols + 1, i % cols + 1
+        fig.add_scatter(x=group.x, y=group.value, name="f(x)", line=dict(color=PALETTE[0]),
+                        showlegend=i == 0, legendgroup="f", row=row, col=col)
+        if derivatives:
+            fig.add_scatter(x=group.x, y=group.derivative, name="f′(x)", line=dict(color=PALETTE[1], dash="dot"),
+                            showlegend=i == 0, legendgroup="df", row=row, col=col)
+    return _layout(fig, 280 * rows)
+
+
+def composition_figure(c) -> go.Figure:
+    fig = go.Figure()
+    fig.add_scatter(x=c.x, y=c.inner, name="g(x) = a₂x + b₂", line=dict(color=PALETTE[8], dash="dot"))
+    fig.add_scatter(x=c.x, y=c.single, name=f"one affine map: {c.formula}",
+                    line=dict(color=REFERENCE_COLOR, width=6))
+    fig.add_scatter(x=c.x, y=c.composed, name="f(act(g(x)))", line=dict(color=LINE_COLOR, width=2))
+    fig.update_xaxes(title="x")
+    return _layout(fig, 380)
+
+
+def descent_figure(problem, paths: dict, title: str = "", height: int = 440, show_legend: bool = True) -> go.Figure:
+    """Loss contours of (w, b) with the paths of the parameters drawn on top."""
+    data, (ws, bs, losses), _ = problem
+    fig = go.Figure(go.Contour(x=ws, y=bs, z=np.log10(losses), colorscale="Blues", reversescale=True,
+                               showscale=False, contours=dict(coloring="heatmap"), name="log₁₀ loss"))
+    for i, (name, path) in enumerate(paths.items()):
+        fig.add_scatter(x=path.params[:, 0], y=path.params[:, 1], mode="lines+markers", name=name,
+                        marker=dict(size=4), line=dict(color=(LINE_COLOR, "#f59e0b")[i % 2], width=2))
+    fig.add_scatter(x=[data.true_w], y=[data.true_b], mode="markers", name="true (w, b)",
+                    marker=dict(symbol="x", size=12, color="black"))
+    fig.update_xaxes(title="w", range=[ws[0], ws[-1]])
+    fig.update_yaxes(title="b", range=[bs[0], bs[-1]])
+    return _layout(fig, height, title=title, showlegend=show_legend)
+
+
+def losses_figure(paths: dict) -> go.Figure:
+    fig = go.Figure()
+    for i, (name, path) in enumerate(paths.items()):
+        fig.add_scatter(y=path.losses, name=name, line=dict(color=(LINE_COLOR, "#f59e0b")[i % 2]))
+    fig.update_xaxes(title="step")
+    fig.update_yaxes(title="mean squared error (all data)", type="log")
+    return _layout(fig, 440, title="Loss per step")

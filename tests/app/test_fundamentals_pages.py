@@ -75,3 +75,43 @@ def test_exercises_are_answered(neuron_page):
     at.radio(key="neuron.exercise_gate").set_value("XOR").run()
     assert any("row(s) wrong" in i.value for i in at.info)
     assert not at.exception
+
+
+@pytest.fixture
+def activations_page() -> AppTest:
+    return open_page("pages/activations.py")
+
+
+def test_activation_selection_and_layout(activations_page):
+    at = activations_page
+    assert at.dataframe[0].value.activation.tolist() == ["sigmoid", "tanh", "relu"]
+    at.multiselect(key="activations.names").set_value(["gelu", "leaky_relu", "selu", "linear"]).run()
+    at.radio(key="activations.layout").set_value("Grid").run()
+    at.slider(key="activations.range").set_value((-2.0, 8.0)).run()
+    table = at.dataframe[0].value.set_index("activation")
+    assert list(table.index) == ["gelu", "leaky_relu", "selu", "linear"]
+    assert table.loc["leaky_relu", "not differentiable at"] == "x = 0"
+    at.multiselect(key="activations.names").set_value([]).run()
+    assert "Pick at least one" in at.info[0].value
+    assert not at.exception
+
+
+def test_affine_composition(activations_page):
+    at = activations_page
+    assert "single affine map 3x − 1.5" in at.success[0].value
+    at.selectbox(key="activations.between").select("tanh").run()
+    assert "no longer one straight line" in at.warning[0].value
+    assert not at.exception
+
+
+def test_learning_rate_regimes(activations_page):
+    at = activations_page
+    assert any("good: converges" in m.value for m in at.markdown)
+    assert not at.error
+    at.select_slider(key="activations.learning_rate").set_value(0.4).run()
+    assert any("too large: diverges" in m.value for m in at.markdown)
+    assert any("gradient descent diverged" in e.value for e in at.error)
+    at.select_slider(key="activations.learning_rate").set_value(0.003).run()
+    at.slider(key="activations.batch_size").set_value(1).run()
+    assert any("too small: slow" in m.value for m in at.markdown)
+    assert not at.exception
