@@ -1,0 +1,199 @@
+"""Images for the classifiers: turn a user's photo or drawing into a model input, and
+choose test images to look at.
+
+The app's image data sets are small grayscale pictures of a light object on a dark
+background, pixels in [0, 1]: 28×28 for Fashion-MNIST and MNIST, 8×8 for the digits.
+A user's PNG or JPEG is usually the opposite (a dark pen stroke on white paper), larger,
+in colour, and not centred. `image_to_input` converts it the way those data sets were
+made: grayscale, inverted when dark-on-light, background subtracted, cropped to the
+object, centred in a square, resized, scaled to [0, 1].
+
+Example:
+
+>>> converted = image_to_input(Path("sneaker.png").read_bytes(), (28, 28), dataset="fashion_mnist")
+>>> converted.pixels.shape, converted.inverted
+((28, 28), True)
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.evaluation import most_confident_wrong
+
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+# Far more than any photo needs, far less than a decompression bomb.
+MAX_IMAGE_PIXELS = 40_000_000
+IMAGE_FORMATS = ("PNG", "JPEG")
+# How much of the frame the object fills in each data set: MNIST digits sit in a
+# 20×20 box inside 28×28; Fashion-MNIST items and the 8×8 digits fill their frame.
+FILL = {"mnist": 20 / 28, "fashion_mnist": 1.0, "digits": 1.0}
+PICK_MODES = ("random", "by_class", "misclassified", "confidently_wrong")
+PICK_TITLES = {
+    "random": "Random",
+    "by_class": "By true class",
+    "misclassified": "Only misclassified",
+    "confidently_wrong": "Most confidently wrong",
+}
+# A pixel brighter than this (after background removal) belongs to the object.
+_OBJECT_LEVEL = 0.15
+
+
+@dataclass(frozen=True)
+class ConvertedImage:
+    """A user's image as a model input: `pixels` (height, width) float32 in [0, 1]."""
+
+    pixels: np.ndarray
+    inverted: bool  # it was dark-on-light, so it was inverted
+    original_size: tuple[int, int]  # (width, height) as uploaded
+
+
+def _open(data: bytes):
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ValueError(
+            f"Received an image of {len(data) / 1e6:.1f} MB, expected at most "
+            f"{MAX_IMAGE_BYTES / 1e6:.0f} MB. Crop it or save it smaller and upload it again."
+        )
+    try:
+        image = Image.open(io.BytesIO(data))
+        if image.format not in IMAGE_FORMATS:
+            raise ValueError(
+                f"Received a {image.format} image, expected PNG or JPEG. Save it as PNG or JPEG and upload it again."
+            )
+        width, height = image.size
+        if width * height > MAX_IMAGE_PIXELS:
+            raise ValueError(
+                f"Received an image of {width}×{height} pixels, expected at most "
+                f"{MAX_IMAGE_PIXELS / 1e6:.0f} million pixels. Scale it down and upload it again."
+            )
+        image = ImageOps.exif_transpose(image)  # phone photos store their rotation apart
+        image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+        raise ValueError(
+            f"Could not read the file as an image ({type(error).__name__}: {error}). "
+            "Expected a PNG or JPEG file."
+        ) from error
+    return image
+
+
+def _grayscale(image) -> np.ndarray:
+    from PIL import Image
+
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        # A drawing on a transparent canvas: put it on white paper first.
+        rgba = image.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(paper, rgba)
+    return np.asarray(image.convert("L"), dtype=np.float32) / 255.0  # (height, width)
+
+
+def _border(pixels: np.ndarray) -> np.ndarray:
+    ring = max(1, min(pixels.shape) // 20)
+    return np.concatenate(
+        [pixels[:ring].ravel(), pixels[-ring:].ravel(), pixels[:, :ring].ravel(), pixels[:, -ring:].ravel()]
+    )
+
+
+def image_to_input(data: bytes, image_shape: tuple[int, int], *, dataset: str | None = None) -> ConvertedImage:
+    """Converts a PNG or JPEG into the input of an image classifier.
+
+    The background is taken to be the typical colour of the image's border: when it is
+    light, the image is inverted, as the data sets show light objects on black.
+
+    Args:
+        data: the file's bytes.
+        image_shape: `(height, width)` of the model's images, e.g. `(28, 28)` or `(8, 8)`.
+        dataset: the data set the model learned, to fill the frame as its images do
+            (see `FILL`). Defaults to `None` (fill the frame).
+
+    Returns:
+        A `ConvertedImage` whose `pixels` have shape `image_shape`, in [0, 1], with the
+        object light on a black background.
+
+    Raises:
+        ValueError: for a file that is not a PNG or JPEG, too large, or of one colour.
+    """
+    from PIL import Image
+
+    image = _open(data)
+    pixels = _grayscale(image)
+    inverted = bool(np.median(_border(pixels)) > 0.5)
+    if inverted:
+        pixels = 1.0 - pixels
+    background = float(np.median(_border(pixels)))
+    contrast = float(pixels.max()) - background
+    if contrast < 0.05:
+        raise ValueError(
+            f"Received an image of a single shade (contrast {contrast:.0%}), expected an object "
+            "on a plain background. Upload a picture of one item or one digit."
+        )
+    pixels = np.clip((pixels - background) / contrast, 0.0, 1.0)
+    rows = np.flatnonzero(pixels.max(axis=1) > _OBJECT_LEVEL)
+    cols = np.flatnonzero(pixels.max(axis=0) > _OBJECT_LEVEL)
+    pixels = pixels[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    # Centre the object in a square, so resizing keeps its proportions.
+    side = max(pixels.shape)
+    square = np.zeros((side, side), dtype=np.float32)
+    top, left = (side - pixels.shape[0]) // 2, (side - pixels.shape[1]) // 2
+    square[top : top + pixels.shape[0], left : left + pixels.shape[1]] = pixels
+    height, width = image_shape
+    inner = max(1, round(min(height, width) * FILL.get(dataset, 1.0)))
+    small = Image.fromarray(square, mode="F").resize((inner, inner), Image.Resampling.BOX)
+    out = np.zeros(image_shape, dtype=np.float32)
+    top, left = (height - inner) // 2, (width - inner) // 2
+    out[top : top + inner, left : left + inner] = np.asarray(small)
+    peak = out.max()
+    out = np.clip(out / peak if peak > 0 else out, 0.0, 1.0).astype(np.float32)
+    return ConvertedImage(out, inverted, image.size)
+
+
+def pick_test_images(
+    proba: np.ndarray,
+    y_true: np.ndarray,
+    mode: str = "random",
+    *,
+    k: int = 6,
+    true_class: int | None = None,
+    seed: int = 0,
+) -> np.ndarray:
+    """Indices of test images to show.
+
+    Args:
+        proba: predicted probabilities, (num_test, num_classes).
+        y_true: true labels, (num_test,).
+        mode: one of `PICK_MODES`: `"random"`, `"by_class"` (random images of
+            `true_class`), `"misclassified"` (random wrong ones) or
+            `"confidently_wrong"` (the wrong ones with the highest predicted
+            probability, most confident first). Defaults to `"random"`.
+        k: how many. Defaults to 6.
+        true_class: the class for `"by_class"`. Defaults to `None`.
+        seed: seeds the random choice. Defaults to 0.
+
+    Returns:
+        Up to `k` indices (fewer when fewer images qualify, e.g. no mistakes).
+
+    Raises:
+        ValueError: for an unknown mode, or `"by_class"` without a valid class.
+    """
+    if mode not in PICK_MODES:
+        raise ValueError(f"Received an invalid value for `mode`, expected one of {', '.join(PICK_MODES)}. Received: mode={mode!r}")
+    if mode == "confidently_wrong":
+        return most_confident_wrong(proba, y_true, k=k)
+    if mode == "by_class":
+        if true_class is None or not 0 <= true_class < proba.shape[1]:
+            raise ValueError(
+                f"Received an invalid value for `true_class`, expected a class index below "
+                f"{proba.shape[1]}. Received: true_class={true_class!r}"
+            )
+        candidates = np.flatnonzero(y_true == true_class)
+    elif mode == "misclassified":
+        candidates = np.flatnonzero(np.argmax(proba, axis=1) != y_true)
+    else:
+        candidates = np.arange(len(y_true))
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(candidates, size=min(k, len(candidates)), replace=False))

@@ -1,0 +1,432 @@
+"""Use a model on new inputs, take it away, bring one in.
+
+- Uploaded `.keras` files: `load_uploaded_model` checks the file (size, a zip holding
+  `config.json` and `model.weights.h5`, no Lambda layer or custom class) before Keras
+  loads it in safe mode, so an uploaded model never runs code. `match_dataset` finds
+  which of the app's data sets its input shape fits, and `evaluate_uploaded` scores it
+  on that data set's test split, giving an `UploadedModel` the pages use like a run
+  from the store (it never enters the store).
+- Regression: `predict_rows` feeds each model input its features (wide-and-deep models
+  take several inputs), `feature_ranges` gives the form its defaults, and
+  `read_feature_csv` checks an uploaded CSV of feature rows.
+- Downloads: `history_csv` and `run_json`.
+
+Example:
+
+>>> model = load_uploaded_model(Path("my_model.keras").read_bytes())
+>>> match_dataset(model).datasets
+('fashion_mnist', 'mnist')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+MAX_MODEL_BYTES = 50 * 1024 * 1024  # the server's upload limit (.streamlit/config.toml)
+# A .keras zip holds little besides its weights; more than this unpacked is a zip bomb.
+MAX_UNPACKED_BYTES = 4 * MAX_MODEL_BYTES
+MAX_CSV_BYTES = 20 * 1024 * 1024
+MAX_CSV_ROWS = 100_000
+PREDICT_BATCH_SIZE = 2048
+
+IMAGE_SIZES = {784: ("fashion_mnist", "mnist"), 64: ("digits",)}
+IMAGE_SHAPES = {"fashion_mnist": (28, 28), "mnist": (28, 28), "digits": (8, 8)}
+NUM_FEATURES = {8: "california_housing", 10: "diabetes"}
+# The book's wide-and-deep split of the 8 housing features: wide gets 0-4, deep gets 2-7.
+BOOK_WIDE_AND_DEEP = {(5, 6): [list(range(0, 5)), list(range(2, 8))]}
+# Classes Keras itself serializes as functions or arbitrary code: never loaded.
+_CODE_CLASSES = {"Lambda", "__lambda__", "TFSMLayer"}
+
+
+@dataclass(frozen=True)
+class DatasetMatch:
+    """Which of the app's data sets a model's input shape fits."""
+
+    page: str  # "classification", "regression" or "wide_and_deep"
+    datasets: tuple[str, ...]  # several when the shape fits several (28×28: two)
+    model_inputs: list[list[int]] | None = None  # feature indices per input (tabular)
+
+
+@dataclass
+class UploadedModel:
+    """A model a user uploaded and evaluated, shaped like a `core.store.StoredRun`
+    (`key`, `config`, `meta`, `history`, `arrays`, `load_model()`), kept only in the
+    user's session."""
+
+    key: str
+    name: str
+    model: object = field(repr=False)
+    file_bytes: bytes = field(repr=False)
+    meta: dict
+    config: dict
+    history: dict = field(default_factory=dict)
+    arrays: dict = field(default_factory=dict)
+
+    def load_model(self):
+        return self.model
+
+
+def _too_big(what: str, size: int, limit: int, hint: str) -> ValueError:
+    return ValueError(f"Received {what} of {size / 1e6:.1f} MB, expected at most {limit / 1e6:.0f} MB. {hint}")
+
+
+def _walk_classes(node, found: list[tuple[str, str | None]]) -> None:
+    # Every serialized Keras object is a dict with "class_name" (and "module").
+    if isinstance(node, dict):
+        if isinstance(node.get("class_name"), str):
+            found.append((node["class_name"], node.get("module")))
+        for value in node.values():
+            _walk_classes(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _walk_classes(value, found)
+
+
+def check_keras_file(data: bytes, *, max_bytes: int = MAX_MODEL_BYTES) -> dict:
+    """Checks an uploaded `.keras` file without loading it; returns its `config.json`.
+
+    Args:
+        data: the file's bytes.
+        max_bytes: the size limit. Defaults to `MAX_MODEL_BYTES` (50 MB).
+
+    Returns:
+        The model's parsed `config.json`.
+
+    Raises:
+        ValueError: a file too large, not a Keras 3 `.keras` zip, or holding a Lambda
+            layer or a class from outside Keras (custom code the app will not run).
+    """
+    if len(data) > max_bytes:
+        raise _too_big("a file", len(data), max_bytes, "Upload a smaller model (fewer or narrower layers).")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ValueError(
+            "Received a file that is not a Keras model: a `.keras` file is a zip archive "
+            "written by `model.save('name.keras')` (Keras 3). Legacy `.h5` files and "
+            "SavedModel folders are not supported; load them in Keras and save them as `.keras`."
+        )
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        missing = {"config.json", "model.weights.h5"} - names
+        if missing:
+            raise ValueError(
+                f"The zip file is missing {', '.join(sorted(missing))}, so it is not a `.keras` "
+                "model. Expected the file written by `model.save('name.keras')`."
+            )
+        unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise _too_big("a model that unpacks to", unpacked, MAX_UNPACKED_BYTES, "Upload a smaller model.")
+        try:
+            config = json.loads(archive.read("config.json"))
+        except ValueError as error:
+            raise ValueError(f"The model's config.json is not valid JSON ({error}).") from error
+    found: list[tuple[str, str | None]] = []
+    _walk_classes(config, found)
+    # "__lambda__" is the function inside a Lambda layer: report the layer once.
+    code = sorted({"Lambda" if name == "__lambda__" else name for name, _ in found if name in _CODE_CLASSES})
+    if code:
+        raise ValueError(
+            f"The model contains a {' and a '.join(code)} layer, which holds arbitrary Python code; "
+            "uploaded models are loaded in Keras's safe mode and never run code. Replace the "
+            "Lambda layer with built-in layers (or remove it), save the model again and upload it."
+        )
+    custom = sorted({f"{module}.{name}" for name, module in found if module and not module.startswith("keras")})
+    if custom:
+        raise ValueError(
+            f"The model uses classes from outside Keras: {', '.join(custom)}. Custom layers, "
+            "losses or activations are code the app will not run; use built-in Keras layers only."
+        )
+    return config
+
+
+def load_uploaded_model(data: bytes, *, max_bytes: int = MAX_MODEL_BYTES):
+    """Loads an uploaded `.keras` file safely (no code runs), uncompiled.
+
+    Args:
+        data: the file's bytes.
+        max_bytes: the size limit. Defaults to `MAX_MODEL_BYTES` (50 MB).
+
+    Returns:
+        The `keras.Model`.
+
+    Raises:
+        ValueError: see `check_keras_file`; also when Keras cannot load the file.
+    """
+    check_keras_file(data, max_bytes=max_bytes)
+    import keras
+
+    with tempfile.TemporaryDirectory(prefix="mlp-upload-") as folder:
+        path = Path(folder) / "model.keras"  # load_model wants the .keras suffix
+        path.write_bytes(data)
+        try:
+            return keras.saving.load_model(path, compile=False, safe_mode=True)
+        except Exception as error:  # Keras raises many kinds for a broken or foreign file
+            raise ValueError(
+                f"Keras could not load the model in safe mode ({type(error).__name__}: {error}). "
+                "Expected a model saved with `model.save('name.keras')` from built-in layers."
+            ) from error
+
+
+def _input_shapes(model) -> list[tuple]:
+    return [tuple(tensor.shape[1:]) for tensor in model.inputs]
+
+
+def _output_sizes(model) -> list[int]:
+    return [math.prod(d or 1 for d in tensor.shape[1:]) for tensor in model.outputs]
+
+
+def match_dataset(model) -> DatasetMatch:
+    """Finds the data sets whose inputs the model takes.
+
+    28×28 (or 784) pixels fit Fashion-MNIST and MNIST, 8×8 (or 64) the digits, 8
+    features California housing, 10 the diabetes data; two inputs of 5 and 6 features
+    are the book's wide-and-deep split of California housing.
+
+    Args:
+        model: a `keras.Model`.
+
+    Returns:
+        A `DatasetMatch`.
+
+    Raises:
+        ValueError: when no data set fits, naming the shapes received and expected.
+    """
+    shapes = _input_shapes(model)
+    outputs = _output_sizes(model)
+    sizes = [math.prod(d or 0 for d in shape) for shape in shapes]
+    match = None
+    if len(shapes) == 1 and sizes[0] in IMAGE_SIZES:
+        if outputs[0] != 10:
+            raise ValueError(
+                f"The model takes images ({shapes[0]}) but has {outputs[0]} outputs, expected 10 "
+                "(one probability per class). Upload a classifier with a 10-unit output layer."
+            )
+        match = DatasetMatch("classification", IMAGE_SIZES[sizes[0]])
+    elif len(shapes) == 1 and len(shapes[0]) == 1 and sizes[0] in NUM_FEATURES:
+        match = DatasetMatch("regression", (NUM_FEATURES[sizes[0]],), [list(range(sizes[0]))])
+    elif tuple(sizes) in BOOK_WIDE_AND_DEEP and all(len(shape) == 1 for shape in shapes):
+        match = DatasetMatch("wide_and_deep", ("california_housing",), BOOK_WIDE_AND_DEEP[tuple(sizes)])
+    if match is None:
+        received = ", ".join(str((None, *shape)) for shape in shapes)
+        raise ValueError(
+            f"The model's input shape fits none of the app's data sets. Received: {received}. "
+            "Expected one of (None, 28, 28) or (None, 784) for Fashion-MNIST/MNIST, (None, 8, 8) "
+            "or (None, 64) for the digits, (None, 8) for California housing, (None, 10) for "
+            "diabetes, or inputs (None, 5) and (None, 6) for the book's wide-and-deep model."
+        )
+    if match.page != "classification" and outputs[0] != 1:
+        raise ValueError(
+            f"The model takes tabular features but its first output has {outputs[0]} values, "
+            "expected 1 (the predicted value). Upload a regression model."
+        )
+    return match
+
+
+def describe_model(model) -> str:
+    """A short architecture name such as `300-100 relu`, from the hidden Dense layers."""
+    dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
+    hidden = dense[:-1] if len(dense) > 1 else dense
+    if not hidden:
+        return f"{len(model.layers)} layers"
+    units = "-".join(str(layer.units) for layer in hidden)
+    activations = sorted({layer.activation.__name__ for layer in hidden})
+    return f"{units} {'/'.join(activations)}"
+
+
+def _main_output(outputs) -> np.ndarray:
+    # Wide-and-deep models may add auxiliary outputs; the first one is the prediction.
+    if isinstance(outputs, dict):
+        outputs = list(outputs.values())
+    return np.asarray(outputs[0] if isinstance(outputs, (list, tuple)) else outputs)
+
+
+def predict_proba(model, images: np.ndarray) -> np.ndarray:
+    """Class probabilities for images `(n, height, width)`, reshaped to the model's input.
+
+    A model without a softmax output (logits) gets one here, so rows always sum to 1.
+    """
+    shape = _input_shapes(model)[0]
+    x = np.asarray(images, dtype=np.float32).reshape((len(images), *shape))
+    proba = _main_output(model.predict(x, batch_size=PREDICT_BATCH_SIZE, verbose=0)).astype(np.float64)
+    if np.any(proba < 0) or not np.allclose(proba.sum(axis=1), 1.0, atol=1e-3):
+        exp = np.exp(proba - proba.max(axis=1, keepdims=True))
+        proba = exp / exp.sum(axis=1, keepdims=True)
+    return proba / proba.sum(axis=1, keepdims=True)
+
+
+def split_inputs(x: np.ndarray, model_inputs: list[list[int]] | None):
+    """The columns of `x` each model input takes: one array, or a list for several inputs."""
+    x = np.asarray(x, dtype=np.float32)
+    if not model_inputs or len(model_inputs) == 1:
+        return x if not model_inputs else x[:, model_inputs[0]]
+    return [x[:, columns] for columns in model_inputs]
+
+
+def predict_rows(model, x: np.ndarray, model_inputs: list[list[int]] | None = None) -> np.ndarray:
+    """Predicted values for feature rows `x` (n, num_features), as a flat array.
+
+    Args:
+        model: a regression `keras.Model` taking raw features.
+        x: the rows, all features in the data set's order.
+        model_inputs: feature indices for each model input, in input order (the store's
+            `meta["model_inputs"]`). Defaults to `None`: one input takes every feature.
+
+    Returns:
+        float32 array of shape (n,).
+    """
+    outputs = model.predict(split_inputs(x, model_inputs), batch_size=PREDICT_BATCH_SIZE, verbose=0)
+    return _main_output(outputs).astype(np.float32).reshape(-1)
+
+
+def predict_one(model, values: dict[str, float], feature_names, model_inputs=None) -> float:
+    """The prediction for one sample given as `{feature: value}` (the form's fields).
+
+    Raises:
+        ValueError: when a feature is missing from `values`.
+    """
+    missing = [name for name in feature_names if name not in values]
+    if missing:
+        raise ValueError(f"Received no value for the features: {', '.join(missing)}. Expected one per feature.")
+    row = np.array([[values[name] for name in feature_names]], dtype=np.float32)  # (1, num_features)
+    return float(predict_rows(model, row, model_inputs)[0])
+
+
+def regression_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """`{"rmse", "mae"}` of predictions against targets."""
+    errors = np.asarray(y_pred, dtype=np.float64).reshape(-1) - np.asarray(y_true, dtype=np.float64)
+    return {"rmse": float(np.sqrt(np.mean(errors**2))), "mae": float(np.mean(np.abs(errors)))}
+
+
+def evaluate_uploaded(model, data: bytes, name: str, match: DatasetMatch, dataset: str, test_set) -> UploadedModel:
+    """Scores an uploaded model on a data set's test split; returns it ready to use.
+
+    Args:
+        model: the loaded model (see `load_uploaded_model`).
+        data: the uploaded file's bytes (kept for downloading it back).
+        name: the uploaded file's name.
+        match: what `match_dataset(model)` said.
+        dataset: the data set chosen among `match.datasets`.
+        test_set: that data set, loaded (`ImageDataset` or `RegressionData`).
+
+    Returns:
+        An `UploadedModel` whose `meta` follows the store's contract.
+    """
+    started = time.perf_counter()
+    meta = {
+        "page": match.page,
+        "dataset": dataset,
+        "architecture": describe_model(model),
+        "params": int(model.count_params()),
+        "source": "upload",
+        "file_name": name,
+        "created": time.time(),
+        "wall_time": None,
+    }
+    if match.page == "classification":
+        from core.training import evaluate_proba
+
+        proba = predict_proba(model, test_set.x_test)
+        metrics = evaluate_proba(proba, test_set.y_test)
+        arrays = {"test_proba": proba}
+        meta["key_metric"] = {"name": "test accuracy", "value": metrics["accuracy"]}
+    else:
+        prediction = predict_rows(model, test_set.x_test, match.model_inputs)
+        metrics = regression_scores(test_set.y_test, prediction)
+        arrays = {"test_pred": prediction}
+        meta["key_metric"] = {"name": "test RMSE", "value": metrics["rmse"]}
+        meta["feature_names"] = list(test_set.feature_names)
+        meta["model_inputs"] = match.model_inputs
+        meta["target_name"] = test_set.target_name
+    meta["test_metrics"] = metrics
+    meta["evaluation_time"] = time.perf_counter() - started
+    key = "upload-" + hashlib.sha256(data + dataset.encode()).hexdigest()[:12]
+    meta["key"] = key
+    return UploadedModel(key, name, model, data, meta, config=model.get_config(), arrays=arrays)
+
+
+def feature_ranges(x_train: np.ndarray, feature_names) -> dict[str, tuple[float, float, float]]:
+    """`{feature: (min, median, max)}` over the training rows, for the form."""
+    x = np.asarray(x_train, dtype=np.float64)
+    return {
+        name: (float(x[:, i].min()), float(np.median(x[:, i])), float(x[:, i].max()))
+        for i, name in enumerate(feature_names)
+    }
+
+
+def read_feature_csv(data: bytes, feature_names) -> np.ndarray:
+    """Reads a CSV of feature rows, one column per feature (in any order).
+
+    Args:
+        data: the file's bytes.
+        feature_names: the columns expected, exactly.
+
+    Returns:
+        float32 array (n, len(feature_names)), columns in `feature_names`' order.
+
+    Raises:
+        ValueError: an empty or unreadable file, missing or extra columns (named),
+            non-numeric columns or empty cells, or too many rows.
+    """
+    import pandas as pd
+
+    expected = ", ".join(feature_names)
+    if len(data) > MAX_CSV_BYTES:
+        raise _too_big("a CSV", len(data), MAX_CSV_BYTES, "Split it into smaller files.")
+    if not data.strip():
+        raise ValueError(f"The CSV is empty. Expected a header row with the columns {expected}, then one row per sample.")
+    try:
+        frame = pd.read_csv(io.BytesIO(data))
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise ValueError(f"Could not read the file as CSV ({error}). Expected columns {expected}.") from error
+    columns = [str(column).strip() for column in frame.columns]
+    frame.columns = columns
+    missing = [name for name in feature_names if name not in columns]
+    extra = [name for name in columns if name not in feature_names]
+    problems = []
+    if missing:
+        problems.append(f"The CSV is missing the columns: {', '.join(missing)}.")
+    if extra:
+        problems.append(f"The CSV has columns the model does not use: {', '.join(extra)}.")
+    if problems:
+        raise ValueError(" ".join(problems) + f" Expected exactly: {expected}.")
+    if frame.empty:
+        raise ValueError(f"The CSV has a header but no rows. Add one row per sample with the columns {expected}.")
+    if len(frame) > MAX_CSV_ROWS:
+        raise ValueError(f"Received a CSV of {len(frame):,} rows, expected at most {MAX_CSV_ROWS:,}. Split it into smaller files.")
+    numeric = frame[list(feature_names)].apply(pd.to_numeric, errors="coerce")
+    bad = [name for name in feature_names if (numeric[name].isna() & frame[name].notna()).any()]
+    if bad:
+        raise ValueError(
+            f"The columns {', '.join(bad)} hold values that are not numbers (first at row "
+            f"{int((numeric[bad[0]].isna() & frame[bad[0]].notna()).to_numpy().argmax()) + 1}). "
+            "Every feature must be a number."
+        )
+    empty = numeric.isna().any(axis=1).to_numpy()
+    if empty.any():
+        rows = ", ".join(str(i + 1) for i in np.flatnonzero(empty)[:5])
+        raise ValueError(f"The CSV has empty cells in {int(empty.sum())} row(s) (rows {rows}). Fill them in or remove those rows.")
+    return numeric.to_numpy(dtype=np.float32)
+
+
+def history_csv(history: dict[str, list[float]]) -> str:
+    """The training history as CSV: an `epoch` column, then one column per metric."""
+    import pandas as pd
+
+    length = max((len(values) for values in history.values()), default=0)
+    frame = pd.DataFrame({name: list(values) + [None] * (length - len(values)) for name, values in history.items()})
+    frame.insert(0, "epoch", range(1, length + 1))
+    return frame.to_csv(index=False)
+
+
+def run_json(config: dict, meta: dict) -> str:
+    """The run's configuration and results as one JSON document."""
+    return json.dumps({"config": config, "meta": meta}, indent=2, default=str)
