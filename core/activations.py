@@ -52,9 +52,9 @@ class Description:
 DESCRIPTIONS = {
     "sigmoid": Description("(0, 1)", "no (outputs centre on 0.5)", "both sides, |x| ≳ 5", "nowhere"),
     "tanh": Description("(−1, 1)", "yes", "both sides, |x| ≳ 3", "nowhere"),
-    "relu": Description("[0, ∞)", "no", "x < 0 (derivative exactly 0: dead units)", "x = 0"),
-    "elu": Description("(−1, ∞)", "roughly (negative outputs pull the mean towards 0)", "x ≲ −4, towards −1", "nowhere (with alpha = 1)"),
-    "selu": Description("(−1.758, ∞)", "yes, by design (self-normalising)", "x ≲ −5, towards −1.758", "x = 0 (slopes 1.758 and 1.051)"),
+    "relu": Description("[0, ∞)", "no", "x < 0 (f′ = 0: dead units)", "x = 0"),
+    "elu": Description("(−1, ∞)", "roughly (mean near 0)", "x ≲ −4, towards −1", "nowhere (alpha = 1)"),
+    "selu": Description("(−1.758, ∞)", "yes (self-normalising)", "x ≲ −5, towards −1.758", "x = 0 (slopes 1.76 | 1.05)"),
     "softplus": Description("(0, ∞)", "no", "x ≲ −5, towards 0", "nowhere"),
     "swish": Description("[−0.278, ∞)", "no (small negative dip)", "x ≲ −6, towards 0", "nowhere"),
     "gelu": Description("[−0.170, ∞)", "no (small negative dip)", "x ≲ −4, towards 0", "nowhere"),
