@@ -1,0 +1,361 @@
+"""Figures and Streamlit glue shared by the Regression MLP and Wide & deep pages.
+
+Figures are plain functions from arrays to plotly figures (no Streamlit): the data
+overview, learning curves with per-output losses, predicted vs actual, residuals, a map
+of errors, and the comparison chart. The rest caches data and stored runs, trains with
+live progress (`train_live`, the regression twin of `ui.train_view.train_live`) and
+shows results. Session-state keys are namespaced by each page's prefix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from core.housing import RegressionData
+from core.models import LayerRow
+from core.regression import RMSE
+from core.store import RunStore
+from ui import charts
+from ui.cache import show_problems
+
+SUBSETS = (0, 5000, 2000, 500)  # training samples; 0: all of them
+COLORS = {"training": charts.TRAIN_COLOR, "validation": charts.VALID_COLOR}
+
+
+# --- Data ---------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Loading the data set…")
+def regression_data(name: str = "california_housing"):
+    """`(data, problem)`: the data set, or the offline fallback and why (see
+    `core.housing.load_or_fallback`). Shared by every session, never modified."""
+    from core.housing import load_or_fallback
+
+    return load_or_fallback(name)
+
+
+def load_data_or_warn() -> RegressionData:
+    data, problem = regression_data()
+    if problem:
+        st.warning(problem, icon=":material/cloud_off:")
+    return data
+
+
+def subset_field(data: RegressionData, prefix: str):
+    """The training-subset selectbox, for a training form's `extra`."""
+    return st.selectbox(
+        "Training samples",
+        SUBSETS,
+        format_func=lambda n: f"all {len(data.x_train):,}" if n == 0 else f"first {n:,}",
+        key=f"{prefix}.num_train",
+        help="A subset trains faster, for quick experiments. Validation and test sets stay whole.",
+    )
+
+
+def num_train(data: RegressionData, choice: int) -> int | None:
+    return min(choice, len(data.x_train)) or None
+
+
+def map_figure(lon, lat, values, *, title: str, colorscale="Viridis", zmid=None, height=420):
+    """Districts as dots at their longitude / latitude, coloured by `values`."""
+    marker = {"color": values, "colorscale": colorscale, "size": 4, "opacity": 0.7, "colorbar": {"title": title}}
+    if zmid is not None:
+        bound = float(np.percentile(np.abs(values), 98)) or 1.0
+        marker.update(cmin=-bound, cmax=bound)
+    figure = go.Figure(
+        go.Scattergl(
+            x=lon, y=lat, mode="markers", marker=marker,
+            hovertemplate="lon %{x:.2f}, lat %{y:.2f}<br>%{marker.color:.2f}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=height,
+        margin={"t": 20, "b": 40, "l": 50, "r": 20},
+        xaxis={"title": "longitude"},
+        yaxis={"title": "latitude", "scaleanchor": "x"},  # degrees equal on both axes, roughly a map
+    )
+    return figure
+
+
+def histogram(values, *, title: str, color: str = charts.TRAIN_COLOR, height: int = 300):
+    figure = go.Figure(go.Histogram(x=values, nbinsx=60, marker_color=color))
+    figure.update_layout(height=height, margin={"t": 20, "b": 40, "l": 50, "r": 20}, xaxis={"title": title}, bargap=0.02)
+    return figure
+
+
+def data_overview(data: RegressionData) -> None:
+    """Feature table, target histogram and (for California) a map of the districts."""
+    with st.expander(
+        f"{data.title}: {data.num_features} features, {len(data.x_train):,} training, "
+        f"{len(data.x_valid):,} validation and {len(data.x_test):,} test samples"
+    ):
+        table = pd.DataFrame(data.x_train, columns=data.feature_names).describe().T
+        table.insert(0, "index", range(data.num_features))
+        st.dataframe(table[["index", "mean", "std", "min", "max"]], width="stretch")
+        st.caption(
+            "Raw training features: their scales differ by orders of magnitude (compare "
+            "`Population` with `AveBedrms`), which is why the model starts with a `Normalization` layer."
+            if data.name == "california_housing" else "Raw training features."
+        )
+        left, right = st.columns(2)
+        target = f"{data.target_name} ({data.target_unit})"
+        left.plotly_chart(histogram(data.y_train, title=target), key="regression.overview.hist")
+        if data.has_coordinates:
+            lon, lat = data.coordinates(data.x_train)
+            right.plotly_chart(map_figure(lon, lat, data.y_train, title=data.target_name, height=300), key="regression.overview.map")
+            left.caption("The spike at 5 is a cap: every district worth more than $500,000 is recorded as 5.")
+
+
+# --- Summaries and diagrams ---------------------------------------------------------
+
+
+def summary_table(rows: list[LayerRow]) -> None:
+    """The model summary with trainable and non-trainable totals.
+
+    Unlike `ui.widgets.summary_table`, a `Normalization` row counts as non-trainable:
+    its mean, variance and count come from `adapt()`, not from gradient descent.
+    """
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Layer (type)": [f"{row.name} ({row.kind})" for row in rows],
+                "Output shape": [str(row.output_shape) for row in rows],
+                "Activation": [row.activation or "—" for row in rows],
+                "Param #": [row.params for row in rows],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    frozen = sum(row.params for row in rows if row.kind in ("Normalization", "InputLayer"))
+    total = sum(row.params for row in rows)
+    st.markdown(f"**Total params: {total:,}** · trainable {total - frozen:,} · non-trainable {frozen:,}")
+
+
+def graph_dot(nodes, edges) -> str:
+    """DOT text for a model graph from `core.wide_deep.describe_graph`."""
+    fills = {"InputLayer": "#e0e7ff", "Normalization": "#f1f5f9", "Concatenate": "#fef3c7"}
+    lines = ['digraph {', 'rankdir=TB; node [shape=box, style="rounded,filled", fontname="sans-serif", fontsize=11];']
+    for node in nodes:
+        detail = f"{node.kind}"
+        if node.kind == "Dense":
+            units = node.output_shape[-1] if node.output_shape else "?"
+            detail = f"Dense({units}{', ' + node.activation if node.activation not in ('', 'linear') else ''})"
+        fill = "#dcfce7" if "output" in node.name else fills.get(node.kind, "#ffffff")
+        lines.append(f'"{node.name}" [label="{node.name}\\n{detail}", fillcolor="{fill}"];')
+    lines += [f'"{source}" -> "{target}";' for source, target in edges]
+    return "\n".join(lines + ["}"])
+
+
+# --- Curves and results -------------------------------------------------------------
+
+
+def rmse_key(history: dict) -> str:
+    """The RMSE entry of a history: `root_mean_squared_error` or `main_output_...`."""
+    return next((name for name in history if name.endswith(RMSE) and not name.startswith("val_")), RMSE)
+
+
+def learning_curves(history: dict[str, list[float]], epochs: int | None = None):
+    """Loss and RMSE per epoch; with an auxiliary output, the two outputs' losses too."""
+    if "aux_output_loss" not in history:
+        return charts.learning_curves(history, epochs, metric=rmse_key(history))
+    figure = make_subplots(rows=1, cols=3, subplot_titles=("Total loss (weighted)", "Main output RMSE", "Loss per output"))
+    panels = (
+        (1, "loss", "", "solid"),
+        (2, rmse_key(history), "", "solid"),
+        (3, "main_output_loss", "main ", "solid"),
+        (3, "aux_output_loss", "aux ", "dot"),
+    )
+    for column, name, label, dash in panels:
+        for prefix, split in (("", "training"), ("val_", "validation")):
+            values = history.get(prefix + name)
+            if values:
+                figure.add_trace(
+                    go.Scatter(
+                        x=list(range(1, len(values) + 1)), y=values, name=f"{label}{split}", mode="lines+markers",
+                        line={"color": COLORS[split], "dash": dash}, marker={"size": 4},
+                        showlegend=column in (1, 3) and (column == 3 or not label),
+                    ),
+                    row=1, col=column,
+                )
+    axis_max = max(epochs or 1, len(history.get("loss", [])))
+    figure.update_xaxes(title_text="epoch", range=[0.5, axis_max + 0.5])
+    figure.update_layout(height=330, margin={"t": 40, "b": 40, "l": 50, "r": 20}, legend={"orientation": "h", "y": -0.25})
+    return figure
+
+
+def _progress_text(update) -> str:
+    parts = [f"Epoch {update.epoch}/{update.epochs}", f"loss {update.logs.get('loss', float('nan')):.4f}"]
+    val_rmse = update.logs.get("val_" + rmse_key(update.logs))
+    if val_rmse is not None:
+        parts.append(f"validation RMSE {val_rmse:.4f}")
+    if "aux_output_loss" in update.logs:
+        parts.append(f"main loss {update.logs['main_output_loss']:.4f} · aux loss {update.logs['aux_output_loss']:.4f}")
+    return " · ".join(parts + [f"{update.elapsed:.0f} s"])
+
+
+def train_live(run, data: RegressionData, *, prefix: str, label: str = ""):
+    """Trains `run` (or loads it from the store) with a progress bar and live curves.
+
+    The `{prefix}.in_progress` entry lets `ui.train_view.interrupted_notice` say, on
+    the next run of the page, where an interrupted training stopped.
+    """
+    from core.regression_runs import get_or_train
+
+    progress_key = f"{prefix}.in_progress"
+    st.session_state[progress_key] = {"key": run.key(), "epoch": 0, "epochs": run.training.epochs}
+    status = st.status(f"Training {label or run.describe()} on {data.title}…", expanded=True)
+    with status:
+        progress = st.progress(0.0, text="Adapting the Normalization layer and preparing the data…")
+        chart = st.empty()
+        st.button("Stop training", icon=":material/stop:", key=f"{prefix}.stop.{run.key()}")
+
+    def on_epoch(update):
+        st.session_state[progress_key]["epoch"] = update.epoch
+        progress.progress(update.epoch / update.epochs, text=_progress_text(update))
+        chart.plotly_chart(learning_curves(update.history, update.epochs), key=f"{prefix}.live_{run.key()}_{update.epoch}")
+
+    store = RunStore()
+    result = get_or_train(run, data, store=store, on_epoch=on_epoch)
+    del st.session_state[progress_key]
+    if result.diverged:
+        status.update(label="Training diverged", state="error", expanded=False)
+    else:
+        status.update(label=f"{label or 'Trained'}: {result.wall_time:.1f} s", state="complete", expanded=False)
+    show_problems(store.problems)
+    return result
+
+
+class _Miss(Exception):
+    def __init__(self, problems):
+        super().__init__("not in the store")
+        self.problems = problems
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _stored_result(config_json: str, store_root: str):
+    from core.regression_runs import load_cached, run_from_json
+
+    store = RunStore(store_root)
+    result = load_cached(run_from_json(config_json), store)
+    if result is None:
+        raise _Miss(store.problems)  # raised, so that a miss is not cached
+    return result
+
+
+def stored_result(run):
+    """The stored result for `run`, or `None`; store problems become warnings."""
+    try:
+        return _stored_result(run.to_json(), str(RunStore().root))
+    except _Miss as miss:
+        show_problems(miss.problems)
+        return None
+
+
+def current_result(run, result_key: str):
+    """The result for `run` from this session, else from the store, else `None`."""
+    result = st.session_state.get(result_key)
+    if result is None or result.config != run:
+        result = stored_result(run)
+    return result
+
+
+@st.cache_data(show_spinner="Training the scikit-learn baseline (MLPRegressor 50-50-50)…", max_entries=8)
+def baseline(name: str, num_train: int | None):
+    """The scikit-learn baseline on the same split; kept in memory, per data subset."""
+    from core.regression import train_baseline
+
+    data, _ = regression_data(name)
+    return train_baseline(data, num_train=num_train)
+
+
+def result_metrics(result, baseline_result=None) -> None:
+    """Cache marker, test RMSE and MAE, time and parameters, with the baseline beside."""
+    if result.from_cache:
+        st.success(
+            f"**Loaded from cache** ({result.notes[0] if result.notes else 'stored run'}): this "
+            f"configuration was trained before in {result.wall_time:.1f} s on {result.device}.",
+            icon=":material/bolt:",
+        )
+    columns = st.columns(5)
+    columns[0].metric("Test RMSE", f"{result.test_metrics['rmse']:.4f}")
+    columns[1].metric("Test MAE", f"{result.test_metrics['mae']:.4f}")
+    columns[2].metric("Epochs", f"{result.epochs_run}", help=f"stopped: {result.stop_reason.replace('_', ' ')}")
+    columns[3].metric("Training time", f"{result.wall_time:.1f} s", help=result.device)
+    columns[4].metric("Parameters", f"{result.model.count_params():,}")
+    if baseline_result is None:
+        return
+    val_rmse = result.history.get("val_" + rmse_key(result.history), [float("nan")])
+    best = min(val_rmse)
+    table = pd.DataFrame(
+        {
+            "Model": [f"Keras: {result.config.describe()}", "scikit-learn: MLPRegressor(50, 50, 50)"],
+            "Validation RMSE": [best, baseline_result.valid_rmse],
+            "Test RMSE": [result.test_metrics["rmse"], baseline_result.test_rmse],
+            "Training time (s)": [result.wall_time, baseline_result.wall_time],
+            "Epochs": [result.epochs_run, baseline_result.n_iter],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "Validation RMSE": st.column_config.NumberColumn(format="%.4f"),
+        "Test RMSE": st.column_config.NumberColumn(format="%.4f"),
+        "Training time (s)": st.column_config.NumberColumn(format="%.1f"),
+    })
+    st.caption(
+        "Validation RMSE: the Keras model's best epoch. The baseline scales with StandardScaler "
+        "and trains with Adam until its loss stops improving"
+        + ("" if baseline_result.converged else " (it hit its 200-epoch limit)") + "."
+    )
+
+
+def predicted_vs_actual(y_true, y_pred, unit: str):
+    low, high = float(min(y_true.min(), y_pred.min())), float(max(y_true.max(), y_pred.max()))
+    figure = go.Figure(
+        [
+            go.Scattergl(x=y_true, y=y_pred, mode="markers", marker={"size": 3, "opacity": 0.4, "color": charts.TRAIN_COLOR}, name="test samples"),
+            go.Scatter(x=[low, high], y=[low, high], mode="lines", line={"color": "#64748b", "dash": "dash"}, name="perfect"),
+        ]
+    )
+    figure.update_layout(
+        height=380, margin={"t": 20, "b": 40, "l": 50, "r": 20}, showlegend=False,
+        xaxis={"title": f"actual ({unit})"}, yaxis={"title": f"predicted ({unit})", "scaleanchor": "x"},
+    )
+    return figure
+
+
+def result_figures(result, data: RegressionData, *, prefix: str) -> None:
+    """Learning curves, predicted vs actual, residuals and the map of errors."""
+    residuals = result.test_pred - data.y_test
+    tabs = st.tabs(["Learning curves", "Predicted vs actual", "Residuals", "Map of errors"])
+    with tabs[0]:
+        st.plotly_chart(learning_curves(result.history), key=f"{prefix}.curves")
+    with tabs[1]:
+        st.plotly_chart(predicted_vs_actual(data.y_test, result.test_pred, data.target_unit), key=f"{prefix}.scatter")
+        st.caption("Each dot is a test sample; on the dashed line the prediction is exact.")
+    with tabs[2]:
+        st.plotly_chart(histogram(residuals, title="prediction − actual", color=charts.VALID_COLOR), key=f"{prefix}.residuals")
+        st.caption(f"Mean residual {residuals.mean():+.3f}: a value far from 0 means a systematic bias.")
+    with tabs[3]:
+        if data.has_coordinates:
+            lon, lat = data.coordinates(data.x_test)
+            st.plotly_chart(map_figure(lon, lat, residuals, title="error", colorscale="RdBu_r", zmid=0), key=f"{prefix}.error_map")
+            st.caption("Red: predicted too high, blue: too low. Coastal and city districts are the hardest.")
+        else:
+            st.info("This data set has no coordinates to draw a map with.")
+
+
+def comparison_figure(table: pd.DataFrame):
+    """Test RMSE per model, as bars with the training time on hover."""
+    figure = go.Figure(
+        go.Bar(
+            x=table["Model"], y=table["Test RMSE"], marker_color=charts.TRAIN_COLOR,
+            text=[f"{value:.3f}" for value in table["Test RMSE"]], textposition="outside",
+            customdata=table["Training time (s)"], hovertemplate="%{x}<br>RMSE %{y:.4f}<br>%{customdata:.1f} s<extra></extra>",
+        )
+    )
+    figure.update_layout(height=340, margin={"t": 20, "b": 40, "l": 50, "r": 20}, yaxis={"title": "test RMSE", "rangemode": "tozero"})
+    return figure
