@@ -1,0 +1,26 @@
+"""Helpers for driving pages with Streamlit's AppTest."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def open_page(path: str, timeout: float = 180) -> AppTest:
+    """An AppTest of the whole app (so navigation and page config apply) on `path`."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.run()
+    at.switch_page(path).run()
+    return at
+
+
+def button(at: AppTest, label: str):
+    """The button (or form submit button) with this label."""
+    matches = [widget for widget in at.button if widget.label == label]
+    assert matches, f"no button {label!r}; buttons: {[widget.label for widget in at.button]}"
+    return matches[0]
+
+
+def texts(elements) -> str:
+    return "\n".join(str(element.value) for element in elements)

@@ -1,0 +1,63 @@
+"""Configs validate themselves with Keras-style messages and have a stable JSON form."""
+
+import pytest
+
+from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
+
+
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda: MLPConfig(hidden_layers=((0, "relu"),)), "Received: units=0"),
+        (lambda: MLPConfig(hidden_layers=((10**6, "relu"),)), "Received: units=1000000"),
+        (lambda: MLPConfig(hidden_layers=()), "Received: hidden_layers=()"),
+        (lambda: MLPConfig(hidden_layers=((10, "nope"),)), "Received: activation='nope'"),
+        (lambda: MLPConfig(output_activation="tanh"), "Received: output_activation='tanh'"),
+        (lambda: TrainingConfig(learning_rate=-0.1), "Received: learning_rate=-0.1"),
+        (lambda: TrainingConfig(learning_rate=float("nan")), "Received: learning_rate=nan"),
+        (lambda: TrainingConfig(batch_size=0), "Received: batch_size=0"),
+        (lambda: TrainingConfig(epochs=0), "Received: epochs=0"),
+        (lambda: TrainingConfig(optimizer="lbfgs"), "Received: optimizer='lbfgs'"),
+        (lambda: TrainingConfig(momentum=1.5, optimizer="sgd"), "Received: momentum=1.5"),
+        (lambda: TrainingConfig(optimizer="adam", nesterov=True), "Received: nesterov=True"),
+        (lambda: TrainingConfig(validation_split=0.9), "Received: validation_split=0.9"),
+        (lambda: TrainingConfig(early_stopping_patience=0), "Received: early_stopping_patience=0"),
+        (lambda: DataConfig("cifar10"), "Received: name='cifar10'"),
+        (lambda: DataConfig(num_train=3), "Received: num_train=3"),
+    ],
+)
+def test_invalid_values_raise_with_what_was_received(make, fragment):
+    with pytest.raises(ValueError, match="Received an invalid value") as error:
+        make()
+    assert fragment in str(error.value)
+
+
+def test_error_names_the_layer_to_fix():
+    with pytest.raises(ValueError, match="hidden layer 2"):
+        MLPConfig(hidden_layers=((10, "relu"), (0, "relu")))
+
+
+def test_lists_become_tuples_so_configs_stay_hashable():
+    config = MLPConfig(hidden_layers=[[300, "relu"], [100, "relu"]])
+    assert config == MLPConfig()
+    assert hash(config) == hash(MLPConfig())
+
+
+def test_json_round_trip_and_stable_key():
+    run = RunConfig(
+        DataConfig("mnist", num_train=1000),
+        MLPConfig(((64, "tanh"),)),
+        TrainingConfig(optimizer="sgd", learning_rate=0.05, momentum=0.9, nesterov=True),
+    )
+    assert RunConfig.from_json(run.to_json()) == run
+    assert RunConfig.from_json(run.to_json()).key() == run.key()
+    # The key depends on the content only: ints and floats that are equal give one key.
+    assert RunConfig(training=TrainingConfig(learning_rate=1)).key() == RunConfig(
+        training=TrainingConfig(learning_rate=1.0)
+    ).key()
+    assert RunConfig(training=TrainingConfig(epochs=2)).key() != RunConfig().key()
+
+
+def test_describe_is_short_and_readable():
+    assert MLPConfig().describe() == "300-100 relu"
+    assert MLPConfig(((8, "tanh"), (4, "relu"))).describe() == "8-4 relu/tanh"

@@ -1,0 +1,135 @@
+"""A configuration trains once; later requests come back from the store, whole or not
+at all; store problems are reported, never raised."""
+
+import errno
+import os
+import threading
+
+import numpy as np
+import pytest
+
+from core import runs
+from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
+from core.data import load_dataset
+from core.store import RunStore, StoreWarning
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_dataset("digits")
+
+
+@pytest.fixture
+def counting_train(monkeypatch):
+    calls = []
+    real_train = runs.train
+
+    def counted(*args, **kwargs):
+        calls.append(args[0])
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(runs, "train", counted)
+    return calls
+
+
+def config(seed=0, **training):
+    return RunConfig(DataConfig("digits"), MLPConfig(((16, "relu"),)), TrainingConfig(epochs=2, seed=seed, **training))
+
+
+def test_a_second_identical_request_loads_instead_of_training(tmp_path, digits, counting_train):
+    store = RunStore(tmp_path)
+    first = runs.get_or_train(config(), digits, store=store)
+    second = runs.get_or_train(config(), digits, store=store)
+    assert len(counting_train) == 1
+    assert not first.from_cache and second.from_cache
+    assert second.history == first.history
+    assert second.test_metrics == first.test_metrics
+    np.testing.assert_allclose(second.test_proba, first.test_proba)
+    np.testing.assert_allclose(
+        second.model.predict(digits.x_test[:5], verbose=0), first.model.predict(digits.x_test[:5], verbose=0), atol=1e-6
+    )
+    assert runs.is_cached(config(), store)
+
+
+def test_store_survives_a_new_process_view(tmp_path, digits):
+    runs.get_or_train(config(seed=1), digits, store=RunStore(tmp_path))
+    reloaded = runs.load_cached(config(seed=1), RunStore(tmp_path))
+    assert reloaded is not None and reloaded.from_cache
+    assert reloaded.config == config(seed=1)
+
+
+def test_an_interrupted_write_leaves_no_entry(tmp_path, digits, monkeypatch):
+    store = RunStore(tmp_path)
+    result = runs.train(config(seed=2), digits)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # as if the process died while writing the model
+
+    monkeypatch.setattr(type(result.model), "save", killed)
+    with pytest.raises(KeyboardInterrupt):
+        runs.save_result(result, store)
+    assert list(tmp_path.iterdir()) == []  # no entry, and no temporary folder left
+    assert runs.load_cached(config(seed=2), store) is None
+
+
+def test_a_corrupt_entry_is_a_miss_with_a_warning_and_is_retrained(tmp_path, digits, counting_train):
+    store = RunStore(tmp_path)
+    runs.get_or_train(config(seed=3), digits, store=store)
+    entry = store.path_for(config(seed=3).to_json())
+    (entry / "meta.json").write_text("{not json")
+    fresh = RunStore(tmp_path)
+    with pytest.warns(StoreWarning, match="could not be read"):
+        result = runs.get_or_train(config(seed=3), digits, store=fresh)
+    assert not result.from_cache
+    assert len(counting_train) == 2
+    assert fresh.problems and "trained again" in fresh.problems[0]
+    assert runs.load_cached(config(seed=3), RunStore(tmp_path)) is not None  # repaired
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
+def test_a_full_or_read_only_disk_still_returns_the_result(tmp_path, digits, monkeypatch, code):
+    def no_room(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(np, "savez", no_room)
+    store = RunStore(tmp_path)
+    with pytest.warns(StoreWarning, match="could not be saved"):
+        result = runs.get_or_train(config(seed=4), digits, store=store)
+    assert result.test_metrics["accuracy"] > 0
+    assert os.strerror(code) in store.problems[0]
+    assert [path.name for path in tmp_path.iterdir()] == []  # the temporary folder is gone
+
+
+def test_an_unwritable_store_still_returns_the_result(tmp_path, digits):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the store folder should be")
+    store = RunStore(blocker)
+    with pytest.warns(StoreWarning, match="could not be saved"):
+        result = runs.get_or_train(config(seed=5), digits, store=store)
+    assert result.test_metrics["accuracy"] > 0 and not result.from_cache
+    assert "will not be remembered" in store.problems[0]
+
+
+def test_diverged_runs_are_not_stored(tmp_path, digits):
+    store = RunStore(tmp_path)
+    bad = RunConfig(DataConfig("digits"), MLPConfig(((64, "linear"), (64, "linear"))),
+                    TrainingConfig(optimizer="sgd", learning_rate=5.0, epochs=3))
+    result = runs.get_or_train(bad, digits, store=store)
+    assert result.diverged
+    assert not runs.is_cached(bad, store)
+
+
+def test_two_sessions_asking_at_once_train_once(tmp_path, digits, counting_train):
+    store_root = tmp_path
+    results = []
+
+    def ask():
+        results.append(runs.get_or_train(config(seed=6), digits, store=RunStore(store_root)))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(counting_train) == 1
+    assert sorted(result.from_cache for result in results) == [False, True]
