@@ -325,6 +325,27 @@ def train_wide_deep(
     return RegressionResult(run, model, history, metrics, test_pred, wall_time, device_name(), stop_reason)
 
 
+def comparison_runs(run: WideDeepRun) -> list[tuple[str, object]]:
+    """The runs of the comparison: a plain Sequential MLP and the three variants.
+
+    All share `run`'s data, subset, training recipe, units and activation; variants 2
+    and 3 use `run`'s feature sets (or the defaults when `run` is variant 1).
+    """
+    from core.config import MLPConfig
+    from core.regression import RegressionConfig, RegressionRun
+
+    model = run.model
+    sequential = RegressionConfig(MLPConfig(((model.units, model.activation),) * NUM_HIDDEN, "linear"))
+    runs = [("Sequential MLP", RegressionRun(run.dataset, run.num_train, sequential, run.training))]
+    wide = model.wide_features or DEFAULT_WIDE
+    deep = model.deep_features or DEFAULT_DEEP
+    weights = model.loss_weights if model.variant == "aux_output" else (0.9, 0.1)
+    for variant in VARIANTS:
+        config = WideDeepConfig(variant, wide, deep, model.units, model.activation, weights)
+        runs.append((VARIANT_TITLES[variant], WideDeepRun(run.dataset, run.num_train, config, run.training)))
+    return runs
+
+
 @dataclass(frozen=True)
 class GraphNode:
     name: str

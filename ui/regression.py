@@ -359,3 +359,83 @@ def comparison_figure(table: pd.DataFrame):
     )
     figure.update_layout(height=340, margin={"t": 20, "b": 40, "l": 50, "r": 20}, yaxis={"title": "test RMSE", "rangemode": "tozero"})
     return figure
+
+
+# --- Wide & deep --------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Building the model…", max_entries=16)
+def model_graph(config_json: str):
+    """`(nodes, edges)` of the untrained model of a run, read from the Keras model itself."""
+    from core.regression_runs import run_from_json
+    from core.wide_deep import build_wide_deep, describe_graph
+
+    run = run_from_json(config_json)
+    data, _ = regression_data(run.dataset)
+    return describe_graph(build_wide_deep(run.model, data.subset(run.num_train).x_train, seed=run.training.seed))
+
+
+def graph_summary(nodes, edges) -> None:
+    """`model.summary()` of a functional model: layers, shapes, parameters, connections."""
+    sources = {node.name: [source for source, target in edges if target == node.name] for node in nodes}
+    rows = [LayerRow(node.name, node.kind, node.output_shape, node.params, node.activation) for node in nodes]
+    summary_table(rows)
+    st.caption("Connected to: " + "; ".join(f"{name} ← {', '.join(inputs)}" for name, inputs in sources.items() if inputs))
+
+
+def output_losses(result) -> None:
+    """The last epoch's loss per output, weighted total, and the test RMSE of each output."""
+    history = result.history
+    if "aux_output_loss" not in history:
+        return
+    main_weight, aux_weight = result.config.model.loss_weights
+    rows = []
+    for prefix, split in (("", "training"), ("val_", "validation")):
+        main, aux = history[prefix + "main_output_loss"][-1], history[prefix + "aux_output_loss"][-1]
+        rows.append({"Set": split, "main loss": main, "aux loss": aux,
+                     f"{main_weight:g}·main + {aux_weight:g}·aux": main_weight * main + aux_weight * aux,
+                     "Keras total loss": history[prefix + "loss"][-1]})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(
+        f"Test RMSE: main output {result.test_metrics['rmse']:.4f}, auxiliary output "
+        f"{result.test_metrics['aux_rmse']:.4f}. The auxiliary output sees only the deep path; "
+        "its loss pushes the hidden layers to be useful on their own (a regularizer). "
+        "Keras's total is averaged batch by batch, so it can differ slightly from the weighted sum."
+    )
+
+
+def comparison(run, data: RegressionData, *, prefix: str) -> None:
+    """Sequential MLP vs the three variants, same split and budget: table and chart.
+
+    Shows the runs already in the store; the button trains the missing ones.
+    """
+    from core.wide_deep import comparison_runs
+
+    runs = comparison_runs(run)
+    results = {label: stored_result(other) for label, other in runs}
+    missing = [label for label, result in results.items() if result is None]
+    if missing and st.button(f"Train the {len(missing)} missing model(s) and compare", icon=":material/compare_arrows:", key=f"{prefix}.compare"):
+        for label, other in runs:
+            if results[label] is None:
+                results[label] = train_live(other, data, prefix=f"{prefix}.compare", label=label)
+    done = {label: result for label, result in results.items() if result is not None and not result.diverged}
+    if not done:
+        st.info("None of these models is trained yet with these settings.", icon=":material/info:")
+        return
+    table = pd.DataFrame(
+        {
+            "Model": list(done),
+            "Test RMSE": [result.test_metrics["rmse"] for result in done.values()],
+            "Parameters": [int(result.model.count_params()) for result in done.values()],
+            "Epochs": [result.epochs_run for result in done.values()],
+            "Training time (s)": [result.wall_time for result in done.values()],
+        }
+    )
+    left, right = st.columns([3, 2])
+    left.plotly_chart(comparison_figure(table), key=f"{prefix}.compare_chart")
+    right.dataframe(table, hide_index=True, width="stretch", column_config={
+        "Test RMSE": st.column_config.NumberColumn(format="%.4f"),
+        "Training time (s)": st.column_config.NumberColumn(format="%.1f"),
+    })
+    if missing and len(done) < len(runs):
+        right.caption("Not trained yet: " + ", ".join(label for label in results if label not in done) + ".")

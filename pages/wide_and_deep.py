@@ -1,0 +1,96 @@
+"""Wide & deep: several inputs and outputs with the Functional API, and why not subclass."""
+
+import streamlit as st
+
+from core.config import ACTIVATIONS
+from core.regression import check_fits
+from core.wide_deep import DEFAULT_DEEP, DEFAULT_WIDE, VARIANT_TITLES, VARIANTS, WideDeepConfig, WideDeepRun, check_features
+from ui import regression as ui
+from ui import train_view, widgets
+
+PREFIX = "wide_deep"
+RESULT_KEY = f"{PREFIX}.result"
+
+st.title("Wide & deep")
+st.markdown(
+    "A plain MLP pushes every feature through the whole stack of layers, which can blur "
+    "simple patterns. A *wide & deep* network (Cheng et al., 2016) adds a short path: some "
+    "inputs skip the hidden layers and are concatenated with the deep path's output. That "
+    "graph is not a stack, so it is built with Keras's **Functional API**: each layer is "
+    "called on the tensors it takes."
+)
+
+train_view.interrupted_notice(PREFIX)
+data = ui.load_data_or_warn()
+ui.data_overview(data)
+variant = st.segmented_control(
+    "Variant", VARIANTS, format_func=VARIANT_TITLES.get, default="one_input", key=f"{PREFIX}.variant"
+) or "one_input"
+
+settings, diagram = st.columns([2, 3], gap="large")
+with settings:
+    st.subheader("Model")
+    left, right = st.columns(2)
+    units = left.number_input("Units per hidden layer", 1, 512, 30, key=f"{PREFIX}.units")
+    activation = right.selectbox("Activation", ACTIVATIONS, key=f"{PREFIX}.activation")
+    wide, deep, weights = DEFAULT_WIDE, DEFAULT_DEEP, (0.9, 0.1)
+    if variant != "one_input":
+        features = list(range(data.num_features))
+        label = lambda index: f"{index}: {data.feature_names[index]}"  # noqa: E731
+        wide = st.multiselect("Wide path features", features, [i for i in DEFAULT_WIDE if i < len(features)],
+                              format_func=label, key=f"{PREFIX}.wide")
+        deep = st.multiselect("Deep path features", features, [i for i in DEFAULT_DEEP if i < len(features)],
+                              format_func=label, key=f"{PREFIX}.deep", help="Overlap with the wide path is allowed.")
+    if variant == "aux_output":
+        main = st.slider("Loss weight of the main output", 0.05, 1.0, 0.9, 0.05, key=f"{PREFIX}.main_weight",
+                         help="The auxiliary output gets 1 − this weight.")
+        weights = (main, round(1.0 - main, 2))
+        st.caption(f"loss = {weights[0]:g} · main MSE + {weights[1]:g} · auxiliary MSE")
+
+st.subheader("Training")
+values, submitted = widgets.training_form(PREFIX, extra=lambda: ui.subset_field(data, PREFIX))
+try:
+    config = WideDeepConfig(variant, tuple(wide), tuple(deep), int(units), activation, weights)
+    check_features(config, data.num_features)
+    run = WideDeepRun(data.name, ui.num_train(data, values["extra"]), config, widgets.training_config(values))
+    check_fits(run, data)
+except ValueError as error:
+    st.error(str(error), icon=":material/error:")
+    st.stop()
+
+with diagram:
+    st.subheader("The model's graph")
+    nodes, edges = ui.model_graph(run.to_json())
+    st.graphviz_chart(ui.graph_dot(nodes, edges))
+    with st.expander("Model summary"):
+        ui.graph_summary(nodes, edges)
+
+result = ui.current_result(run, RESULT_KEY)
+if submitted and (result is None or result.diverged):
+    result = ui.train_live(run, data, prefix=PREFIX)
+    st.session_state[RESULT_KEY] = result
+
+if result is None:
+    st.info("Not trained yet. Press **Train** to train this variant.", icon=":material/info:")
+elif result.diverged:
+    train_view.diverged_message(result)
+else:
+    st.subheader("Results")
+    ui.result_metrics(result)
+    ui.output_losses(result)
+    ui.result_figures(result, data, prefix=PREFIX)
+
+st.subheader("Sequential MLP vs the three variants")
+st.caption("Same split, same training recipe and budget, same hidden layers (2 × units).")
+ui.comparison(run, data, prefix=PREFIX)
+
+with st.expander("The same model with the Subclassing API, and why to prefer the declarative APIs"):
+    st.markdown(
+        "`core.wide_deep.make_subclassed_model` builds variant 3 as a `keras.Model` subclass: "
+        "layers made in `__init__`, wired in `call()`. With the same seed it trains to the same "
+        "weights (the tests check it). But its graph lives in Python code: Keras cannot draw it "
+        "(no diagram above), `summary()` lists layers without their connections, shapes are "
+        "checked only when data flows through, and it cannot be saved as a `.keras` file and "
+        "loaded without its class, so this app does not store it. Subclass only when a model "
+        "needs loops or branches that depend on the data."
+    )
