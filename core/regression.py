@@ -279,7 +279,8 @@ def compile_and_fit(
     check_batch_size(training, num_train)
     steps_per_epoch = math.ceil(num_train / training.batch_size)
     rmse = keras.metrics.RootMeanSquaredError(name=RMSE)
-    metrics = [rmse] if len(model.outputs) == 1 else [[rmse]] + [[] for _ in model.outputs[1:]]
+    num_outputs = len(y_train) if isinstance(y_train, tuple) else 1  # a subclassed model has no .outputs
+    metrics = [rmse] if num_outputs == 1 else [[rmse]] + [[] for _ in range(num_outputs - 1)]
     model.compile(
         loss=losses,
         loss_weights=loss_weights,

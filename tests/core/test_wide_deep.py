@@ -1,0 +1,147 @@
+"""Wide & deep: each variant's inputs, outputs and parameters, bad feature sets, loss
+weights, multi-input training, the graph walk, and the subclassed twin of variant 3."""
+
+import numpy as np
+import pytest
+
+from core.config import TrainingConfig
+from core.housing import load_regression_data
+from core.wide_deep import (
+    WideDeepConfig,
+    WideDeepRun,
+    build_wide_deep,
+    check_features,
+    comparison_runs,
+    describe_graph,
+    make_subclassed_model,
+    model_inputs,
+    split_inputs,
+    targets,
+    train_wide_deep,
+)
+
+FAST = TrainingConfig(batch_size=64, epochs=2, learning_rate=0.003)
+
+
+@pytest.fixture(scope="module")
+def california():
+    return load_regression_data("california_housing")
+
+
+def dense(inputs, units):
+    return (inputs + 1) * units
+
+
+@pytest.mark.parametrize(
+    "variant, inputs, outputs, trainable, normalization",
+    [
+        ("one_input", ["input"], ["main_output"], dense(8, 30) + dense(30, 30) + dense(8 + 30, 1), 17),
+        ("two_inputs", ["wide_input", "deep_input"], ["main_output"], dense(6, 30) + dense(30, 30) + dense(5 + 30, 1), 11 + 13),
+        (
+            "aux_output",
+            ["wide_input", "deep_input"],
+            ["main_output", "aux_output"],
+            dense(6, 30) + dense(30, 30) + dense(5 + 30, 1) + dense(30, 1),
+            11 + 13,
+        ),
+    ],
+)
+def test_variant_structure_and_parameter_count(california, variant, inputs, outputs, trainable, normalization):
+    model = build_wide_deep(WideDeepConfig(variant), california.x_train[:200], seed=0)
+    assert [tensor.name for tensor in model.inputs] == inputs
+    assert model.output_names == outputs
+    assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == trainable
+    assert model.count_params() == trainable + normalization
+
+
+def test_the_book_feature_sets_and_input_split(california):
+    config = WideDeepConfig("two_inputs")
+    assert model_inputs(config, 8) == [[0, 1, 2, 3, 4], [2, 3, 4, 5, 6, 7]]
+    wide, deep = split_inputs(config, california.x_test)
+    np.testing.assert_array_equal(wide, california.x_test[:, :5])
+    np.testing.assert_array_equal(deep, california.x_test[:, 2:])
+    assert model_inputs(WideDeepConfig("one_input"), 8) == [list(range(8))]
+    y = california.y_test
+    assert targets(WideDeepConfig("aux_output"), y) == (y, y)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"wide_features": ()}, "expected at least one feature. Received: wide_features=()"),
+        ({"deep_features": []}, "expected at least one feature. Received: deep_features=()"),
+        ({"wide_features": (0, -1)}, "Received: wide_features=(0, -1)"),
+        ({"variant": "three_inputs"}, "Received: variant='three_inputs'"),
+        ({"variant": "aux_output", "loss_weights": (0.0, 1.0)}, "positive weight for the main output"),
+    ],
+)
+def test_bad_settings_are_clear_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        WideDeepConfig(**{"variant": "two_inputs", **kwargs})
+
+
+def test_feature_out_of_range_names_the_data_set_size():
+    config = WideDeepConfig("two_inputs", deep_features=(2, 9))
+    with pytest.raises(ValueError, match=r"between 0 and 7. Received: deep_features=\(2, 9\). This data set has 8"):
+        check_features(config, 8)
+
+
+def test_unused_fields_do_not_change_the_key():
+    assert WideDeepConfig("one_input", wide_features=(1,)) == WideDeepConfig("one_input")
+    assert WideDeepConfig("two_inputs", loss_weights=(0.5, 0.5)) == WideDeepConfig("two_inputs")
+    assert WideDeepConfig("two_inputs", wide_features=(4, 0, 0)).wide_features == (0, 4)
+
+
+def test_multi_input_training_on_a_subset_reports_per_output_losses(california):
+    run = WideDeepRun(num_train=1000, model=WideDeepConfig("aux_output"), training=FAST)
+    updates = []
+    result = train_wide_deep(run, california, on_epoch=updates.append)
+    assert {"main_output_loss", "aux_output_loss", "val_main_output_loss", "val_aux_output_loss"} <= set(updates[-1].logs)
+    assert result.epochs_run == 2 and result.test_pred.shape == (5160,)
+    assert np.isfinite(result.test_metrics["rmse"]) and np.isfinite(result.test_metrics["aux_rmse"])
+
+
+@pytest.mark.parametrize("weights", [(0.9, 0.1), (0.5, 0.5)])
+def test_loss_weights_make_the_total_loss(california, weights):
+    import keras
+
+    config = WideDeepConfig("aux_output", loss_weights=weights)
+    model = build_wide_deep(config, california.x_train[:500], seed=3)
+    model.compile(loss=["mse", "mse"], loss_weights=list(weights), optimizer="adam")
+    x, y = split_inputs(config, california.x_valid[:256]), targets(config, california.y_valid[:256])
+    # One batch, so the reported losses are that batch's, not averages of batches.
+    logs = model.evaluate(x, y, batch_size=256, verbose=0, return_dict=True)
+    main, aux = logs["main_output_loss"], logs["aux_output_loss"]
+    assert main != pytest.approx(aux)
+    assert logs["loss"] == pytest.approx(weights[0] * main + weights[1] * aux, rel=1e-5)
+    predicted = model.predict(x, verbose=0)
+    assert main == pytest.approx(float(keras.losses.MeanSquaredError()(y[0], predicted[0])), rel=1e-5)
+
+
+def test_graph_is_read_from_the_keras_model(california):
+    nodes, edges = describe_graph(build_wide_deep(WideDeepConfig("aux_output"), california.x_train[:100]))
+    assert {node.name for node in nodes} >= {"wide_input", "deep_input", "concat", "main_output", "aux_output"}
+    assert ("wide_normalization", "concat") in edges and ("hidden2", "concat") in edges
+    assert ("hidden2", "aux_output") in edges and ("concat", "main_output") in edges
+    assert {node.name: node.kind for node in nodes}["concat"] == "Concatenate"
+
+
+def test_subclassed_model_gives_the_same_results_as_the_functional_one(california):
+    config = WideDeepConfig("aux_output")
+    run = WideDeepRun(num_train=500, model=config, training=FAST)
+    x_train = california.subset(500).x_train
+    functional = train_wide_deep(run, california)
+    subclassed = train_wide_deep(run, california, model=make_subclassed_model(config, x_train, seed=FAST.seed))
+    np.testing.assert_allclose(subclassed.history["loss"], functional.history["loss"], rtol=1e-4)
+    np.testing.assert_allclose(subclassed.test_pred, functional.test_pred, rtol=1e-3, atol=1e-4)
+    # Keras sees no graph in the subclassed model: nothing to draw.
+    assert describe_graph(subclassed.model)[1] == []
+
+
+def test_comparison_shares_the_budget():
+    run = WideDeepRun(num_train=500, model=WideDeepConfig("two_inputs", wide_features=(0, 1)), training=FAST)
+    runs = comparison_runs(run)
+    assert [label for label, _ in runs][0] == "Sequential MLP" and len(runs) == 4
+    assert all(other.training == FAST and other.num_train == 500 for _, other in runs)
+    assert runs[0][1].model.mlp.hidden_layers == ((30, "relu"), (30, "relu"))
+    assert runs[2][1].model.wide_features == (0, 1)
