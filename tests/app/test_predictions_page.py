@@ -1,0 +1,165 @@
+"""AppTest drives the Predictions page: picking runs, test images, the regression form,
+downloads, deleting a run, and a model uploaded into the session.
+
+AppTest cannot click a table row or upload a file, so runs are picked through the
+page's session-state key and uploads go through `core.predict` (tested there).
+"""
+
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import predict
+from core.store import RunStore
+from ui import predictions as ui
+
+APP = "../../app.py"
+
+
+def open_page(selected: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    if selected is not None:
+        at.session_state[ui.SELECTED_KEY] = selected
+    at.switch_page("pages/predictions.py").run()
+    assert not at.exception
+    return at
+
+
+@pytest.fixture(scope="module")
+def classifier_key():
+    from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
+    from core.data import load_dataset
+    from core.runs import get_or_train
+
+    config = RunConfig(DataConfig("digits"), MLPConfig(((8, "relu"),)), TrainingConfig(epochs=2, batch_size=64))
+    get_or_train(config, load_dataset("digits"))
+    return RunStore().key_for(config.to_json())
+
+
+def regression_model(num_features: int):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([keras.Input((num_features,)), keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)])
+
+
+@pytest.fixture(scope="module")
+def regression_key():
+    """A store entry following the regression pages' meta contract, on the offline data."""
+    from core.housing import load_regression_data
+
+    data = load_regression_data("diabetes")
+    model = regression_model(data.num_features)
+    prediction = predict.predict_rows(model, data.x_test)
+    metrics = predict.regression_scores(data.y_test, prediction)
+    meta = {
+        "page": "regression",
+        "dataset": "diabetes",
+        "architecture": "Sequential 4 relu",
+        "params": int(model.count_params()),
+        "test_metrics": metrics,
+        "key_metric": {"name": "test RMSE", "value": metrics["rmse"]},
+        "wall_time": 0.1,
+        "device": "CPU",
+        "stop_reason": "completed",
+        "epochs_run": 1,
+        "feature_names": list(data.feature_names),
+        "model_inputs": [list(range(data.num_features))],
+        "target_name": data.target_name,
+    }
+    config = json.dumps({"kind": "regression", "test": "predictions page"})
+    path = RunStore().save(config, model=model, history={"loss": [3.0]}, meta=meta, arrays={"test_pred": prediction})
+    return path.name
+
+
+def test_without_models_the_page_links_to_the_training_pages(monkeypatch, tmp_path):
+    monkeypatch.setenv("MLP_EXPLORER_CACHE", str(tmp_path / "empty"))
+    at = open_page()
+    assert "No trained model yet" in at.info[0].value
+    links = [link.proto.label for link in at.get("page_link")]
+    assert "Classification MLP" in links
+    assert not at.dataframe and not at.metric
+
+
+def test_classifier_shows_test_images_in_every_mode(classifier_key):
+    at = open_page(classifier_key)
+    assert at.metric[1].label == "Test accuracy"
+    table = at.dataframe[0].value
+    assert {"From", "Data set", "Architecture", "Parameters", "Key metric", "Trained"} <= set(table.columns)
+    assert "Classification" in set(table["From"])
+    assert sum("true:" in m.value for m in at.markdown) == ui.NUM_IMAGES
+    at.button_group(key="predictions.mode").set_value("by_class").run()
+    at.selectbox(key="predictions.class").set_value(3).run()
+    cards = [m.value for m in at.markdown if "true:" in m.value]
+    assert cards and all("true: 3 " in card for card in cards)
+    for mode in ("misclassified", "confidently_wrong"):
+        at.button_group(key="predictions.mode").set_value(mode).run()
+        cards = [m.value for m in at.markdown if "true:" in m.value]
+        assert cards and all("wrong" in card for card in cards)
+    assert not at.exception
+
+
+def test_regression_form_gives_model_predict_of_the_median_row(regression_key):
+    from core.housing import load_regression_data
+
+    at = open_page(regression_key)
+    assert at.metric[0].label == "Test RMSE"
+    at.button(key=f"FormSubmitter:predictions.form.{regression_key}-Predict").click().run()
+    data = load_regression_data("diabetes")
+    stored = next(run for run in RunStore().list_runs() if run.key == regression_key)
+    row = np.median(data.x_train, axis=0, keepdims=True).astype(np.float32)
+    expected = float(stored.load_model().predict(row, verbose=0)[0, 0])
+    shown = next(m for m in at.metric if m.label.startswith("Predicted"))
+    assert float(shown.value.split()[0]) == pytest.approx(expected, abs=1e-3)
+    assert not at.exception
+
+
+def test_downloads_and_details(classifier_key):
+    at = open_page(classifier_key)
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert any(label.startswith("Model (.keras") for label in labels)
+    assert "Training history (CSV)" in labels and "Configuration (JSON)" in labels
+    assert at.get("json")  # configuration and meta shown
+
+
+def test_deleting_a_run_removes_it_from_the_store_and_the_table(classifier_key):
+    doomed = RunStore().save(
+        json.dumps({"doomed": True}),
+        model=regression_model(10),
+        history={"loss": [1.0]},
+        meta={"page": "regression", "dataset": "diabetes", "architecture": "doomed", "created": 0},
+    ).name
+    at = open_page(doomed)
+    assert "doomed" in set(at.dataframe[0].value["Architecture"])
+    at.button(key="predictions.delete").click().run()
+    assert not (RunStore().root / doomed).exists()
+    assert "doomed" not in set(at.dataframe[0].value["Architecture"])
+    assert not at.exception
+
+
+def test_an_uploaded_model_is_used_from_the_session_only(tmp_path):
+    import keras
+
+    from core.data import load_dataset
+
+    model = keras.Sequential([keras.Input((8, 8)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    model.save(tmp_path / "mine.keras")
+    data = (tmp_path / "mine.keras").read_bytes()
+    loaded = predict.load_uploaded_model(data)
+    match = predict.match_dataset(loaded)
+    uploaded = predict.evaluate_uploaded(loaded, data, "mine.keras", match, "digits", load_dataset("digits"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.session_state[ui.UPLOADS_KEY] = {uploaded.key: uploaded}
+    at.session_state[ui.SELECTED_KEY] = uploaded.key
+    at.switch_page("pages/predictions.py").run()
+    assert not at.exception
+    assert "Uploaded (you)" in set(at.dataframe[0].value["From"])
+    assert "mine.keras" in at.caption[1].value
+    assert uploaded.key not in {run.key for run in RunStore().list_runs()}
+    at.button(key="predictions.delete").click().run()  # "remove from this session"
+    assert uploaded.key not in at.session_state[ui.UPLOADS_KEY]
+    assert not at.exception

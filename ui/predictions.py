@@ -1,0 +1,493 @@
+"""The sections of the Predictions page: pick a model, predict, download, manage, upload.
+
+A "run" here is either a `core.store.StoredRun` (trained on another page, shared by
+every session) or a `core.predict.UploadedModel` (uploaded by this user, kept in this
+session only). Both have `key`, `config`, `meta`, `history`, `arrays` and
+`load_model()`, so every section below takes either.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import images, predict
+from core.data import TITLES as IMAGE_TITLES
+from core.data import DatasetUnavailableError
+from core.store import RunStore
+from ui import cache, charts
+from ui.nav import PAGES
+
+PREFIX = "predictions"
+SELECTED_KEY = f"{PREFIX}.selected"  # key of the run shown
+UPLOADS_KEY = f"{PREFIX}.uploads"  # {key: UploadedModel}, this session only
+PENDING_KEY = f"{PREFIX}.pending"  # an uploaded file loaded but not yet evaluated
+TABLE_KEY = f"{PREFIX}.table"
+TABLE_GENERATION_KEY = f"{PREFIX}.table_generation"  # a new table (no selection) after a delete
+SEED_KEY = f"{PREFIX}.seed"
+FORM_RESULT_KEY = f"{PREFIX}.form_result"
+# Material icons rather than emoji: they render without an emoji font.
+RIGHT = ":green[:material/check_circle: right]"
+WRONG = ":red[:material/cancel: wrong]"
+MAX_UPLOADS = 3  # models kept per session: each holds its weights in memory
+NUM_IMAGES = 6
+TRAINING_PAGES = ("pages/classification.py", "pages/regression.py", "pages/wide_and_deep.py")
+PAGE_TITLES = {"classification": "Classification", "regression": "Regression", "wide_and_deep": "Wide & deep"}
+DATASET_TITLES = {**IMAGE_TITLES, "california_housing": "California housing", "diabetes": "Diabetes (offline)"}
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
+def _stored_model(path: str, created: float):
+    # `created` is part of the key: a run deleted and trained again is a new model.
+    import keras
+
+    return keras.saving.load_model(Path(path) / "model.keras", compile=False)
+
+
+@st.cache_resource(show_spinner="Loading the data set…", max_entries=2)
+def _regression_data(name: str):
+    from core.housing import load_regression_data
+
+    return load_regression_data(name)
+
+
+def load_model(run):
+    """The run's Keras model (cached for stored runs); `None` after an error message."""
+    if isinstance(run, predict.UploadedModel):
+        return run.model
+    try:
+        return _stored_model(str(run.path), run.meta.get("created", 0.0))
+    except (OSError, ValueError) as error:
+        st.error(
+            f"The model of run {run.key} could not be loaded ({type(error).__name__}: {error}); it may "
+            "have been removed from the store meanwhile. Pick another run or train it again.",
+            icon=":material/error:",
+        )
+        return None
+
+
+def _uploads() -> dict:
+    return st.session_state.setdefault(UPLOADS_KEY, {})
+
+
+def _table(runs: list) -> pd.DataFrame:
+    rows = []
+    for run in runs:
+        meta = run.meta
+        metric = meta.get("key_metric") or {}
+        rows.append(
+            {
+                "From": "Uploaded (you)" if meta.get("source") == "upload" else PAGE_TITLES.get(meta.get("page"), meta.get("page")),
+                "Data set": DATASET_TITLES.get(meta.get("dataset"), meta.get("dataset")),
+                "Architecture": meta.get("architecture", "?"),
+                "Parameters": meta.get("params"),
+                "Key metric": metric.get("name"),
+                "Value": metric.get("value"),
+                "Training time (s)": meta.get("wall_time"),
+                "Trained": pd.to_datetime(meta.get("created", 0), unit="s"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _no_model_message() -> None:
+    st.info(
+        "No trained model yet. Train one on a page below (each trained run is kept and "
+        "appears here), or bring your own `.keras` file further down.",
+        icon=":material/info:",
+    )
+    for entry in PAGES:
+        if entry.path in TRAINING_PAGES and entry.exists:
+            st.page_link(entry.path, label=entry.title, icon=entry.icon)
+
+
+def pick_model(store: RunStore):
+    """The table of runs (stored and uploaded) with one row selectable; returns the run
+    shown, or `None` (with links to the training pages) when there is none."""
+    runs = store.list_runs() + list(_uploads().values())
+    cache.show_problems(store.problems)
+    if not runs:
+        _no_model_message()
+        return None
+    runs.sort(key=lambda run: run.meta.get("created", 0), reverse=True)
+    keys = [run.key for run in runs]
+    event = st.dataframe(
+        _table(runs),
+        key=f"{TABLE_KEY}.{st.session_state.get(TABLE_GENERATION_KEY, 0)}",
+        on_select="rerun",
+        selection_mode="single-row",
+        hide_index=True,
+        column_config={
+            "Architecture": st.column_config.TextColumn(width="medium"),
+            "Parameters": st.column_config.NumberColumn(format="localized"),
+            "Value": st.column_config.NumberColumn(format="%.4f"),
+            "Training time (s)": st.column_config.NumberColumn(format="%.1f"),
+            "Trained": st.column_config.DatetimeColumn("Trained (UTC)", format="YYYY-MM-DD HH:mm"),
+        },
+    )
+    if event.selection.rows:
+        st.session_state[SELECTED_KEY] = keys[event.selection.rows[0]]
+    selected = st.session_state.get(SELECTED_KEY)
+    bound = f" of at most {store.max_bytes / 2**20:,.0f} MB" if store.max_bytes else ""
+    note = (
+        f"{len(runs)} model(s); the store takes {store.size_bytes() / 2**20:,.1f} MB{bound} "
+        "(the least recently used runs make room for new ones). Click a column to sort."
+    )
+    if selected not in keys:
+        selected = keys[0]
+        note = "Showing the newest model: select a row to pick another. " + note
+    st.caption(note)
+    return runs[keys.index(selected)]
+
+
+def model_header(run) -> None:
+    """What the run is and how good it is."""
+    meta = run.meta
+    source = f"uploaded as {meta.get('file_name')}" if meta.get("source") == "upload" else "from the store"
+    kind = PAGE_TITLES.get(meta.get("page"), "A")
+    st.subheader(f"{kind} model on {DATASET_TITLES.get(meta.get('dataset'), meta.get('dataset'))}")
+    st.caption(f"{meta.get('architecture', '?')} · run {run.key}, {source}.")
+    metrics = meta.get("test_metrics", {})
+    labels = {"accuracy": "Test accuracy", "loss": "Test loss", "rmse": "Test RMSE", "mae": "Test MAE"}
+    columns = st.columns(4)
+    for column, (name, value) in zip(columns, [(n, v) for n, v in metrics.items() if n in labels]):
+        column.metric(labels[name], f"{value:.2%}" if name == "accuracy" else f"{value:.4f}")
+    columns[2].metric("Parameters", f"{meta.get('params', 0):,}")
+    wall = meta.get("wall_time")
+    columns[3].metric("Training time", f"{wall:.1f} s" if wall is not None else "–", help=meta.get("device"))
+
+
+def _image_card(column, data, proba: np.ndarray, index: int, *, key: str) -> None:
+    true_label = int(data.y_test[index])
+    predicted = int(np.argmax(proba))
+    mark = RIGHT if predicted == true_label else WRONG
+    with column.container(border=True):
+        st.image(charts.upscale(data.x_test[index]), width=96)
+        st.markdown(
+            f"**{data.class_names[predicted]}** ({proba[predicted]:.0%}) {mark}  \n"
+            f"true: {data.class_names[true_label]} · test #{index}"
+        )
+        st.plotly_chart(charts.probability_bars(proba, data.class_names, true_label), key=key, config={"displayModeBar": False})
+
+
+def _image_data(run):
+    try:
+        return cache.image_dataset(run.meta["dataset"])
+    except DatasetUnavailableError as error:
+        st.error(str(error), icon=":material/cloud_off:")
+        return None
+
+
+def test_images(run) -> None:
+    """Test images chosen by the user, each with its probabilities and the verdict."""
+    data = _image_data(run)
+    proba = run.arrays.get("test_proba")
+    if data is None or proba is None or len(proba) != len(data.y_test):
+        st.warning("This run has no test-set probabilities to show.", icon=":material/warning:")
+        return
+    mode = st.segmented_control(
+        "Show", images.PICK_MODES, format_func=images.PICK_TITLES.get, default="random", key=f"{PREFIX}.mode"
+    ) or "random"
+    middle, right, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
+    true_class = None
+    if mode == "by_class":
+        true_class = middle.selectbox(
+            "True class", range(data.num_classes), format_func=data.class_names.__getitem__, key=f"{PREFIX}.class"
+        )
+    if mode != "confidently_wrong" and right.button("Other images", icon=":material/shuffle:", key=f"{PREFIX}.shuffle"):
+        st.session_state[SEED_KEY] = int(time.time())
+    picks = images.pick_test_images(
+        proba, data.y_test, mode, k=NUM_IMAGES, true_class=true_class, seed=st.session_state.get(SEED_KEY, 0)
+    )
+    wrong = int(np.sum(np.argmax(proba, axis=1) != data.y_test))
+    st.caption(
+        f"{wrong:,} of {len(data.y_test):,} test images are misclassified. The predicted class is "
+        "`np.argmax(model.predict(X_new), axis=1)`; the bars are `model.predict(X_new)`."
+    )
+    if len(picks) == 0:
+        st.info("No test image fits this choice: the model gets every one of them right.", icon=":material/check:")
+        return
+    for column, index in zip(st.columns(NUM_IMAGES), picks):
+        _image_card(column, data, proba[index], int(index), key=f"{PREFIX}.card_{mode}_{index}")
+
+
+def your_image(run) -> None:
+    """Upload a PNG or JPEG; see it converted to the model's input and classified."""
+    data = _image_data(run)
+    if data is None:
+        return
+    height, width = data.image_shape
+    file = st.file_uploader(
+        f"Your image (PNG or JPEG). It becomes a {height}×{width} grayscale image, light on dark like the "
+        "training images.",
+        type=["png", "jpg", "jpeg"],
+        key=f"{PREFIX}.image",
+        max_upload_size=images.MAX_IMAGE_BYTES // (1024 * 1024),
+    )
+    if file is None:
+        return
+    try:
+        converted = images.image_to_input(file.getvalue(), data.image_shape, dataset=data.name)
+    except ValueError as error:
+        st.error(str(error), icon=":material/image_not_supported:")
+        return
+    model = load_model(run)
+    if model is None:
+        return
+    proba = predict.predict_proba(model, converted.pixels[None])[0]
+    predicted = int(np.argmax(proba))
+    original, small, verdict = st.columns([2, 2, 3])
+    original.image(file.getvalue(), caption=f"Uploaded, {converted.original_size[0]}×{converted.original_size[1]}")
+    how = "inverted (it was dark on light), " if converted.inverted else ""
+    small.image(charts.upscale(converted.pixels, 168), caption=f"What the model sees: {how}{height}×{width}")
+    with verdict:
+        truth = st.selectbox(
+            "What is it really? (optional)",
+            [None, *range(data.num_classes)],
+            format_func=lambda i: "not saying" if i is None else data.class_names[i],
+            key=f"{PREFIX}.image_truth",
+        )
+        mark = "" if truth is None else (f" {RIGHT}" if truth == predicted else f" {WRONG}")
+        st.markdown(f"Prediction: **{data.class_names[predicted]}** ({proba[predicted]:.0%}){mark}")
+        # Without a true class, the predicted bar is the one to highlight, in green.
+        figure = charts.probability_bars(proba, data.class_names, predicted if truth is None else truth)
+        st.plotly_chart(figure, key=f"{PREFIX}.your_image_bars", config={"displayModeBar": False})
+
+
+def _tabular_data(run):
+    try:
+        return _regression_data(run.meta["dataset"])
+    except (DatasetUnavailableError, ImportError) as error:
+        st.error(f"The data set {run.meta['dataset']} is not available: {error}", icon=":material/cloud_off:")
+        return None
+
+
+def _step(low: float, high: float) -> float:
+    span = max(high - low, 1e-6)
+    return float(10 ** np.floor(np.log10(span / 100)))
+
+
+def regression_form(run) -> None:
+    """One field per feature (the median district by default) → the predicted value."""
+    data = _tabular_data(run)
+    if data is None:
+        return
+    meta = run.meta
+    names = meta.get("feature_names", list(data.feature_names))
+    inputs = meta.get("model_inputs")
+    if inputs and len(inputs) > 1:
+        st.caption(
+            "This model has several inputs; each gets its own features: "
+            + "; ".join(f"input {i + 1}: {', '.join(names[j] for j in cols)}" for i, cols in enumerate(inputs))
+            + "."
+        )
+    ranges = predict.feature_ranges(data.x_train, names)
+    with st.form(f"{PREFIX}.form.{run.key}"):
+        st.markdown("Defaults are the median training sample; each field accepts the range seen in training.")
+        values = {}
+        columns = st.columns(4)
+        for i, (name, (low, median, high)) in enumerate(ranges.items()):
+            step = _step(low, high)
+            values[name] = columns[i % 4].number_input(
+                name,
+                min_value=low,
+                max_value=high,
+                value=median,
+                step=step,
+                format="%g",
+                key=f"{PREFIX}.feature.{run.key}.{name}",
+                help=f"From {low:g} to {high:g} in the training data; median {median:g}.",
+            )
+        submitted = st.form_submit_button("Predict", type="primary", icon=":material/online_prediction:")
+    if submitted:
+        model = load_model(run)
+        if model is None:
+            return
+        st.session_state[FORM_RESULT_KEY] = (run.key, predict.predict_one(model, values, names, inputs), values)
+    result = st.session_state.get(FORM_RESULT_KEY)
+    if result and result[0] == run.key:
+        target = meta.get("target_name", "value")
+        value = result[1]
+        unit = f" × {data.target_unit}" if getattr(data, "target_unit", "").startswith("$") else ""
+        dollars = f" (≈ ${value * 100_000:,.0f})" if data.name == "california_housing" else ""
+        st.metric(f"Predicted {target}{unit}", f"{value:.3f}{dollars}")
+
+
+def batch_predictions(run) -> None:
+    """Upload a CSV of feature rows; get a table and a CSV of predictions."""
+    data = _tabular_data(run)
+    if data is None:
+        return
+    names = run.meta.get("feature_names", list(data.feature_names))
+    target = run.meta.get("target_name", "value")
+    template = pd.DataFrame(data.x_test[:5], columns=names).to_csv(index=False)
+    st.download_button(
+        "Example CSV (5 test districts)" if data.name == "california_housing" else "Example CSV (5 test rows)",
+        template,
+        file_name=f"{data.name}-example.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key=f"{PREFIX}.template",
+    )
+    file = st.file_uploader(
+        f"A CSV with exactly these columns, in any order: {', '.join(names)}",
+        type=["csv"],
+        key=f"{PREFIX}.csv",
+        max_upload_size=predict.MAX_CSV_BYTES // (1024 * 1024),
+    )
+    if file is None:
+        return
+    try:
+        rows = predict.read_feature_csv(file.getvalue(), names)
+    except ValueError as error:
+        st.error(str(error), icon=":material/table:")
+        return
+    model = load_model(run)
+    if model is None:
+        return
+    table = pd.DataFrame(rows, columns=names)
+    table[f"predicted {target}"] = predict.predict_rows(model, rows, run.meta.get("model_inputs"))
+    st.dataframe(table, hide_index=True, key=f"{PREFIX}.batch_table")
+    st.download_button(
+        f"Download the {len(table):,} predictions (CSV)",
+        table.to_csv(index=False),
+        file_name=f"predictions-{run.key[:8]}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        type="primary",
+        key=f"{PREFIX}.batch_download",
+    )
+
+
+def _model_bytes(run) -> bytes:
+    if isinstance(run, predict.UploadedModel):
+        return run.file_bytes
+    return (run.path / "model.keras").read_bytes()
+
+
+def downloads(run) -> None:
+    """The model, its history and its configuration, as files."""
+    name = f"mlp-{run.meta.get('dataset', 'model')}-{run.key[:8]}"
+    try:
+        model_bytes = _model_bytes(run)
+    except OSError as error:
+        st.error(f"The model file is gone ({error}); the run was probably removed from the store.", icon=":material/error:")
+        return
+    columns = st.columns(3)
+    columns[0].download_button(
+        f"Model (.keras, {len(model_bytes) / 1e6:.1f} MB)", model_bytes, file_name=f"{name}.keras",
+        mime="application/zip", icon=":material/download:", on_click="ignore", key=f"{PREFIX}.dl_model",
+    )
+    columns[1].download_button(
+        "Training history (CSV)", predict.history_csv(run.history), file_name=f"{name}-history.csv",
+        mime="text/csv", icon=":material/download:", on_click="ignore", key=f"{PREFIX}.dl_history",
+        disabled=not run.history, help=None if run.history else "An uploaded model has no training history.",
+    )
+    columns[2].download_button(
+        "Configuration (JSON)", predict.run_json(run.config, run.meta), file_name=f"{name}.json",
+        mime="application/json", icon=":material/download:", on_click="ignore", key=f"{PREFIX}.dl_config",
+    )
+    if run.meta.get("page") == "classification":
+        use = "proba = model.predict(X_new)  # X_new: (n, height, width), pixels in [0, 1]\nclasses = proba.argmax(axis=1)"
+    else:
+        use = "y_pred = model.predict(X_new)  # raw features: the model scales them itself"
+        if len(run.meta.get("model_inputs") or []) > 1:
+            use = "y_pred = model.predict([X_new[:, cols] for cols in model_inputs])  # see the JSON"
+    st.code(f'import keras\n\nmodel = keras.saving.load_model("{name}.keras")\n{use}', language="python")
+
+
+def _forget(run, store: RunStore) -> None:
+    if isinstance(run, predict.UploadedModel):
+        _uploads().pop(run.key, None)
+    else:
+        store.delete(run.key)
+        _stored_model.clear()
+        # The training pages cache stored results in memory too: drop them, so a deleted
+        # run is not shown there as "loaded from cache".
+        cache._stored_result.clear()
+    st.session_state.pop(SELECTED_KEY, None)
+    st.session_state[TABLE_GENERATION_KEY] = st.session_state.get(TABLE_GENERATION_KEY, 0) + 1
+    st.toast(f"Removed {run.meta.get('architecture', 'the model')} ({run.key}).", icon=":material/delete:")
+
+
+def details(run, store: RunStore) -> None:
+    """The run's configuration and meta data, and a button to delete it."""
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Configuration**")
+        st.json(run.config, expanded=1)
+    with right:
+        st.markdown("**Results and provenance**")
+        st.json(run.meta, expanded=1)
+    uploaded = isinstance(run, predict.UploadedModel)
+    label = "Remove from this session" if uploaded else "Delete this run from the store"
+    with st.popover(label, icon=":material/delete:"):
+        st.markdown(
+            "It leaves your session only." if uploaded else
+            "Everyone using this app loses it; a training page trains it again when asked."
+        )
+        if st.button("Yes, delete it", type="primary", key=f"{PREFIX}.delete"):
+            _forget(run, store)
+            st.rerun()
+
+
+def bring_your_own() -> None:
+    """Upload a `.keras` file: checked, loaded in safe mode, matched to a data set,
+    evaluated on its test split, then usable like a trained run (this session only)."""
+    file = st.file_uploader(
+        f"A Keras model (`.keras`, up to {predict.MAX_MODEL_BYTES // (1024 * 1024)} MB), saved with "
+        "`model.save('name.keras')`",
+        type=["keras"],
+        key=f"{PREFIX}.model_file",
+        max_upload_size=predict.MAX_MODEL_BYTES // (1024 * 1024),
+    )
+    if file is None:
+        st.session_state.pop(PENDING_KEY, None)
+        return
+    pending = st.session_state.get(PENDING_KEY)
+    if pending is None or pending["file_id"] != file.file_id:
+        try:
+            with st.spinner("Checking and loading the model in safe mode…"):
+                model = predict.load_uploaded_model(file.getvalue())
+                match = predict.match_dataset(model)
+        except ValueError as error:
+            st.error(str(error), icon=":material/gpp_bad:")
+            return
+        pending = {"file_id": file.file_id, "model": model, "match": match}
+        st.session_state[PENDING_KEY] = pending
+    model, match = pending["model"], pending["match"]
+    shapes = ", ".join(str((None, *tensor.shape[1:])) for tensor in model.inputs)
+    st.success(
+        f"Loaded **{file.name}** safely: {predict.describe_model(model)}, {model.count_params():,} "
+        f"parameters, input {shapes}.",
+        icon=":material/verified_user:",
+    )
+    dataset = st.radio(
+        "Data set it was trained on", match.datasets, format_func=DATASET_TITLES.get, horizontal=True,
+        key=f"{PREFIX}.upload_dataset",
+    )
+    if pending.get("used") in _uploads():
+        st.caption("It is in the table above, evaluated; pick another data set to evaluate it again.")
+    if not st.button("Evaluate it on the test split and use it", type="primary", key=f"{PREFIX}.evaluate"):
+        return
+    try:
+        test_set = _regression_data(dataset) if match.page != "classification" else cache.image_dataset(dataset)
+    except DatasetUnavailableError as error:
+        st.error(str(error), icon=":material/cloud_off:")
+        return
+    with st.spinner("Evaluating on the test split…"):
+        uploaded = predict.evaluate_uploaded(model, file.getvalue(), file.name, match, dataset, test_set)
+    uploads = _uploads()
+    uploads[uploaded.key] = uploaded
+    while len(uploads) > MAX_UPLOADS:
+        uploads.pop(next(iter(uploads)))
+    st.session_state[SELECTED_KEY] = uploaded.key
+    pending["used"] = uploaded.key
+    st.session_state[TABLE_GENERATION_KEY] = st.session_state.get(TABLE_GENERATION_KEY, 0) + 1
+    st.rerun()
