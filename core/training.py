@@ -42,6 +42,7 @@ class EpochUpdate:
     logs: dict[str, float]
     elapsed: float  # seconds since training started
     history: dict[str, list[float]]
+    model: object = None  # the model being trained: read it, never train it from a hook
 
 
 @dataclass
@@ -79,11 +80,16 @@ def device_name() -> str:
     return f"CPU ({os.cpu_count()} cores)"
 
 
-def make_optimizer(config: TrainingConfig):
-    """The Keras optimizer named by `config.optimizer`, with its learning rate."""
+def make_optimizer(config: TrainingConfig, steps_per_epoch: int | None = None):
+    """The Keras optimizer named by `config.optimizer`, with its learning rate (or
+    schedule: `"cosine"` needs `steps_per_epoch` to decay over all the epochs)."""
     import keras
 
     lr = config.learning_rate
+    if config.lr_schedule == "cosine":
+        if steps_per_epoch is None:
+            raise ValueError("A cosine learning-rate schedule needs `steps_per_epoch`. Received: steps_per_epoch=None")
+        lr = keras.optimizers.schedules.CosineDecay(lr, decay_steps=steps_per_epoch * config.epochs)
     if config.optimizer == "sgd":
         return keras.optimizers.SGD(lr, momentum=config.momentum, nesterov=config.nesterov)
     if config.optimizer == "rmsprop":
@@ -156,7 +162,9 @@ def _progress_callback(on_epoch, should_stop, epochs, started, history):
             for name, value in logs.items():
                 history.setdefault(name, []).append(value)
             if on_epoch is not None:
-                on_epoch(EpochUpdate(epoch + 1, epochs, logs, time.perf_counter() - started, history))
+                on_epoch(
+                    EpochUpdate(epoch + 1, epochs, logs, time.perf_counter() - started, history, self.model)
+                )
             if should_stop is not None and should_stop():
                 self.model.stop_training = True
                 history["_stopped"] = [1.0]
@@ -279,7 +287,7 @@ def train(
     steps_per_epoch = math.ceil(len(x_train) / training.batch_size)
     model.compile(
         loss="sparse_categorical_crossentropy",
-        optimizer=make_optimizer(training),
+        optimizer=make_optimizer(training, steps_per_epoch),
         metrics=["accuracy"],
         steps_per_execution=max(1, min(STEPS_PER_EXECUTION, steps_per_epoch)),
     )

@@ -9,7 +9,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.config import ACTIVATIONS, MAX_HIDDEN_LAYERS, MAX_UNITS, OPTIMIZERS, TrainingConfig
+from core.config import (
+    ACTIVATIONS,
+    COURSE_TRAINING,
+    LR_SCHEDULES,
+    MAX_HIDDEN_LAYERS,
+    MAX_UNITS,
+    OPTIMIZERS,
+    RECOMMENDED_TRAINING,
+    TrainingConfig,
+)
 from core.models import LayerRow
 
 OPTIMIZER_LABELS = {
@@ -81,18 +90,14 @@ def summary_table(rows: list[LayerRow]) -> None:
 
 
 PRESETS: dict[str, TrainingConfig] = {
-    "Recommended: Adam, fast": TrainingConfig(
-        optimizer="adam", learning_rate=1e-3, batch_size=128, epochs=20, early_stopping_patience=5
-    ),
-    "The course's recipe: SGD 0.01, batch 32": TrainingConfig(
-        optimizer="sgd", learning_rate=0.01, batch_size=32, epochs=30
-    ),
+    "Recommended: Adam with cosine decay, fast": RECOMMENDED_TRAINING,
+    "The course's recipe: SGD 0.01, batch 32": COURSE_TRAINING,
 }
 
 
 def _apply_preset(prefix: str) -> None:
     preset = PRESETS[st.session_state[f"{prefix}.preset"]]
-    for name in ("optimizer", "learning_rate", "momentum", "nesterov", "batch_size", "epochs"):
+    for name in ("optimizer", "learning_rate", "lr_schedule", "momentum", "nesterov", "batch_size", "epochs"):
         st.session_state[f"{prefix}.{name}"] = getattr(preset, name)
     st.session_state[f"{prefix}.early_stopping"] = preset.early_stopping_patience is not None
     st.session_state[f"{prefix}.patience"] = preset.early_stopping_patience or 5
@@ -130,13 +135,19 @@ def training_form(prefix: str, *, extra=None) -> tuple[dict, bool]:
         )
         nesterov = middle.checkbox("Nesterov momentum (SGD)", key=f"{prefix}.nesterov")
         epochs = right.number_input("Epochs", min_value=1, step=1, key=f"{prefix}.epochs")
-        early_stopping = left.checkbox(
+        lr_schedule = left.selectbox(
+            "Learning-rate schedule",
+            LR_SCHEDULES,
+            format_func={"constant": "constant", "cosine": "cosine decay to 0"}.get,
+            key=f"{prefix}.lr_schedule",
+        )
+        early_stopping = middle.checkbox(
             "Early stopping (restores the best weights)", key=f"{prefix}.early_stopping"
         )
-        patience = middle.number_input(
+        patience = right.number_input(
             "Patience (epochs)", min_value=1, key=f"{prefix}.patience"
         )
-        seed = right.number_input("Seed", min_value=0, value=42, step=1, key=f"{prefix}.seed")
+        seed = left.number_input("Seed", min_value=0, value=42, step=1, key=f"{prefix}.seed")
         extra_values = extra() if extra is not None else None
         submitted = st.form_submit_button("Train", type="primary", icon=":material/play_arrow:")
     values = {
@@ -144,6 +155,7 @@ def training_form(prefix: str, *, extra=None) -> tuple[dict, bool]:
         "learning_rate": float(learning_rate),
         "momentum": float(momentum) if optimizer in ("sgd", "rmsprop") else 0.0,
         "nesterov": bool(nesterov) and optimizer == "sgd" and momentum > 0,
+        "lr_schedule": lr_schedule,
         "batch_size": int(batch_size),
         "epochs": int(epochs),
         "early_stopping_patience": int(patience) if early_stopping else None,
