@@ -18,6 +18,8 @@ from collections.abc import Callable
 
 from core.config import RunConfig
 from core.data import ImageDataset
+from core.limits import Limits, job_queue
+from core.models import count_params
 from core.store import RunStore, StoredRun
 from core.training import EpochUpdate, TrainResult, train
 
@@ -89,11 +91,13 @@ def get_or_train(
     store: RunStore | None = None,
     on_epoch: Callable[[EpochUpdate], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_queue: Callable[[int], None] | None = None,
 ) -> TrainResult:
     """Returns the stored run for `config`, or trains, stores and returns it.
 
     Two callers asking for the same config at once train it once: the second waits on
-    a per-configuration lock and then reads the first one's entry.
+    a per-configuration lock and then reads the first one's entry. Trainings beyond the
+    server's `max_jobs` wait their turn in `core.limits.job_queue()`.
 
     Args:
         config: the run.
@@ -101,18 +105,31 @@ def get_or_train(
         store: where runs are kept. Defaults to `RunStore()`.
         on_epoch: progress hook, see `core.training.train`.
         should_stop: stop hook, see `core.training.train`.
+        on_queue: called with the place in the queue (1 = next) while waiting for a
+            free training slot. Defaults to `None`.
 
     Returns:
         A `TrainResult`, with `from_cache=True` when nothing was trained.
+
+    Raises:
+        ValueError: when the run is larger than this server allows (see `core.limits`).
     """
     store = store or RunStore()
     cached = load_cached(config, store)
     if cached is not None:
         return cached
+    check_limits(config, data)
     with store.lock(config.to_json()):
         cached = load_cached(config, store)
         if cached is not None:
             return cached
-        result = train(config, data, on_epoch=on_epoch, should_stop=should_stop)
+        with job_queue().slot(on_wait=on_queue):
+            result = train(config, data, on_epoch=on_epoch, should_stop=should_stop)
         save_result(result, store)
     return result
+
+
+def check_limits(config: RunConfig, data: ImageDataset) -> None:
+    """Raises `ValueError` when `config` is too big for this server (hosted mode)."""
+    params = count_params(config.model, data.image_shape, data.num_classes)
+    Limits.from_env().check(params=params, epochs=config.training.epochs)

@@ -6,6 +6,7 @@ import streamlit as st
 from core.config import DataConfig, MLPConfig, RunConfig
 from core.data import TITLES, DatasetUnavailableError
 from core.models import summarize_mlp
+from core.runs import check_limits
 from core.training import check_fits
 from ui import cache, charts, train_view, widgets
 
@@ -79,6 +80,7 @@ try:
         training=widgets.training_config(values),
     )
     check_fits(config, len(data.subset(num_train).x_train))
+    check_limits(config, data)
 except ValueError as error:
     st.error(str(error), icon=":material/error:")
     st.stop()

@@ -46,6 +46,12 @@ def train_live(config: RunConfig, data, *, prefix: str):
         chart = st.empty()
         st.button("Stop training", icon=":material/stop:", key=f"{prefix}.stop")
 
+    def on_queue(position):
+        progress.progress(
+            0.0, text=f"Waiting for a free training slot: place {position} in the queue. "
+            "Other visitors are training; yours starts as soon as one finishes."
+        )
+
     def on_epoch(update):
         st.session_state[progress_key]["epoch"] = update.epoch
         progress.progress(update.epoch / update.epochs, text=_progress_text(update))
@@ -54,7 +60,7 @@ def train_live(config: RunConfig, data, *, prefix: str):
         )
 
     store = RunStore()
-    result = get_or_train(config, data, store=store, on_epoch=on_epoch)
+    result = get_or_train(config, data, store=store, on_epoch=on_epoch, on_queue=on_queue)
     del st.session_state[progress_key]
     state = "error" if result.diverged else "complete"
     label = "Training diverged" if result.diverged else f"Trained in {result.wall_time:.1f} s"

@@ -98,3 +98,14 @@ def test_unavailable_data_offers_the_offline_digits(monkeypatch):
     assert at.button_group(key="classification.dataset").value == "digits"
     assert not at.error
     cache.image_dataset.clear()
+
+
+def test_hosted_mode_refuses_a_model_too_big_before_training(monkeypatch):
+    monkeypatch.setenv("MLP_EXPLORER_HOSTED", "1")
+    monkeypatch.setenv("MLP_EXPLORER_MAX_PARAMS", "100000")
+    at = open_page(PAGE)  # the course's model: 266,610 parameters
+    assert "has 266,610 parameters; this server trains models of at most 100,000" in texts(at.error)
+    assert not at.exception
+    at.number_input(key="classification.units_0").set_value(50).run()
+    at.number_input(key="classification.units_1").set_value(50).run()
+    assert not at.error  # 42,310 parameters fit
