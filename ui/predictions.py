@@ -192,7 +192,7 @@ def test_images(run) -> None:
     mode = st.segmented_control(
         "Show", images.PICK_MODES, format_func=images.PICK_TITLES.get, default="random", key=f"{PREFIX}.mode"
     ) or "random"
-    middle, right, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
+    right, middle, _ = st.columns([1, 2, 3], vertical_alignment="bottom")
     true_class = None
     if mode == "by_class":
         true_class = middle.selectbox(
@@ -296,7 +296,8 @@ def regression_form(run) -> None:
                 name,
                 min_value=low,
                 max_value=high,
-                value=median,
+                # Four significant digits: readable, and still the median district.
+                value=float(np.clip(float(f"{median:.4g}"), low, high)),
                 step=step,
                 format="%g",
                 key=f"{PREFIX}.feature.{run.key}.{name}",

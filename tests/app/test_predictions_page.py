@@ -102,15 +102,19 @@ def test_classifier_shows_test_images_in_every_mode(classifier_key):
     assert not at.exception
 
 
-def test_regression_form_gives_model_predict_of_the_median_row(regression_key):
+def test_regression_form_reproduces_model_predict_for_the_same_row(regression_key):
     from core.housing import load_regression_data
 
     at = open_page(regression_key)
     assert at.metric[0].label == "Test RMSE"
-    at.button(key=f"FormSubmitter:predictions.form.{regression_key}-Predict").click().run()
     data = load_regression_data("diabetes")
+    fields = [at.number_input(key=f"predictions.feature.{regression_key}.{name}") for name in data.feature_names]
+    medians = np.median(data.x_train, axis=0)
+    np.testing.assert_allclose([field.value for field in fields], medians, rtol=1e-3)  # the median row
+    fields[0].set_value(float(data.x_train[:, 0].max()))  # an extreme age
+    at.button(key=f"FormSubmitter:predictions.form.{regression_key}-Predict").click().run()
     stored = next(run for run in RunStore().list_runs() if run.key == regression_key)
-    row = np.median(data.x_train, axis=0, keepdims=True).astype(np.float32)
+    row = np.array([[field.value for field in fields]], dtype=np.float32)
     expected = float(stored.load_model().predict(row, verbose=0)[0, 0])
     shown = next(m for m in at.metric if m.label.startswith("Predicted"))
     assert float(shown.value.split()[0]) == pytest.approx(expected, abs=1e-3)
