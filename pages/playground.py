@@ -6,8 +6,6 @@ as a Keras model trains. The whole experiment lives in the URL, so a copied link
 reopens it.
 """
 
-import math
-
 import streamlit as st
 
 from core.playground.codegen import generate_code
@@ -36,8 +34,7 @@ row[6].selectbox("Optimizer", OPTIMIZERS, key=k("optimizer"), format_func={"sgd"
 row[7].selectbox("Loss", LOSSES, key=k("loss"), format_func=lambda s: s.replace("_", " "),
                  disabled=st.session_state[k("problem")] == "regression", help="Regression always uses squared error.")
 
-data_column, live_column = st.columns([1, 4])
-with data_column:
+with st.sidebar:
     st.radio("Data", ui.dataset_options(st.session_state[k("problem")]), key=k("dataset"), format_func=DATASET_TITLES.get)
     st.slider("Noise (%)", 0, 50, step=5, key=k("noise"))
     st.slider("Training data (%)", 10, 90, step=10, key=k("train_ratio"))
@@ -58,46 +55,28 @@ except ValueError as error:
 ui.sync_query_params(config)
 trainer = ui.current_trainer(config)
 
-with live_column:
-    controls = st.columns([1, 1, 1, 2, 3])
-    playing = st.session_state[ui.PLAYING]
-    controls[0].button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
-                       on_click=ui.toggle_play, type="primary", use_container_width=True, key=k("play"))
-    controls[1].button("Step", icon=":material/skip_next:", on_click=ui.step_once, use_container_width=True, key=k("step"))
-    controls[2].button("Reset", icon=":material/replay:", on_click=ui.reset, use_container_width=True, key=k("reset"))
-    controls[3].selectbox("Epochs per update", ui.EPOCHS_PER_UPDATE, key=ui.SPEED, label_visibility="collapsed",
-                          format_func=lambda n: f"{n} epoch{'s' * (n > 1)} per update")
-    layers = st.session_state[ui.LAYERS]
-    with controls[4]:
-        minus, label, plus = st.columns([1, 3, 1])
-        minus.button("", icon=":material/remove:", key=k("remove_layer"), on_click=ui.change_layers, args=(-1,), disabled=not layers)
-        label.markdown(f"**{len(layers)} hidden layer{'s' * (len(layers) != 1)}**")
-        plus.button("", icon=":material/add:", key=k("add_layer"), on_click=ui.change_layers, args=(1,), disabled=len(layers) >= 6)
-    if layers:
-        # One column per node column of the network figure: inputs, each layer, output.
-        for index, column in enumerate(st.columns(len(layers) + 2)[1:-1]):
-            minus, plus = column.columns(2)
-            minus.button("", icon=":material/remove:", key=k(f"units_minus_{index}"), on_click=ui.change_units, args=(index, -1), disabled=layers[index] <= 1)
-            plus.button("", icon=":material/add:", key=k(f"units_plus_{index}"), on_click=ui.change_units, args=(index, 1), disabled=layers[index] >= 8)
+controls = st.columns([1, 1, 1, 2, 3])
+playing = st.session_state[ui.PLAYING]
+controls[0].button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
+                   on_click=ui.toggle_play, type="primary", use_container_width=True, key=k("play"))
+controls[1].button("Step", icon=":material/skip_next:", on_click=ui.step_once, use_container_width=True, key=k("step"))
+controls[2].button("Reset", icon=":material/replay:", on_click=ui.reset, use_container_width=True, key=k("reset"))
+controls[3].selectbox("Epochs per update", ui.EPOCHS_PER_UPDATE, key=ui.SPEED, label_visibility="collapsed",
+                      format_func=lambda n: f"{n} epoch{'s' * (n > 1)} per update")
+layers = st.session_state[ui.LAYERS]
+with controls[4]:
+    minus, label, plus = st.columns([1, 3, 1], vertical_alignment="center")
+    minus.button("", icon=":material/remove:", key=k("remove_layer"), on_click=ui.change_layers, args=(-1,), disabled=not layers, help="Remove the last hidden layer")
+    label.markdown(f"**{len(layers)} hidden layer{'s' * (len(layers) != 1)}**")
+    plus.button("", icon=":material/add:", key=k("add_layer"), on_click=ui.change_layers, args=(1,), disabled=len(layers) >= 6, help="Add a hidden layer")
+if layers:
+    for index, column in enumerate(st.columns(6)[: len(layers)]):
+        minus, label, plus = column.columns([1, 2, 1], vertical_alignment="center")
+        minus.button("", icon=":material/remove:", key=k(f"units_minus_{index}"), on_click=ui.change_units, args=(index, -1), disabled=layers[index] <= 1, help=f"One neuron fewer in layer {index + 1}")
+        label.caption(f"Layer {index + 1}: {layers[index]} neuron{'s' * (layers[index] != 1)}")
+        plus.button("", icon=":material/add:", key=k(f"units_plus_{index}"), on_click=ui.change_units, args=(index, 1), disabled=layers[index] >= 8, help=f"One neuron more in layer {index + 1}")
 
-    @st.fragment(run_every=ui.UPDATE_INTERVAL if playing else None)
-    def live_view():
-        if st.session_state[ui.PLAYING]:
-            trainer.step(st.session_state[ui.SPEED])
-            if not math.isfinite(trainer.history["loss"][-1]):
-                st.session_state[ui.PLAYING] = False
-                st.rerun()
-        grids = trainer.grids()
-        network, output = st.columns([5, 3])
-        history = trainer.history
-        output.markdown(f"**Epoch {trainer.epoch:,}** · training loss {history['loss'][-1]:.4f} · test loss {history['test_loss'][-1]:.4f}")
-        if not math.isfinite(history["loss"][-1]):
-            output.error("The loss is no longer a number: training diverged. Lower the learning rate and press Reset.")
-        output.plotly_chart(ui.surface_figure(trainer.grid_axis, grids[-1][..., 0], trainer.data, config.problem), key=k("surface"), config={"displayModeBar": False})
-        output.plotly_chart(ui.loss_figure(history), key=k("loss_chart"), config={"displayModeBar": False})
-        network.plotly_chart(ui.network_figure(config, grids, trainer.weights(), ui.feature_grids(trainer)), key=k("network"), config={"displayModeBar": False})
-
-    live_view()
+ui.live_view(config, trainer)
 
 with st.expander("Show the code", icon=":material/code:"):
     code = generate_code(config, epochs=trainer.epoch or 100, upload=st.session_state.get(ui.UPLOADED))
