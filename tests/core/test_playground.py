@@ -1,0 +1,369 @@
+"""Tests for the Playground engine: data, features, config, model, trainer, code export, CSV."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.playground.codegen import generate_code
+from core.playground.config import PlaygroundConfig
+from core.playground.data import (
+    CLASSIFICATION_DATASETS,
+    GENERATORS,
+    REGRESSION_DATASETS,
+    make_dataset,
+    split_dataset,
+)
+from core.playground.features import _COMPUTE, FEATURES, transform
+from core.playground.upload import parse_points_csv
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# ---- data ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CLASSIFICATION_DATASETS)
+def test_classification_sets_have_two_balanced_classes(name):
+    points, labels = make_dataset(name, 400, noise=0.0, seed=3)
+    assert points.shape == (400, 2) and labels.shape == (400,)
+    assert set(np.unique(labels)) == {0.0, 1.0}
+    assert 0.25 < labels.mean() < 0.75
+    assert np.abs(points).max() <= 6.5
+
+
+@pytest.mark.parametrize("name", REGRESSION_DATASETS)
+def test_regression_sets_have_labels_in_minus_one_one(name):
+    points, labels = make_dataset(name, 300, noise=0.2, seed=1)
+    assert points.shape == (300, 2) and labels.shape == (300,)
+    assert labels.min() >= -1 and labels.max() <= 1 and labels.std() > 0.1
+
+
+def test_same_seed_same_points_new_seed_new_points():
+    a = make_dataset("spiral", seed=5, noise=0.1)
+    b = make_dataset("spiral", seed=5, noise=0.1)
+    c = make_dataset("spiral", seed=6, noise=0.1)
+    assert np.array_equal(a[0], b[0]) and not np.array_equal(a[0], c[0])
+
+
+def _circle_rule_errors(noise):
+    points, labels = make_dataset("circle", 1000, noise=noise, seed=0)
+    return np.mean((np.linalg.norm(points, axis=1) < 2.5) != labels.astype(bool))
+
+
+def test_circle_noise_flips_labels_near_the_boundary():
+    assert _circle_rule_errors(0.0) == 0
+    assert _circle_rule_errors(0.5) > 0.05
+
+
+def test_xor_noise_flips_labels():
+    points, labels = make_dataset("xor", 1000, noise=0.0, seed=0)
+    assert np.all((points[:, 0] * points[:, 1] >= 0) == labels.astype(bool))
+    points, labels = make_dataset("xor", 1000, noise=0.5, seed=0)
+    assert np.mean((points[:, 0] * points[:, 1] >= 0) != labels.astype(bool)) > 0.05
+
+
+def test_gaussian_noise_widens_the_blobs():
+    narrow, _ = make_dataset("gaussian", 1000, noise=0.0, seed=0)
+    wide, _ = make_dataset("gaussian", 1000, noise=0.5, seed=0)
+    assert wide.std() > narrow.std() * 1.2
+
+
+def test_spiral_and_regression_noise_moves_points_or_labels():
+    clean, _ = make_dataset("spiral", 500, noise=0.0, seed=0)
+    noisy, _ = make_dataset("spiral", 500, noise=0.5, seed=0)
+    assert 0.05 < np.abs(noisy - clean).mean() < 0.5
+    _, plane_clean = make_dataset("plane", 500, noise=0.0, seed=0)
+    _, plane_noisy = make_dataset("plane", 500, noise=0.5, seed=0)
+    assert np.abs(plane_clean - plane_noisy).mean() > 0.05
+
+
+def test_bad_dataset_arguments_raise_keras_style_errors():
+    with pytest.raises(ValueError, match="Received: name='moons'"):
+        make_dataset("moons")
+    with pytest.raises(ValueError, match="Received: noise=0.8"):
+        make_dataset("circle", noise=0.8)
+
+
+def test_split_keeps_every_point_once_in_the_chosen_ratio():
+    points, labels = make_dataset("circle", 500, seed=0)
+    data = split_dataset(points, labels, 0.3, seed=0)
+    assert len(data.x_train) == 150 and len(data.x_test) == 350
+    together = np.concatenate([data.x_train, data.x_test])
+    assert sorted(map(tuple, together.tolist())) == sorted(map(tuple, points.tolist()))
+    assert data.extent == 6.0
+
+
+# ---- features --------------------------------------------------------------------
+
+
+def test_feature_transforms_compute_each_column():
+    points = np.array([[2.0, 3.0], [-1.0, 0.5]], dtype="float32")
+    columns = transform(points, tuple(FEATURES))
+    expected = np.array(
+        [[2, 3, 4, 9, 6, np.sin(2), np.sin(3)], [-1, 0.5, 1, 0.25, -0.5, np.sin(-1), np.sin(0.5)]]
+    )
+    np.testing.assert_allclose(columns, expected, rtol=1e-6)
+
+
+def test_feature_code_strings_match_the_functions():
+    # The generated script uses the code strings; the page uses the functions.
+    x1, x2 = np.linspace(-6, 6, 7), np.linspace(5, -5, 7)
+    for name, (_, code) in FEATURES.items():
+        np.testing.assert_allclose(eval(code, {"np": np}, {"x1": x1, "x2": x2}), _COMPUTE[name](x1, x2))
+
+
+def test_feature_transform_rejects_empty_and_unknown():
+    with pytest.raises(ValueError, match="at least one feature"):
+        transform(np.zeros((2, 2)), ())
+    with pytest.raises(ValueError, match="Received: features=\\('x3',\\)"):
+        transform(np.zeros((2, 2)), ("x3",))
+
+
+# ---- config ----------------------------------------------------------------------
+
+
+def test_config_round_trips_through_query_params():
+    config = PlaygroundConfig(
+        problem="regression", dataset="multi_gaussian", noise=25, train_ratio=70, seed=1234,
+        features=("x1", "x2", "sin_x1"), hidden_layers=(8, 3, 1), activation="relu",
+        regularization="l2", regularization_rate=0.003, learning_rate=0.001, batch_size=25,
+        optimizer="adam", loss="squared_error",
+    )
+    params = config.to_query_params()
+    assert all(isinstance(value, str) for value in params.values())
+    restored, warnings = PlaygroundConfig.from_query_params(params)
+    assert restored == config and warnings == []
+
+
+def test_config_with_no_hidden_layers_round_trips():
+    config = PlaygroundConfig(hidden_layers=())
+    assert PlaygroundConfig.from_query_params(config.to_query_params())[0] == config
+
+
+def test_bad_query_params_warn_and_fall_back_field_by_field():
+    config, warnings = PlaygroundConfig.from_query_params(
+        {"noise": "80", "learning_rate": "fast", "hidden_layers": "4,99", "activation": "tanh", "junk": "1"}
+    )
+    assert config == PlaygroundConfig(activation="tanh")
+    assert len(warnings) == 3
+    assert any("Received: noise=80" in warning for warning in warnings)
+
+
+def test_mismatched_problem_and_dataset_fall_back_to_the_default_data():
+    config, warnings = PlaygroundConfig.from_query_params({"problem": "classification", "dataset": "plane", "noise": "10"})
+    assert (config.problem, config.dataset, config.noise) == ("classification", "circle", 10)
+    assert warnings and "Received: dataset='plane'" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (dict(noise=80), "expected an integer in [0, 50] (percent). Received: noise=80"),
+        (dict(train_ratio=5), "Received: train_ratio=5"),
+        (dict(hidden_layers=(4,) * 7), "at most 6"),
+        (dict(hidden_layers=(9,)), "Received: units=9"),
+        (dict(features=()), "non-empty"),
+        (dict(activation="softmax"), "Received: activation='softmax'"),
+        (dict(learning_rate=0.0), "Received: learning_rate=0.0"),
+        (dict(batch_size=0), "Received: batch_size=0"),
+        (dict(optimizer="rmsprop"), "Received: optimizer='rmsprop'"),
+        (dict(dataset="plane"), "Received: dataset='plane'"),
+    ],
+)
+def test_bad_configs_raise_keras_style_errors(changes, message):
+    with pytest.raises(ValueError, match="Received an invalid value") as error:
+        PlaygroundConfig(**changes)
+    assert message in str(error.value)
+
+
+def test_features_are_kept_in_canonical_order():
+    assert PlaygroundConfig(features=("x2", "x1")) == PlaygroundConfig(features=("x1", "x2"))
+
+
+# ---- model and trainer -----------------------------------------------------------
+
+
+def _circle(config):
+    points, labels = make_dataset(config.dataset, noise=config.noise / 100, seed=config.seed)
+    return split_dataset(points, labels, config.train_ratio / 100, config.seed)
+
+
+def test_built_model_matches_layers_and_regularization():
+    import keras
+
+    from core.playground.model import build_model
+
+    config = PlaygroundConfig(
+        features=("x1", "x2", "x1_squared"), hidden_layers=(5, 3), activation="relu",
+        regularization="l1", regularization_rate=0.01,
+    )
+    model = build_model(config)
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    assert [layer.units for layer in dense] == [5, 3, 1]
+    assert [layer.activation.__name__ for layer in dense] == ["relu", "relu", "sigmoid"]
+    assert all(isinstance(layer.kernel_regularizer, keras.regularizers.L1) for layer in dense)
+    assert all(np.isclose(layer.kernel_regularizer.l1, 0.01) for layer in dense)
+    assert model.count_params() == (3 + 1) * 5 + (5 + 1) * 3 + (3 + 1) * 1
+    regression = build_model(PlaygroundConfig(problem="regression", dataset="plane", hidden_layers=()))
+    assert regression.layers[-1].activation.__name__ == "linear"
+    assert regression.layers[-1].kernel_regularizer is None
+
+
+def test_same_seed_builds_the_same_initial_weights():
+    from core.playground.model import build_model
+
+    a, b = build_model(PlaygroundConfig(seed=7)), build_model(PlaygroundConfig(seed=7))
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_tanh_network_learns_the_circle():
+    """300 epochs of the default 2-4-2-1 tanh network bring the test loss under 0.1.
+
+    The untrained loss is about 0.7 (log 2); a good fit is below 0.05.
+    """
+    from core.playground.model import Trainer
+
+    config = PlaygroundConfig(dataset="circle", hidden_layers=(4, 2), activation="tanh", learning_rate=0.03)
+    trainer = Trainer(config, _circle(config))
+    trainer.step(150)
+    trainer.step(150)
+    assert trainer.epoch == 300 and len(trainer.history["test_loss"]) == 301
+    assert trainer.history["test_loss"][0] > 0.5
+    assert trainer.history["test_loss"][-1] < 0.1
+    accuracy = np.mean((trainer.predict(trainer.data.x_test) > 0.5) == trainer.data.y_test.astype(bool))
+    assert accuracy > 0.95
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_other_optimizers_and_squared_error_train(optimizer):
+    from core.playground.model import Trainer
+
+    config = PlaygroundConfig(
+        dataset="gaussian", optimizer=optimizer, loss="squared_error", learning_rate=0.01,
+        regularization="l2", regularization_rate=0.001, batch_size=25,
+    )
+    trainer = Trainer(config, _circle(config))
+    trainer.step(20)
+    assert trainer.history["loss"][-1] < trainer.history["loss"][0]
+
+
+def test_grids_hold_every_layer_in_one_call():
+    from core.playground.model import Trainer
+
+    config = PlaygroundConfig(features=("x1", "x2", "x1x2"), hidden_layers=(3, 5, 2))
+    trainer = Trainer(config, _circle(config), resolution=20)
+    grids = trainer.grids()
+    assert [grid.shape for grid in grids] == [(20, 20, 3), (20, 20, 5), (20, 20, 2), (20, 20, 1)]
+    # The grid's output equals the model's prediction at the same points.
+    corner = np.array([[trainer.grid_axis[0], trainer.grid_axis[-1]]])  # x1 low, x2 high
+    np.testing.assert_allclose(grids[-1][-1, 0, 0], trainer.predict(corner)[0], rtol=1e-5)
+    assert [kernel.shape for kernel, _ in trainer.weights()] == [(3, 3), (3, 5), (5, 2), (2, 1)]
+
+
+# ---- generated code --------------------------------------------------------------
+
+
+def _run_script(code, tmp_path):
+    script = tmp_path / "playground_experiment.py"
+    script.write_text(code)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
+    return subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240
+    )
+
+
+def test_generated_code_runs_and_trains(tmp_path):
+    config = PlaygroundConfig(
+        dataset="xor", noise=10, features=("x1", "x2", "x1x2"), hidden_layers=(4,), regularization="l2",
+        regularization_rate=0.001, optimizer="adam", learning_rate=0.03, batch_size=20,
+    )
+    code = generate_code(config, epochs=5)
+    compile(code, "playground_experiment.py", "exec")
+    result = _run_script(code, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Epoch 5/5" in result.stdout
+    last = [line for line in result.stdout.splitlines() if line.startswith("train loss")][-1]
+    train_loss = float(last.split()[2].rstrip(","))
+    assert train_loss < 0.69  # below chance level (log 2) after five epochs of Adam
+
+
+def test_generated_code_uses_the_same_data_and_split(tmp_path):
+    config = PlaygroundConfig(dataset="spiral", noise=20, seed=42, train_ratio=30)
+    code = generate_code(config, epochs=1)
+    # Run only the data part of the script, and compare with the page's data.
+    data_part = code[: code.index("model = keras.Sequential")]
+    namespace: dict = {}
+    exec(compile(data_part, "generated", "exec"), namespace)
+    expected = _circle(config)
+    np.testing.assert_array_equal(namespace["x_train"][:, :2], expected.x_train)
+    np.testing.assert_array_equal(namespace["y_test"], expected.y_test)
+
+
+def test_generated_code_embeds_uploaded_points():
+    rows = "\n".join(f"{i / 10},{-i / 10},{i % 2}" for i in range(12))
+    upload = parse_points_csv("x1,x2,label\n" + rows)
+    config = PlaygroundConfig(dataset="upload")
+    code = generate_code(config, epochs=1, upload=upload)
+    assert "points = np.array([[0.0, 0.0], [0.1, -0.1], [0.2, -0.2]" in code
+    with pytest.raises(ValueError, match="Received: upload=None"):
+        generate_code(config)
+
+
+# ---- CSV upload ------------------------------------------------------------------
+
+
+def test_csv_with_zero_one_labels_is_classification():
+    rows = "\n".join(f"{i},{-i},{i % 2}" for i in range(20))
+    uploaded = parse_points_csv(("x1,x2,label\n" + rows).encode(), "mine.csv")
+    assert uploaded.problem == "classification" and uploaded.name == "mine.csv"
+    assert uploaded.points.shape == (20, 2) and set(uploaded.labels) == {0.0, 1.0}
+
+
+def test_csv_with_minus_one_labels_maps_to_zero_one_and_other_numbers_regress():
+    rows = "\n".join(f"{i},{i},{1 if i % 2 else -1}" for i in range(20))
+    assert set(parse_points_csv(" X1 , x2 ,Label\n" + rows).labels) == {0.0, 1.0}
+    rows = "\n".join(f"{i},{i},{i / 7}" for i in range(20))
+    assert parse_points_csv("x1,x2,label\n" + rows).problem == "regression"
+
+
+GOOD_ROWS = "".join(f"{i},{i},{i % 2}\n" for i in range(12))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "Received: an empty file"),
+        ("   \n", "Received: an empty file"),
+        ("x1,x2\n1,2\n", "(missing label)"),
+        ("x1,x2,label,z\n1,2,0,4\n", "(extra z)"),
+        ("a,b,c\n1,2,0\n", "missing x1, x2, label; extra a, b, c"),
+        ("x1,x2,label\n" + GOOD_ROWS + "one,2,1\n", "'one' in row 14"),
+        ("x1,x2,label\n" + GOOD_ROWS + "1,,1\n", "an empty cell in row 14"),
+        ("x1,x2,label\n" + GOOD_ROWS + "1,NaN,1\n", "'NaN' in row 14"),
+        ("x1,x2,label\n" + GOOD_ROWS + "1,inf,1\n", "'inf' in row 14"),
+        ("x1,x2,label\n1,2,0\n", "at least 10 rows"),
+        ("x1,x2,label\n" + "1,2,0\n" * 2001, "at most 2000 rows"),
+        ("x1,x2,label\n" + "1,2,0\n" * 200_000, "at most 1,000,000 bytes"),
+    ],
+)
+def test_bad_csv_files_are_explained(content, message):
+    with pytest.raises(ValueError, match="Received an invalid CSV file") as error:
+        parse_points_csv(content)
+    assert message in str(error.value)
+
+
+def test_every_generator_is_self_contained_for_code_export():
+    # The exported script copies a generator's source; it may only use numpy and its arguments.
+    import inspect
+
+    for generator in GENERATORS.values():
+        names = set(generator.__code__.co_names)
+        assert names <= {"np", "concatenate", "uniform", "pi", "stack", "sin", "cos", "linalg", "norm", "astype",
+                         "where", "normal", "sqrt", "ones", "zeros", "clip", "sum", "array", "abs", "argmax",
+                         "arange", "append", "float32"} | set(dir(np)), (generator.__name__, names)
+        assert "self" not in inspect.signature(generator).parameters
