@@ -539,6 +539,14 @@ def live_frame(config: PlaygroundConfig, trainer, grids: list[np.ndarray]) -> Im
     return frame
 
 
+def live_frame_png(config: PlaygroundConfig, trainer, grids: list[np.ndarray]) -> bytes:
+    """`live_frame` encoded as PNG at the fastest compression: half the time of the
+    default level, for a somewhat larger file on a local connection."""
+    buffer = io.BytesIO()
+    live_frame(config, trainer, grids).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
 def feature_grids(trainer) -> np.ndarray:
     """The input features over the heatmap grid: `(resolution, resolution, num_features)`."""
     resolution = len(trainer.grid_axis)
@@ -573,7 +581,7 @@ def live_view(config: PlaygroundConfig, trainer) -> None:
             )
             grids = trainer.grids()
             if st.session_state[PLAYING]:
-                chart.image(live_frame(config, trainer, grids), output_format="PNG")
+                chart.image(live_frame_png(config, trainer, grids))
             else:
                 chart.plotly_chart(dashboard_figure(config, trainer, grids), config={"displayModeBar": False})
             if diverged or not st.session_state[PLAYING] or time.monotonic() > deadline:

@@ -1,0 +1,88 @@
+"""How many live updates a second the Playground page can draw.
+
+One update while playing = train a chunk of epochs + evaluate every layer on the
+heatmap grid + build the picture the page shows (and encode it as PNG, as
+`st.image` does). The setting is the issue's: a 2x4 tanh network on 500 circle
+points (250 for training, batch size 10). For comparison it also times
+`model.fit` (with `steps_per_execution`) for the same chunk, `predict` for the
+grids, and the interactive Plotly figure the page shows when paused.
+
+Run: .venv/bin/python benchmarks/playground_speed.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+REPEATS = 30
+
+
+def timed(function, repeats: int = REPEATS) -> float:
+    """Median seconds per call, after one warm-up call."""
+    function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def main() -> None:
+    import keras
+    import plotly.io as pio
+
+    from core.playground.config import PlaygroundConfig
+    from core.playground.data import make_dataset, split_dataset
+    from core.playground.model import Trainer, make_loss, make_optimizer
+    from ui import playground as ui
+
+    config = PlaygroundConfig(dataset="circle", hidden_layers=(4, 4), activation="tanh")
+    points, labels = make_dataset("circle", 500, noise=0.0, seed=0)
+    data = split_dataset(points, labels, config.train_ratio / 100, config.seed)
+    trainer = Trainer(config, data)
+
+    # model.fit on the same model and data, for comparison.
+    fit_model = keras.models.clone_model(trainer.model)
+    fit_model.compile(optimizer=make_optimizer(config), loss=make_loss(config), steps_per_execution=25)
+    x_train, y_train = trainer._x_train.numpy(), trainer._y_train.numpy()
+
+    rows = []
+    for epochs in (1, 5):
+        step = timed(lambda: trainer.step(epochs))
+        fit = timed(lambda: fit_model.fit(x_train, y_train, epochs=epochs, batch_size=config.batch_size, verbose=0), 10)
+        rows.append((f"train {epochs} epoch(s): compiled loop (Trainer.step)", step))
+        rows.append((f"train {epochs} epoch(s): model.fit, steps_per_execution=25", fit))
+    grids = timed(trainer.grids)
+    predict = timed(lambda: trainer.activations_model.predict(trainer.grid_features, verbose=0))
+    rows.append(("grids, all layers: one compiled call (Trainer.grids)", grids))
+    rows.append(("grids, all layers: activations_model.predict", predict))
+    layers = trainer.grids()
+    frame = timed(lambda: ui.live_frame_png(config, trainer, layers))
+    rows.append(("live picture: draw + PNG encode (ui.live_frame_png)", frame))
+    plotly = timed(lambda: pio.to_json(ui.dashboard_figure(config, trainer, layers), validate=False))
+    rows.append(("paused chart: Plotly figure + JSON (ui.dashboard_figure)", plotly))
+
+    width = max(len(name) for name, _ in rows)
+    print(f"Playground speed: {config.hidden_layers} {config.activation}, {len(points)} circle points, "
+          f"batch {config.batch_size}, grid {len(trainer.grid_axis)}x{len(trainer.grid_axis)}, "
+          f"{os.cpu_count()} CPUs, median of {REPEATS}")
+    print(f"{'what':<{width}}  {'ms':>8}")
+    for name, seconds in rows:
+        print(f"{name:<{width}}  {seconds * 1000:8.2f}")
+    print()
+    print(f"{'epochs per update':<{width}}  {'updates/s':>9}")
+    for epochs in (1, 5):
+        step = dict(rows)[f"train {epochs} epoch(s): compiled loop (Trainer.step)"]
+        total = step + grids + frame
+        print(f"{f'{epochs} (train + grids + picture = {total * 1000:.1f} ms)':<{width}}  {1 / total:9.1f}")
+
+
+if __name__ == "__main__":
+    main()
