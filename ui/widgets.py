@@ -129,25 +129,24 @@ def training_form(prefix: str, *, extra=None) -> tuple[dict, bool]:
         learning_rate = middle.number_input(
             "Learning rate", format="%.5f", step=0.001, key=f"{prefix}.learning_rate"
         )
-        batch_size = right.number_input("Batch size", min_value=1, step=16, key=f"{prefix}.batch_size")
-        momentum = left.slider(
-            "Momentum (SGD, RMSprop)", 0.0, 0.99, step=0.01, key=f"{prefix}.momentum"
-        )
-        nesterov = middle.checkbox("Nesterov momentum (SGD)", key=f"{prefix}.nesterov")
-        epochs = right.number_input("Epochs", min_value=1, step=1, key=f"{prefix}.epochs")
-        lr_schedule = left.selectbox(
+        lr_schedule = right.selectbox(
             "Learning-rate schedule",
             LR_SCHEDULES,
             format_func={"constant": "constant", "cosine": "cosine decay to 0"}.get,
             key=f"{prefix}.lr_schedule",
         )
-        early_stopping = middle.checkbox(
+        left, middle, right = st.columns(3)
+        batch_size = left.number_input("Batch size", min_value=1, step=16, key=f"{prefix}.batch_size")
+        epochs = middle.number_input("Epochs", min_value=1, step=1, key=f"{prefix}.epochs")
+        seed = right.number_input("Seed", min_value=0, value=42, step=1, key=f"{prefix}.seed")
+        left, middle, right = st.columns(3)
+        momentum = left.slider("Momentum (SGD, RMSprop)", 0.0, 0.99, step=0.01, key=f"{prefix}.momentum")
+        nesterov = middle.checkbox("Nesterov momentum (SGD)", key=f"{prefix}.nesterov")
+        left, middle, right = st.columns(3)
+        early_stopping = left.checkbox(
             "Early stopping (restores the best weights)", key=f"{prefix}.early_stopping"
         )
-        patience = right.number_input(
-            "Patience (epochs)", min_value=1, key=f"{prefix}.patience"
-        )
-        seed = left.number_input("Seed", min_value=0, value=42, step=1, key=f"{prefix}.seed")
+        patience = middle.number_input("Patience (epochs)", min_value=1, key=f"{prefix}.patience")
         extra_values = extra() if extra is not None else None
         submitted = st.form_submit_button("Train", type="primary", icon=":material/play_arrow:")
     values = {

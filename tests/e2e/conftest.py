@@ -1,0 +1,125 @@
+"""Browser tests: `streamlit run app.py` on 127.0.0.1, driven by Debian's Chromium.
+
+Screenshots go to `screenshots/` (or $MLP_EXPLORER_SCREENSHOTS). Without Chromium the
+tests skip on a developer's machine and fail in CI, which installs it.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, in_ci
+
+CHROMIUM = os.environ.get("MLP_EXPLORER_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(os.environ.get("MLP_EXPLORER_SCREENSHOTS", ROOT / "screenshots"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """A Streamlit server of the app with its own empty store; yields its base URL."""
+    port = _free_port()
+    store = tmp_path_factory.mktemp("e2e-store")
+    log = (tmp_path_factory.mktemp("e2e-log") / "streamlit.log").open("w")
+    env = {**os.environ, "MLP_EXPLORER_CACHE": str(store), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"streamlit did not start; see {log.name}")
+            time.sleep(0.3)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1600})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def wait_until_idle(page, timeout: float = 120.0) -> None:
+    """Waits until the app stops running and the page stops changing."""
+    deadline = time.time() + timeout
+    last, same = None, 0
+    while time.time() < deadline:
+        time.sleep(0.5)
+        running = page.locator("[data-testid='stStatusWidget']").count() > 0
+        html = page.content()
+        size = len(html)
+        same = same + 1 if (size == last and not running and "stSpinner" not in html) else 0
+        last = size
+        if same >= 4:
+            return
+    raise TimeoutError("the page kept changing")
+
+
+def screenshot(page, name: str) -> Path:
+    """A screenshot of the whole page. Streamlit scrolls inside its main container, so
+    the viewport is stretched to the content's height first."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    height = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('[data-testid=stMain], section.main, "
+        "[data-testid=stAppViewContainer]')].map(e => e.scrollHeight), 800)"
+    )
+    width = page.viewport_size["width"]
+    page.set_viewport_size({"width": width, "height": min(int(height) + 40, 12000)})
+    time.sleep(0.5)
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def exceptions(page) -> list[str]:
+    return page.locator("[data-testid='stException']").all_inner_texts()

@@ -1,0 +1,97 @@
+"""The app in a real browser: every page, a training, and four users at once."""
+
+import re
+import time
+
+import pytest
+
+from tests.e2e.conftest import exceptions, screenshot, wait_until_idle
+from ui.nav import HOME, built_pages
+
+PAGES = (HOME, *built_pages())
+
+
+def url_path(entry) -> str:
+    stem = entry.path.removeprefix("pages/").removesuffix(".py")
+    return "" if entry is HOME else stem
+
+
+@pytest.mark.parametrize("entry", PAGES, ids=lambda entry: entry.path)
+def test_every_page_renders_without_exception(server, page, entry):
+    page.goto(f"{server}/{url_path(entry)}")
+    page.get_by_role("heading", level=1).first.wait_for(timeout=60_000)
+    wait_until_idle(page)
+    assert exceptions(page) == []
+    # The app's own navigation is there (not Streamlit's folder listing).
+    nav = page.locator("[data-testid='stSidebarNav']").inner_text()
+    assert "Home" in nav and "Classification MLP" in nav
+    screenshot(page, f"page-{url_path(entry) or 'home'}")
+
+
+def configure_digits(page, units: int, epochs: int = 2) -> None:
+    """Digits (offline, fast), one hidden layer of `units`, `epochs` epochs."""
+    page.get_by_role("radio", name=re.compile("^Digits")).click()
+    wait_until_idle(page)
+    layers = page.get_by_role("spinbutton", name="Hidden layers")
+    layers.fill("1")
+    layers.press("Enter")
+    wait_until_idle(page)
+    units_field = page.get_by_role("spinbutton", name="Layer 1: units")
+    units_field.fill(str(units))
+    units_field.press("Enter")
+    wait_until_idle(page)
+    for label, value in (("Epochs", epochs), ("Batch size", 32)):
+        field = page.get_by_role("spinbutton", name=label, exact=True)
+        field.fill(str(value))
+        field.press("Tab")
+
+
+def metric(page, label: str) -> str:
+    card = page.locator("[data-testid='stMetric']").filter(has_text=label)
+    return card.locator("[data-testid='stMetricValue']").inner_text()
+
+
+def test_train_a_tiny_model_and_see_the_results(server, page):
+    page.goto(f"{server}/classification")
+    page.get_by_role("heading", name="Classification MLP").wait_for(timeout=60_000)
+    wait_until_idle(page)
+    screenshot(page, "classification-before-training")
+    configure_digits(page, units=20, epochs=3)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.locator("[data-testid='stMetric']").filter(has_text="Test accuracy").wait_for(timeout=120_000)
+    wait_until_idle(page)
+    assert exceptions(page) == []
+    assert metric(page, "Parameters") == f"{(64 + 1) * 20 + (20 + 1) * 10:,}"
+    assert metric(page, "Epochs") == "3"
+    accuracy = float(metric(page, "Test accuracy").rstrip("%"))
+    assert 30 < accuracy <= 100
+    assert page.locator(".js-plotly-plot").count() >= 1  # the learning curves
+    screenshot(page, "classification-trained")
+    page.get_by_role("tab", name="Confusion matrix").click()
+    time.sleep(1)
+    screenshot(page, "classification-confusion-matrix")
+
+
+def test_four_users_train_at_once_and_each_sees_their_own_run(server, browser):
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1400}) for _ in range(4)]
+    pages = [context.new_page() for context in contexts]
+    units = [11, 13, 17, 19]
+    try:
+        for page in pages:
+            page.goto(f"{server}/classification")
+            page.get_by_role("heading", name="Classification MLP").wait_for(timeout=60_000)
+        for page, n in zip(pages, units):
+            wait_until_idle(page)
+            configure_digits(page, units=n, epochs=4)
+        for page in pages:  # press Train in all four sessions, as fast as a person can't
+            page.get_by_role("button", name="Train", exact=True).click()
+        for page, n in zip(pages, units):
+            page.locator("[data-testid='stMetric']").filter(has_text="Test accuracy").wait_for(timeout=240_000)
+            wait_until_idle(page)
+            assert exceptions(page) == []
+            assert metric(page, "Parameters") == f"{(64 + 1) * n + (n + 1) * 10:,}"
+            assert "Loaded from cache" not in page.content()
+        screenshot(pages[-1], "four-users-last-session")
+    finally:
+        for context in contexts:
+            context.close()
