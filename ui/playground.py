@@ -39,6 +39,9 @@ ORANGE = np.array([245, 147, 34], dtype="float32")
 WHITE = np.array([232, 234, 235], dtype="float32")
 BLUE = np.array([8, 119, 189], dtype="float32")
 COLORSCALE = [[0.0, "rgb(245,147,34)"], [0.5, "rgb(232,234,235)"], [1.0, "rgb(8,119,189)"]]
+# The surface is drawn paler than the points, so a point of the class its region
+# predicts still shows (Playground does the same).
+SURFACE_OPACITY = 0.7
 UPDATE_INTERVAL = 0.5  # seconds before a finished live run starts the next, while playing
 LIVE_SECONDS = 30.0  # one live run redraws in a loop this long, then hands back to Streamlit
 FRAME_SECONDS = 1 / 12  # at most 12 frames a second: more only floods the browser
@@ -266,7 +269,7 @@ def surface_figure(axis: np.ndarray, output: np.ndarray, data, problem: str, *, 
     low, high = _output_range(problem)
     traces = [
         dict(
-            type="heatmap", x=axis, y=axis, z=output, zmin=low, zmax=high, colorscale=COLORSCALE,
+            type="heatmap", x=axis, y=axis, z=output, zmin=low, zmax=high, colorscale=COLORSCALE, opacity=SURFACE_OPACITY,
             colorbar=dict(thickness=10, len=0.8),
             hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>output=%{z:.3f}<extra></extra>",
         )
@@ -446,7 +449,9 @@ def _rgb(color: np.ndarray) -> tuple[int, int, int]:
 def surface_image(axis: np.ndarray, output: np.ndarray, data, problem: str, size: int = 320) -> Image.Image:
     """The output surface with the points, drawn as a picture (for live updates)."""
     low, high = _output_range(problem)
-    image = Image.fromarray(colorize(output[::-1], low, high)).resize((size, size), Image.BILINEAR)
+    surface = colorize(output[::-1], low, high).astype("float32")
+    surface = surface * SURFACE_OPACITY + 255 * (1 - SURFACE_OPACITY)
+    image = Image.fromarray(surface.astype("uint8")).resize((size, size), Image.BILINEAR)
     draw = ImageDraw.Draw(image)
     extent = float(axis[-1])
 
