@@ -47,6 +47,11 @@ def stored_result(config: RunConfig):
         return None
 
 
+def forget_stored_runs() -> None:
+    """Drops the in-memory copies of stored runs (after runs were deleted from disk)."""
+    _stored_result.clear()
+
+
 def show_problems(problems: list[str]) -> None:
     """Shows what went wrong with the store (unreadable entry, unwritable folder)."""
     for problem in problems:

@@ -74,15 +74,15 @@ def confusion_matrix(matrix: np.ndarray, class_names: tuple[str, ...]):
 
 
 def probability_bars(proba: np.ndarray, class_names: tuple[str, ...], true_label: int | None = None):
-    """Horizontal bars of one image's class probabilities; the true class in green,
-    a wrong prediction in red."""
+    """Horizontal bars of one image's class probabilities: the true class in green and
+    a wrong prediction in red; with no known true class, the prediction in the accent."""
     predicted = int(np.argmax(proba))
     colors = []
     for index in range(len(class_names)):
         if index == true_label:
             colors.append(RIGHT_COLOR)
         elif index == predicted:
-            colors.append(WRONG_COLOR)
+            colors.append(TRAIN_COLOR if true_label is None else WRONG_COLOR)
         else:
             colors.append("#94a3b8")
     figure = go.Figure(
@@ -96,8 +96,8 @@ def probability_bars(proba: np.ndarray, class_names: tuple[str, ...], true_label
     )
     figure.update_layout(
         height=230,
-        margin={"t": 5, "b": 5, "l": 5, "r": 5},
-        xaxis={"range": [0, 1], "tickformat": ".0%"},
+        margin={"t": 5, "b": 5, "l": 5, "r": 12},
+        xaxis={"range": [0, 1], "tickformat": ".0%", "tickvals": [0, 0.5, 1]},
         yaxis={"autorange": "reversed"},
     )
     return figure

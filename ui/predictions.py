@@ -253,8 +253,8 @@ def your_image(run) -> None:
         )
         mark = "" if truth is None else (f" {RIGHT}" if truth == predicted else f" {WRONG}")
         st.markdown(f"Prediction: **{data.class_names[predicted]}** ({proba[predicted]:.0%}){mark}")
-        # Without a true class, the predicted bar is the one to highlight, in green.
-        figure = charts.probability_bars(proba, data.class_names, predicted if truth is None else truth)
+        # Without a true class, the predicted bar is drawn in the accent colour.
+        figure = charts.probability_bars(proba, data.class_names, truth)
         st.plotly_chart(figure, key=f"{PREFIX}.your_image_bars", config={"displayModeBar": False})
 
 
@@ -411,7 +411,7 @@ def _forget(run, store: RunStore) -> None:
         _stored_model.clear()
         # The training pages cache stored results in memory too: drop them, so a deleted
         # run is not shown there as "loaded from cache".
-        cache._stored_result.clear()
+        cache.forget_stored_runs()
     st.session_state.pop(SELECTED_KEY, None)
     st.session_state[TABLE_GENERATION_KEY] = st.session_state.get(TABLE_GENERATION_KEY, 0) + 1
     st.toast(f"Removed {run.meta.get('architecture', 'the model')} ({run.key}).", icon=":material/delete:")

@@ -114,7 +114,8 @@ def result_header(result) -> None:
 def _image_card(column, data, proba: np.ndarray, index: int, *, key: str) -> None:
     true_label = int(data.y_test[index])
     predicted = int(np.argmax(proba))
-    mark = "✅" if predicted == true_label else "❌"
+    # Material icons, not emoji: a machine without an emoji font shows emoji as boxes.
+    mark = ":green[:material/check_circle:]" if predicted == true_label else ":red[:material/cancel:]"
     with column.container(border=True):
         st.image(charts.upscale(data.x_test[index]), width=96)
         st.markdown(
