@@ -284,7 +284,7 @@ def compile_and_fit(
     model.compile(
         loss=losses,
         loss_weights=loss_weights,
-        optimizer=make_optimizer(training),
+        optimizer=make_optimizer(training, steps_per_epoch),
         metrics=metrics,
         steps_per_execution=max(1, min(STEPS_PER_EXECUTION, steps_per_epoch)),
     )

@@ -18,7 +18,8 @@ import time
 from collections.abc import Callable
 
 from core.housing import RegressionData
-from core.regression import RegressionResult, RegressionRun, train_regression
+from core.limits import Limits, job_queue
+from core.regression import RegressionResult, RegressionRun, summarize_regression, train_regression
 from core.store import RunStore, StoredRun
 from core.training import EpochUpdate
 
@@ -111,6 +112,7 @@ def get_or_train(
     store: RunStore | None = None,
     on_epoch: Callable[[EpochUpdate], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_queue: Callable[[int], None] | None = None,
 ) -> RegressionResult:
     """Returns the stored result for `run`, or trains, stores and returns it.
 
@@ -120,18 +122,36 @@ def get_or_train(
         store: where runs are kept. Defaults to `RunStore()`.
         on_epoch: progress hook, see `core.training.fit`.
         should_stop: stop hook, see `core.training.fit`.
+        on_queue: called with the place in the queue (1 = next) while waiting for a
+            free training slot (`core.limits.job_queue()`). Defaults to `None`.
 
     Returns:
         A `RegressionResult`, with `from_cache=True` when nothing was trained.
+
+    Raises:
+        ValueError: when the run is larger than this server allows (see `core.limits`).
     """
     store = store or RunStore()
     cached = load_cached(run, store)
     if cached is not None:
         return cached
+    check_limits(run, data)
     with store.lock(run.to_json()):
         cached = load_cached(run, store)
         if cached is not None:
             return cached
-        result = _train(run, data, on_epoch, should_stop)
+        with job_queue().slot(on_wait=on_queue):
+            result = _train(run, data, on_epoch, should_stop)
         save_result(result, data, store)
     return result
+
+
+def check_limits(run, data: RegressionData) -> None:
+    """Raises `ValueError` when `run` is too big for this server (hosted mode)."""
+    if run.kind == "wide_and_deep":
+        from core.wide_deep import count_params
+
+        params = count_params(run.model, data.num_features)
+    else:
+        params = sum(row.params for row in summarize_regression(run.model, data.num_features))
+    Limits.from_env().check(params=params, epochs=run.training.epochs)

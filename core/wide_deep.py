@@ -184,6 +184,15 @@ def model_inputs(config: WideDeepConfig, num_features: int) -> list[list[int]]:
     return [list(config.wide_features), list(config.deep_features)]
 
 
+def count_params(config: WideDeepConfig, num_features: int) -> int:
+    """Trainable parameters by the formula sum((inputs + 1) * units), without Keras."""
+    columns = model_inputs(config, num_features)
+    wide, deep = len(columns[0]), len(columns[-1])
+    units = config.units
+    total = (deep + 1) * units + (units + 1) * units + (wide + units + 1) * 1
+    return total + ((units + 1) if config.num_outputs == 2 else 0)
+
+
 def split_inputs(config: WideDeepConfig, x: np.ndarray):
     """Raw features `(n, num_features)` as the model takes them: one array, or a
     `(wide, deep)` pair."""

@@ -12,6 +12,7 @@ from core.regression import (
     check_fits,
     summarize_regression,
 )
+from core.regression_runs import check_limits
 from ui import regression as ui
 from ui import train_view, widgets
 
@@ -69,6 +70,7 @@ try:
     model = RegressionConfig(MLPConfig(layers, output_activation), normalize, loss, delta if loss == "huber" else 1.0)
     run = RegressionRun(data.name, ui.num_train(data, subset), model, widgets.training_config(values))
     check_fits(run, data)
+    check_limits(run, data)
 except ValueError as error:
     st.error(str(error), icon=":material/error:")
     st.stop()

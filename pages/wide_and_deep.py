@@ -5,6 +5,7 @@ import streamlit as st
 from core.config import ACTIVATIONS
 from core.regression import check_fits
 from core.wide_deep import DEFAULT_DEEP, DEFAULT_WIDE, VARIANT_TITLES, VARIANTS, WideDeepConfig, WideDeepRun, check_features
+from core.regression_runs import check_limits
 from ui import regression as ui
 from ui import train_view, widgets
 
@@ -54,6 +55,7 @@ try:
     check_features(config, data.num_features)
     run = WideDeepRun(data.name, ui.num_train(data, values["extra"]), config, widgets.training_config(values))
     check_fits(run, data)
+    check_limits(run, data)
 except ValueError as error:
     st.error(str(error), icon=":material/error:")
     st.stop()

@@ -22,7 +22,7 @@ from core.store import RunStore
 from ui import charts
 from ui.cache import show_problems
 
-SUBSETS = (0, 5000, 2000, 500)  # training samples; 0: all of them
+SUBSETS = (0, 5000, 2000, 1000)  # training samples; 0: all of them (1000 still fits a batch of 512)
 COLORS = {"training": charts.TRAIN_COLOR, "validation": charts.VALID_COLOR}
 
 
@@ -122,9 +122,11 @@ def summary_table(rows: list[LayerRow]) -> None:
     st.dataframe(
         pd.DataFrame(
             {
-                "Layer (type)": [f"{row.name} ({row.kind})" for row in rows],
+                # The activation goes in the type column: four columns do not fit a narrow column.
+                "Layer (type)": [
+                    f"{row.name} ({row.kind}{', ' + row.activation if row.activation else ''})" for row in rows
+                ],
                 "Output shape": [str(row.output_shape) for row in rows],
-                "Activation": [row.activation or "—" for row in rows],
                 "Param #": [row.params for row in rows],
             }
         ),
@@ -219,8 +221,11 @@ def train_live(run, data: RegressionData, *, prefix: str, label: str = ""):
         progress.progress(update.epoch / update.epochs, text=_progress_text(update))
         chart.plotly_chart(learning_curves(update.history, update.epochs), key=f"{prefix}.live_{run.key()}_{update.epoch}")
 
+    def on_queue(position):
+        progress.progress(0.0, text=f"Waiting for a free training slot: place {position} in the queue.")
+
     store = RunStore()
-    result = get_or_train(run, data, store=store, on_epoch=on_epoch)
+    result = get_or_train(run, data, store=store, on_epoch=on_epoch, on_queue=on_queue)
     del st.session_state[progress_key]
     if result.diverged:
         status.update(label="Training diverged", state="error", expanded=False)

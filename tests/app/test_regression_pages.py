@@ -22,8 +22,9 @@ def regression_page():
 def test_regression_page_trains_a_subset_then_loads_it_from_the_store(regression_page):
     at = regression_page
     assert "Not trained yet" in texts(at.info)
-    at.selectbox(key="regression.num_train").set_value(500)
+    at.selectbox(key="regression.num_train").set_value(1000)
     at.number_input(key="regression.epochs").set_value(2)
+    at.number_input(key="regression.batch_size").set_value(128)
     at.button(key=REGRESSION_TRAIN).click().run()
     assert not at.exception, at.exception
     shown = metrics(at)
@@ -35,8 +36,9 @@ def test_regression_page_trains_a_subset_then_loads_it_from_the_store(regression
 
     # A new session (as after a restart), same settings: Train shows the stored run at once.
     again = open_page("pages/regression.py")
-    again.selectbox(key="regression.num_train").set_value(500)
+    again.selectbox(key="regression.num_train").set_value(1000)
     again.number_input(key="regression.epochs").set_value(2)
+    again.number_input(key="regression.batch_size").set_value(128)
     again.checkbox(key="regression.baseline").uncheck()
     again.button(key=REGRESSION_TRAIN).click().run()
     assert "Loaded from cache" in texts(again.success)
@@ -46,10 +48,10 @@ def test_regression_page_trains_a_subset_then_loads_it_from_the_store(regression
 
 def test_regression_settings_errors_keep_the_page_working(regression_page):
     at = regression_page
-    at.selectbox(key="regression.num_train").set_value(500)
-    at.number_input(key="regression.batch_size").set_value(1000)
+    at.selectbox(key="regression.num_train").set_value(1000)
+    at.number_input(key="regression.batch_size").set_value(2000)
     at.button(key=REGRESSION_TRAIN).click().run()
-    assert "Received: batch_size=1000" in texts(at.error)
+    assert "Received: batch_size=2000" in texts(at.error)
     at.toggle(key="regression.normalize").set_value(False).run()
     assert "Without scaling" in texts(at.warning)
     assert not at.exception
@@ -60,8 +62,9 @@ def test_wide_and_deep_page_trains_variant_three_and_compares():
     assert not at.exception, at.exception
     assert len(at.get("graphviz_chart")) == 1
     at.segmented_control(key="wide_deep.variant").set_value("aux_output").run()
-    at.selectbox(key="wide_deep.num_train").set_value(500)
+    at.selectbox(key="wide_deep.num_train").set_value(1000)
     at.number_input(key="wide_deep.epochs").set_value(1)
+    at.number_input(key="wide_deep.batch_size").set_value(128)
     at.button(key=WIDE_DEEP_TRAIN).click().run()
     assert not at.exception, at.exception
     assert metrics(at)["Parameters"] == "1,231"

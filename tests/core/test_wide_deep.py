@@ -12,6 +12,7 @@ from core.wide_deep import (
     build_wide_deep,
     check_features,
     comparison_runs,
+    count_params,
     describe_graph,
     make_subclassed_model,
     model_inputs,
@@ -52,6 +53,7 @@ def test_variant_structure_and_parameter_count(california, variant, inputs, outp
     assert model.output_names == outputs
     assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == trainable
     assert model.count_params() == trainable + normalization
+    assert count_params(WideDeepConfig(variant), 8) == trainable
 
 
 def test_the_book_feature_sets_and_input_split(california):
