@@ -47,9 +47,18 @@ def load_cached(config: RunConfig, store: RunStore | None = None) -> TrainResult
     """The stored result for `config`, or `None` when it has not been trained."""
     store = store or RunStore()
     stored = store.load(config.to_json())
-    if stored is None or "test_proba" not in stored.arrays:
+    if stored is None:
         return None
-    return result_from_stored(stored)
+    try:
+        if "test_proba" not in stored.arrays:
+            raise KeyError("test_proba")
+        return result_from_stored(stored)
+    except Exception as error:  # a truncated or foreign model file: whatever Keras raises
+        store.report(
+            f"The stored run {stored.key} could not be read ({type(error).__name__}: {error}); "
+            "it will be trained again."
+        )
+        return None
 
 
 def is_cached(config: RunConfig, store: RunStore | None = None) -> bool:

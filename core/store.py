@@ -162,6 +162,10 @@ class RunStore:
         # a list per object rather than `warnings.catch_warnings`, which is not thread-safe.
         self.problems: list[str] = []
 
+    def report(self, message: str) -> None:
+        """Records a problem met with this store (shown to the user) and warns."""
+        self._warn(message)
+
     def _warn(self, message: str) -> None:
         self.problems.append(message)
         warnings.warn(message, StoreWarning, stacklevel=3)

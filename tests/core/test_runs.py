@@ -72,11 +72,24 @@ def test_an_interrupted_write_leaves_no_entry(tmp_path, digits, monkeypatch):
     assert runs.load_cached(config(seed=2), store) is None
 
 
-def test_a_corrupt_entry_is_a_miss_with_a_warning_and_is_retrained(tmp_path, digits, counting_train):
+def _bad_json(entry):
+    (entry / "meta.json").write_text("{not json")
+
+
+def _truncated_model(entry):
+    model = entry / "model.keras"
+    model.write_bytes(model.read_bytes()[: model.stat().st_size // 2])
+
+
+def _missing_history(entry):
+    (entry / "history.json").unlink()
+
+
+@pytest.mark.parametrize("damage", [_bad_json, _truncated_model, _missing_history])
+def test_a_corrupt_entry_is_a_miss_with_a_warning_and_is_retrained(tmp_path, digits, counting_train, damage):
     store = RunStore(tmp_path)
     runs.get_or_train(config(seed=3), digits, store=store)
-    entry = store.path_for(config(seed=3).to_json())
-    (entry / "meta.json").write_text("{not json")
+    damage(store.path_for(config(seed=3).to_json()))
     fresh = RunStore(tmp_path)
     with pytest.warns(StoreWarning, match="could not be read"):
         result = runs.get_or_train(config(seed=3), digits, store=fresh)
@@ -133,3 +146,46 @@ def test_two_sessions_asking_at_once_train_once(tmp_path, digits, counting_train
         thread.join()
     assert len(counting_train) == 1
     assert sorted(result.from_cache for result in results) == [False, True]
+
+
+def test_a_process_killed_while_saving_leaves_no_entry(tmp_path, digits):
+    """A real SIGKILL in the middle of writing a run: no entry, and the next process
+    trains and stores it normally."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    code = f"""
+import sys, time
+sys.path.insert(0, {str(ROOT)!r})
+from core import runs
+from core.config import *
+from core.data import load_dataset
+from core.store import RunStore
+result = runs.train(RunConfig(DataConfig("digits"), MLPConfig(((16, "relu"),)), TrainingConfig(epochs=2, seed=9)),
+                    load_dataset("digits"))
+real_save = type(result.model).save
+def slow_save(self, path, *args, **kwargs):
+    open(path, "wb").write(b"PK half a zip")
+    print("writing", flush=True)
+    time.sleep(60)
+type(result.model).save = slow_save
+runs.save_result(result, RunStore({str(tmp_path)!r}))
+"""
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "writing"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        process.kill()
+    store = RunStore(tmp_path)
+    assert store.list_runs() == []
+    killed_config = RunConfig(DataConfig("digits"), MLPConfig(((16, "relu"),)), TrainingConfig(epochs=2, seed=9))
+    assert runs.load_cached(killed_config, store) is None
+    assert store.problems == []  # a half-written temporary folder is not an entry
+    result = runs.get_or_train(killed_config, digits, store=store)
+    assert not result.from_cache and runs.load_cached(killed_config, RunStore(tmp_path)) is not None
