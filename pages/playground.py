@@ -43,9 +43,10 @@ with st.sidebar:
     for name, (label, _) in FEATURES.items():
         st.checkbox(label, key=ui.feature_key(name))
     with st.expander("Your own points"):
-        st.file_uploader("CSV with columns x1, x2, label", type="csv", key=ui.UPLOAD_WIDGET, on_change=ui.on_upload)
-        if st.session_state.get(ui.UPLOAD_ERROR):
-            st.error(st.session_state[ui.UPLOAD_ERROR])
+        st.file_uploader("CSV with columns x1, x2, label", type="csv", key=ui.UPLOAD_WIDGET, on_change=ui.on_upload,
+                         help="Labels 0/1 (or -1/+1) make a classification problem, other numbers a regression.")
+if st.session_state.get(ui.UPLOAD_ERROR):
+    st.error(f"Could not use your CSV file. {st.session_state[ui.UPLOAD_ERROR]}")
 
 try:
     config = ui.read_config()

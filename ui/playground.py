@@ -446,7 +446,7 @@ def _rgb(color: np.ndarray) -> tuple[int, int, int]:
     return tuple(int(c) for c in color)
 
 
-def surface_image(axis: np.ndarray, output: np.ndarray, data, problem: str, size: int = 320) -> Image.Image:
+def surface_image(axis: np.ndarray, output: np.ndarray, data, problem: str, size: int = 380) -> Image.Image:
     """The output surface with the points, drawn as a picture (for live updates)."""
     low, high = _output_range(problem)
     surface = colorize(output[::-1], low, high).astype("float32")
@@ -465,7 +465,7 @@ def surface_image(axis: np.ndarray, output: np.ndarray, data, problem: str, size
     return image
 
 
-def loss_image(history: dict[str, list[float]], width: int = 320, height: int = 150) -> Image.Image:
+def loss_image(history: dict[str, list[float]], width: int = 380, height: int = 170) -> Image.Image:
     """Training (grey) and test (blue) loss per epoch, drawn as a picture (for live updates)."""
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
@@ -491,7 +491,7 @@ def loss_image(history: dict[str, list[float]], width: int = 320, height: int = 
 def network_image(config: PlaygroundConfig, grids: list[np.ndarray], weights, feature_grids: np.ndarray) -> Image.Image:
     """The network with a heatmap per node and weighted connections, drawn as a picture."""
     columns = [feature_grids] + grids
-    node, gap = 56, 120  # node size and column spacing, in pixels
+    node, gap = 64, 140  # node size and column spacing, in pixels
     tallest = max(column.shape[-1] for column in columns)
     width, height = (len(columns) - 1) * gap + node + 20, tallest * (node + 14) + 10
     image = Image.new("RGB", (width, height), "white")
