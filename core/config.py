@@ -185,6 +185,9 @@ class TrainingConfig:
             the validation loss and restore the best weights; `None` disables it.
             Defaults to `None`.
         seed: seeds weight initialization and shuffling. Defaults to `42`.
+        mixed_precision: compute hidden layers in float16 on a GPU (weights stay
+            float32, the output layer too, so accuracy holds). Ignored on a CPU, where
+            it does not pay. Defaults to `False`.
     """
 
     optimizer: str = "adam"
@@ -197,6 +200,7 @@ class TrainingConfig:
     validation_split: float | None = None
     early_stopping_patience: int | None = None
     seed: int = 42
+    mixed_precision: bool = False
 
     def __post_init__(self):
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -219,6 +223,8 @@ class TrainingConfig:
         if self.early_stopping_patience is not None:
             _check_int("early_stopping_patience", self.early_stopping_patience, 1, MAX_EPOCHS)
         _check_int("seed", self.seed, 0, 2**31 - 1)
+        if not isinstance(self.mixed_precision, bool):
+            raise _invalid("mixed_precision", "True or False", self.mixed_precision)
         # Store floats as floats so 1 and 1.0 give the same key.
         object.__setattr__(self, "learning_rate", float(self.learning_rate))
         object.__setattr__(self, "momentum", float(self.momentum))

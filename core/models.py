@@ -54,7 +54,12 @@ def count_params(config: MLPConfig, input_shape: tuple[int, ...], num_outputs: i
 
 
 def build_mlp(
-    config: MLPConfig, input_shape: tuple[int, ...], num_outputs: int, *, seed: int | None = None
+    config: MLPConfig,
+    input_shape: tuple[int, ...],
+    num_outputs: int,
+    *,
+    seed: int | None = None,
+    dtype: str | None = None,
 ):
     """Builds the Sequential MLP described by `config`.
 
@@ -65,6 +70,9 @@ def build_mlp(
         seed: seeds each layer's Glorot-uniform initializer, so two builds with the
             same seed start from the same weights without touching global state.
             Defaults to `None` (random).
+        dtype: dtype policy of the hidden layers, e.g. `"mixed_float16"`; the output
+            layer always computes in float32 so the softmax stays accurate. Defaults to
+            `None` (float32).
 
     Returns:
         An uncompiled `keras.Sequential`.
@@ -79,13 +87,16 @@ def build_mlp(
     layers = [keras.Input(shape=tuple(input_shape)), keras.layers.Flatten()]
     for index, (units, activation) in enumerate(config.hidden_layers):
         layers.append(
-            keras.layers.Dense(units, activation=activation, kernel_initializer=initializer(index))
+            keras.layers.Dense(
+                units, activation=activation, kernel_initializer=initializer(index), dtype=dtype
+            )
         )
     layers.append(
         keras.layers.Dense(
             num_outputs,
             activation=config.output_activation,
             kernel_initializer=initializer(len(config.hidden_layers)),
+            dtype="float32",
         )
     )
     return keras.Sequential(layers)

@@ -39,7 +39,8 @@ def result_from_stored(stored: StoredRun) -> TrainResult:
         device=meta["device"],
         stop_reason=meta["stop_reason"],
         from_cache=True,
-        notes=[f"loaded in {time.perf_counter() - started:.2f} s"],
+        notes=meta.get("notes", []),
+        load_time=time.perf_counter() - started,
     )
 
 
@@ -83,6 +84,7 @@ def save_result(result: TrainResult, store: RunStore, *, page: str = "classifica
         "device": result.device,
         "stop_reason": result.stop_reason,
         "epochs_run": result.epochs_run,
+        "notes": result.notes,
     }
     return store.save(
         result.config.to_json(),

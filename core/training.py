@@ -58,7 +58,8 @@ class TrainResult:
     device: str
     stop_reason: str  # "completed", "early_stopping", "diverged" or "stopped"
     from_cache: bool = False
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # things the user should know
+    load_time: float | None = None  # seconds to read it back from the store
 
     @property
     def epochs_run(self) -> int:
@@ -283,7 +284,14 @@ def train(
     x_train, y_train, x_valid, y_valid = _split_train_valid(data, config)
     check_fits(config, len(x_train))
 
-    model = build_mlp(config.model, data.image_shape, data.num_classes, seed=training.seed)
+    notes = []
+    dtype = None
+    if training.mixed_precision:
+        if device_name().startswith("GPU"):
+            dtype = "mixed_float16"
+        else:
+            notes.append("Mixed precision needs a GPU; this run computed in float32 on the CPU.")
+    model = build_mlp(config.model, data.image_shape, data.num_classes, seed=training.seed, dtype=dtype)
     steps_per_epoch = math.ceil(len(x_train) / training.batch_size)
     model.compile(
         loss="sparse_categorical_crossentropy",
@@ -313,6 +321,7 @@ def train(
         test_metrics=evaluate_proba(proba, data.y_test),
         test_proba=proba,
         wall_time=wall_time,
-        device=device_name(),
+        device=device_name() + (" · mixed float16" if dtype else ""),
         stop_reason=stop_reason,
+        notes=notes,
     )

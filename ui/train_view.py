@@ -97,7 +97,7 @@ def result_header(result) -> None:
     params = result.model.count_params()
     if result.from_cache:
         st.success(
-            f"**Loaded from cache** ({result.notes[0] if result.notes else 'stored run'}): "
+            f"**Loaded from cache** in {result.load_time:.2f} s: "
             f"this configuration was trained before in {result.wall_time:.1f} s on {result.device}.",
             icon=":material/bolt:",
         )
@@ -107,8 +107,11 @@ def result_header(result) -> None:
     columns[2].metric("Epochs", f"{result.epochs_run}", help=f"stopped: {result.stop_reason.replace('_', ' ')}")
     columns[3].metric("Training time", f"{result.wall_time:.1f} s", help=result.device)
     columns[4].metric("Parameters", f"{params:,}")
+    notes = [f"Trained on {result.device}."]
     if result.stop_reason == "early_stopping":
-        st.caption("Early stopping ended training and restored the weights of the best epoch.")
+        notes.append("Early stopping ended training and restored the weights of the best epoch.")
+    notes += result.notes
+    st.caption(" ".join(notes))
 
 
 def _image_card(column, data, proba: np.ndarray, index: int, *, key: str) -> None:

@@ -142,6 +142,11 @@ def training_form(prefix: str, *, extra=None) -> tuple[dict, bool]:
         left, middle, right = st.columns(3)
         momentum = left.slider("Momentum (SGD, RMSprop)", 0.0, 0.99, step=0.01, key=f"{prefix}.momentum")
         nesterov = middle.checkbox("Nesterov momentum (SGD)", key=f"{prefix}.nesterov")
+        mixed_precision = right.checkbox(
+            "Mixed precision (GPU only)",
+            key=f"{prefix}.mixed_precision",
+            help="float16 hidden layers on a GPU: faster, same accuracy. Ignored on a CPU.",
+        )
         left, middle, right = st.columns(3)
         early_stopping = left.checkbox(
             "Early stopping (restores the best weights)", key=f"{prefix}.early_stopping"
@@ -159,6 +164,7 @@ def training_form(prefix: str, *, extra=None) -> tuple[dict, bool]:
         "epochs": int(epochs),
         "early_stopping_patience": int(patience) if early_stopping else None,
         "seed": int(seed),
+        "mixed_precision": bool(mixed_precision),
         "extra": extra_values,
     }
     return values, submitted

@@ -104,3 +104,15 @@ def test_the_engine_matches_plain_fit(digits):
     )
     assert abs(engine.history["val_accuracy"][-1] - plain.history["val_accuracy"][-1]) < 0.04
     assert abs(engine.history["loss"][-1] - plain.history["loss"][-1]) < 0.1
+
+
+def test_mixed_precision_on_a_cpu_trains_in_float32_and_says_so(digits):
+    result = train(run_config(epochs=1, mixed_precision=True), digits)
+    if result.device.startswith("CPU"):
+        assert any("needs a GPU" in note for note in result.notes)
+        assert all(weight.dtype == "float32" for weight in result.model.get_weights())
+        assert result.model.layers[1].compute_dtype == "float32"
+    else:  # on a GPU the hidden layers compute in float16, the output in float32
+        assert result.model.layers[1].compute_dtype == "float16"
+        assert result.model.layers[-1].compute_dtype == "float32"
+    assert result.test_metrics["accuracy"] > 0.3
