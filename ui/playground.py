@@ -59,6 +59,8 @@ UPLOADED = PREFIX + "uploaded"
 UPLOAD_ERROR = PREFIX + "upload_error"
 UPLOAD_WIDGET = PREFIX + "upload_file"
 SPEED = PREFIX + "epochs_per_update"
+CONFIG = PREFIX + "config"  # the last valid config, kept while another page shows
+TRAINER_UPLOAD = PREFIX + "trainer_upload"  # the upload the trainer learned from
 # Widgets whose value is a config field of the same name.
 FIELD_WIDGETS = (
     "problem",
@@ -101,6 +103,10 @@ def init_state() -> None:
     """On a session's first visit, loads the experiment from the URL (or the defaults)."""
     state = st.session_state
     if state.get(INITIALIZED):
+        # Streamlit drops a widget's value while its page is not shown; coming back,
+        # restore the experiment from the last config instead of the defaults.
+        if CONFIG in state and any(key(name) not in state for name in FIELD_WIDGETS):
+            _write_widgets(state[CONFIG])
         return
     config, warnings = PlaygroundConfig.from_query_params(st.query_params.to_dict())
     if config.dataset == UPLOAD and state.get(UPLOADED) is None:
@@ -124,7 +130,9 @@ def read_config() -> PlaygroundConfig:
 
 
 def sync_query_params(config: PlaygroundConfig) -> None:
-    """Writes the config into the URL, so a copied link reopens this experiment."""
+    """Writes the config into the URL, so a copied link reopens this experiment, and
+    remembers it for when the learner comes back from another page."""
+    st.session_state[CONFIG] = config
     params = config.to_query_params()
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
@@ -206,11 +214,11 @@ def current_trainer(config: PlaygroundConfig, *, reset: bool = False):
     state = st.session_state
     trainer = state.get(TRAINER)
     uploaded = state.get(UPLOADED) if config.dataset == UPLOAD else None
-    stale = trainer is None or trainer.config != config or getattr(trainer, "upload", None) is not uploaded
+    stale = trainer is None or trainer.config != config or state.get(TRAINER_UPLOAD) is not uploaded
     if reset or stale:
         trainer = Trainer(config, load_data(config))
-        trainer.upload = uploaded  # which upload it learned, to notice a new file
         state[TRAINER] = trainer
+        state[TRAINER_UPLOAD] = uploaded  # a new file with the same config must retrain
         if stale:
             state[PLAYING] = False
     return trainer

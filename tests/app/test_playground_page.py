@@ -88,6 +88,19 @@ def test_changing_widgets_changes_the_network_and_the_url():
     assert "**3 hidden layers**" in [m.value for m in at.markdown]
 
 
+def test_the_experiment_survives_a_visit_to_another_page():
+    at = open_page()
+    at.selectbox(key="playground.activation").select("relu").run()
+    at.checkbox(key="playground.feature.x1x2").check().run()
+    at.button(key="playground.step").click().run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="playground.activation").value == "relu"
+    assert at.checkbox(key="playground.feature.x1x2").value
+    assert epoch_line(at).startswith("**Epoch 1**")  # the same trainer, kept
+
+
 def test_switching_to_regression_picks_a_regression_data_set():
     at = open_page()
     at.selectbox(key="playground.problem").select("regression").run()
