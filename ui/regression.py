@@ -436,7 +436,7 @@ def comparison(run, data: RegressionData, *, prefix: str) -> None:
             "Training time (s)": [result.wall_time for result in done.values()],
         }
     )
-    left, right = st.columns([3, 2])
+    left, right = st.columns(2)  # the table needs half the width for its five columns
     left.plotly_chart(comparison_figure(table), key=f"{prefix}.compare_chart")
     right.dataframe(table, hide_index=True, width="stretch", column_config={
         "Test RMSE": st.column_config.NumberColumn(format="%.4f"),
