@@ -35,6 +35,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class Server(str):
+    """The server's base URL (a `str`), with the folder of its store as `.store`."""
+
+    store: Path
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """A Streamlit server of the app with its own empty store; yields its base URL."""
@@ -57,7 +63,9 @@ def server(tmp_path_factory):
             if process.poll() is not None or time.time() > deadline:
                 raise RuntimeError(f"streamlit did not start; see {log.name}")
             time.sleep(0.3)
-    yield url
+    running = Server(url)
+    running.store = store
+    yield running
     process.terminate()
     try:
         process.wait(timeout=20)

@@ -95,3 +95,57 @@ def test_four_users_train_at_once_and_each_sees_their_own_run(server, browser):
     finally:
         for context in contexts:
             context.close()
+
+
+def test_stop_ends_training_and_keeps_nothing(server, page):
+    page.goto(f"{server}/classification")
+    page.get_by_role("heading", name="Classification MLP").wait_for(timeout=60_000)
+    wait_until_idle(page)
+    # The course's model on all of Fashion-MNIST with SGD, batch 32: epochs take seconds.
+    page.get_by_text("The course's recipe: SGD 0.01, batch 32").click()
+    wait_until_idle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text(re.compile(r"Epoch 1/30")).wait_for(timeout=120_000)
+    before = sorted(path.name for path in server.store.iterdir())
+    page.get_by_role("button", name="Stop training").click()
+    page.get_by_text(re.compile(r"Training stopped at epoch \d+ of 30")).wait_for(timeout=60_000)
+    wait_until_idle(page)
+    assert exceptions(page) == []
+    assert "Not trained yet" in page.content()
+    assert sorted(path.name for path in server.store.iterdir()) == before  # nothing stored
+    screenshot(page, "classification-stopped")
+
+
+def test_an_uploaded_model_stays_in_its_session(server, browser, tmp_path):
+    """What one visitor uploads is theirs: another session and the shared store never see it."""
+    from core.config import MLPConfig
+    from core.models import build_mlp
+
+    model = build_mlp(MLPConfig(((8, "relu"),)), (8, 8), 10, seed=0)
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+    upload = tmp_path / "my_private_digits.keras"
+    model.save(upload)
+    before = sorted(path.name for path in server.store.iterdir())
+
+    first, second = (browser.new_context(viewport={"width": 1400, "height": 1600}) for _ in range(2))
+    try:
+        mine, theirs = first.new_page(), second.new_page()
+        mine.goto(f"{server}/predictions")
+        mine.get_by_role("heading", level=1).first.wait_for(timeout=60_000)
+        wait_until_idle(mine)
+        mine.locator("input[type=file][accept*='.keras']").set_input_files(str(upload))
+        mine.get_by_role("button", name="Evaluate it on the test split and use it").click(timeout=60_000)
+        wait_until_idle(mine)
+        assert "Uploaded (you)" in mine.content() or "my_private_digits" in mine.content()
+        assert exceptions(mine) == []
+        screenshot(mine, "predictions-uploaded-model")
+
+        theirs.goto(f"{server}/predictions")
+        theirs.get_by_role("heading", level=1).first.wait_for(timeout=60_000)
+        wait_until_idle(theirs)
+        assert "my_private_digits" not in theirs.content()
+        assert "Uploaded (you)" not in theirs.content()
+        assert sorted(path.name for path in server.store.iterdir()) == before
+    finally:
+        first.close()
+        second.close()
