@@ -152,7 +152,7 @@ def flat_regions(x, derivative, tolerance: float = 0.01, min_width: float = 0.25
         A list of `(start, end)` intervals, in increasing order.
     """
     flat = np.abs(np.asarray(derivative)) < tolerance
-    regions, start = [], None
+    regions, start, previous = [], None, None
     for xi, is_flat in zip(x, flat):
         if is_flat and start is None:
             start = xi

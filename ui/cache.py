@@ -27,21 +27,36 @@ class _Miss(Exception):
         self.problems = problems
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _stored_result(config_json: str, store_root: str):
-    from core.runs import load_cached
+def _loader(kind: str):
+    """(config from JSON, load_cached) for a kind of run."""
+    if kind == "classification":
+        from core.runs import load_cached
 
+        return RunConfig.from_json, load_cached
+    from core.regression_runs import load_cached, run_from_json
+
+    return run_from_json, load_cached
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _stored_result(config_json: str, store_root: str, kind: str):
+    from_json, load_cached = _loader(kind)
     store = RunStore(store_root)
-    result = load_cached(RunConfig.from_json(config_json), store)
+    result = load_cached(from_json(config_json), store)
     if result is None:
         raise _Miss(store.problems)
     return result
 
 
-def stored_result(config: RunConfig):
-    """The stored result for `config`, or `None`; store problems become warnings."""
+def stored_result(config, kind: str = "classification"):
+    """The stored result for `config`, or `None`; store problems become warnings.
+
+    Args:
+        config: a `RunConfig`, or a regression / wide-and-deep run config.
+        kind: `"classification"` or `"regression"` (which covers wide and deep).
+    """
     try:
-        return _stored_result(config.to_json(), str(RunStore().root))
+        return _stored_result(config.to_json(), str(RunStore().root), kind)
     except _Miss as miss:
         show_problems(miss.problems)
         return None

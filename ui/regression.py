@@ -3,8 +3,7 @@
 Figures are plain functions from arrays to plotly figures (no Streamlit): the data
 overview, learning curves with per-output losses, predicted vs actual, residuals, a map
 of errors, and the comparison chart. The rest caches data and stored runs, trains with
-live progress (`train_live`, the regression twin of `ui.train_view.train_live`) and
-shows results. Session-state keys are namespaced by each page's prefix.
+live progress (through `ui.train_view.train_live`) and shows results. Session-state keys are namespaced by each page's prefix.
 """
 
 from __future__ import annotations
@@ -18,9 +17,7 @@ from plotly.subplots import make_subplots
 from core.housing import RegressionData
 from core.models import LayerRow
 from core.regression import RMSE
-from core.store import RunStore
-from ui import charts
-from ui.cache import show_problems
+from ui import cache, charts, train_view
 
 SUBSETS = (0, 5000, 2000, 1000)  # training samples; 0: all of them (1000 still fits a batch of 512)
 COLORS = {"training": charts.TRAIN_COLOR, "validation": charts.VALID_COLOR}
@@ -201,64 +198,18 @@ def _progress_text(update) -> str:
 
 
 def train_live(run, data: RegressionData, *, prefix: str, label: str = ""):
-    """Trains `run` (or loads it from the store) with a progress bar and live curves.
-
-    The `{prefix}.in_progress` entry lets `ui.train_view.interrupted_notice` say, on
-    the next run of the page, where an interrupted training stopped.
-    """
+    """Trains `run` (or loads it from the store) with a progress bar and live curves."""
     from core.regression_runs import get_or_train
 
-    progress_key = f"{prefix}.in_progress"
-    st.session_state[progress_key] = {"key": run.key(), "epoch": 0, "epochs": run.training.epochs}
-    status = st.status(f"Training {label or run.describe()} on {data.title}…", expanded=True)
-    with status:
-        progress = st.progress(0.0, text="Adapting the Normalization layer and preparing the data…")
-        chart = st.empty()
-        st.button("Stop training", icon=":material/stop:", key=f"{prefix}.stop.{run.key()}")
-
-    def on_epoch(update):
-        st.session_state[progress_key]["epoch"] = update.epoch
-        progress.progress(update.epoch / update.epochs, text=_progress_text(update))
-        chart.plotly_chart(learning_curves(update.history, update.epochs), key=f"{prefix}.live_{run.key()}_{update.epoch}")
-
-    def on_queue(position):
-        progress.progress(0.0, text=f"Waiting for a free training slot: place {position} in the queue.")
-
-    store = RunStore()
-    result = get_or_train(run, data, store=store, on_epoch=on_epoch, on_queue=on_queue)
-    del st.session_state[progress_key]
-    if result.diverged:
-        status.update(label="Training diverged", state="error", expanded=False)
-    else:
-        status.update(label=f"{label or 'Trained'}: {result.wall_time:.1f} s", state="complete", expanded=False)
-    show_problems(store.problems)
-    return result
-
-
-class _Miss(Exception):
-    def __init__(self, problems):
-        super().__init__("not in the store")
-        self.problems = problems
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _stored_result(config_json: str, store_root: str):
-    from core.regression_runs import load_cached, run_from_json
-
-    store = RunStore(store_root)
-    result = load_cached(run_from_json(config_json), store)
-    if result is None:
-        raise _Miss(store.problems)  # raised, so that a miss is not cached
-    return result
+    return train_view.train_live(
+        run, data, prefix=prefix, get_or_train=get_or_train, curves=learning_curves,
+        progress_text=_progress_text, label=label or run.describe(),
+    )
 
 
 def stored_result(run):
     """The stored result for `run`, or `None`; store problems become warnings."""
-    try:
-        return _stored_result(run.to_json(), str(RunStore().root))
-    except _Miss as miss:
-        show_problems(miss.problems)
-        return None
+    return cache.stored_result(run, kind="regression")
 
 
 def current_result(run, result_key: str):

@@ -13,7 +13,6 @@ import time
 import numpy as np
 import streamlit as st
 
-from core.config import RunConfig
 from core.evaluation import confusion_matrix, most_confident_wrong
 from core.store import RunStore
 from ui import charts
@@ -31,20 +30,42 @@ def _progress_text(update) -> str:
     return " · ".join(parts)
 
 
-def train_live(config: RunConfig, data, *, prefix: str):
+def train_live(
+    config,
+    data,
+    *,
+    prefix: str,
+    get_or_train=None,
+    curves=charts.learning_curves,
+    progress_text=_progress_text,
+    label: str = "",
+):
     """Trains `config` on `data` (or loads it), showing progress; returns the result.
 
-    Returns `None` when training was interrupted (the next run of the page says so).
+    Args:
+        config: the run; anything with `key()` and `training.epochs`.
+        data: its loaded data set (with a `title`).
+        prefix: the page's session-state namespace.
+        get_or_train: the core function that loads or trains this kind of run.
+            Defaults to `core.runs.get_or_train` (classification).
+        curves: history -> plotly figure, redrawn after each epoch.
+        progress_text: `EpochUpdate` -> the progress bar's text.
+        label: what is being trained, for the status line. Defaults to the data set.
+
+    An interrupted training leaves `{prefix}.in_progress` behind, so the next run of
+    the page can say where it stopped (`interrupted_notice`).
     """
-    from core.runs import get_or_train
+    if get_or_train is None:
+        from core.runs import get_or_train
 
     progress_key = f"{prefix}.in_progress"
-    st.session_state[progress_key] = {"key": config.key(), "epoch": 0, "epochs": config.training.epochs}
-    status = st.status(f"Training on {data.title}…", expanded=True)
+    key = config.key()
+    st.session_state[progress_key] = {"key": key, "epoch": 0, "epochs": config.training.epochs}
+    status = st.status(f"Training {label + ' ' if label else ''}on {data.title}…", expanded=True)
     with status:
         progress = st.progress(0.0, text="Preparing the model and the data pipeline…")
         chart = st.empty()
-        st.button("Stop training", icon=":material/stop:", key=f"{prefix}.stop")
+        st.button("Stop training", icon=":material/stop:", key=f"{prefix}.stop.{key}")
 
     def on_queue(position):
         progress.progress(
@@ -54,17 +75,16 @@ def train_live(config: RunConfig, data, *, prefix: str):
 
     def on_epoch(update):
         st.session_state[progress_key]["epoch"] = update.epoch
-        progress.progress(update.epoch / update.epochs, text=_progress_text(update))
-        chart.plotly_chart(
-            charts.learning_curves(update.history, update.epochs), key=f"{prefix}.live_{update.epoch}"
-        )
+        progress.progress(update.epoch / update.epochs, text=progress_text(update))
+        chart.plotly_chart(curves(update.history, update.epochs), key=f"{prefix}.live_{key}_{update.epoch}")
 
     store = RunStore()
     result = get_or_train(config, data, store=store, on_epoch=on_epoch, on_queue=on_queue)
     del st.session_state[progress_key]
-    state = "error" if result.diverged else "complete"
-    label = "Training diverged" if result.diverged else f"Trained in {result.wall_time:.1f} s"
-    status.update(label=label, state=state, expanded=False)
+    if result.diverged:
+        status.update(label="Training diverged", state="error", expanded=False)
+    else:
+        status.update(label=f"{label or 'Trained'}: {result.wall_time:.1f} s", state="complete", expanded=False)
     show_problems(store.problems)
     return result
 

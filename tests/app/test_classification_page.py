@@ -1,6 +1,5 @@
 """The classification page end to end, as a user drives it, on small subsets."""
 
-import pytest
 
 from tests.app.helpers import button, open_page, texts
 

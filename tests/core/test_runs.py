@@ -154,7 +154,6 @@ def test_a_process_killed_while_saving_leaves_no_entry(tmp_path, digits):
     import signal
     import subprocess
     import sys
-    import time
 
     from tests.conftest import ROOT
 
