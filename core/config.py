@@ -239,6 +239,12 @@ RECOMMENDED_TRAINING = TrainingConfig(
     early_stopping_patience=5,
 )
 
+# For regression on California housing's 11,610 districts, small batches win: large ones
+# give too few steps per epoch and underfit (benchmarks/regression.py).
+RECOMMENDED_REGRESSION_TRAINING = TrainingConfig(
+    optimizer="adam", learning_rate=1e-3, batch_size=32, epochs=20, early_stopping_patience=5
+)
+
 
 @dataclass(frozen=True)
 class RunConfig:

@@ -64,7 +64,7 @@ def loss_fields():
 
 
 st.subheader("Training")
-values, submitted = widgets.training_form(PREFIX, extra=loss_fields)
+values, submitted = widgets.training_form(PREFIX, extra=loss_fields, presets=widgets.REGRESSION_PRESETS)
 loss, delta, subset, with_baseline = values["extra"]
 try:
     model = RegressionConfig(MLPConfig(layers, output_activation), normalize, loss, delta if loss == "huber" else 1.0)

@@ -49,7 +49,9 @@ with settings:
         st.caption(f"loss = {weights[0]:g} · main MSE + {weights[1]:g} · auxiliary MSE")
 
 st.subheader("Training")
-values, submitted = widgets.training_form(PREFIX, extra=lambda: ui.subset_field(data, PREFIX))
+values, submitted = widgets.training_form(
+    PREFIX, extra=lambda: ui.subset_field(data, PREFIX), presets=widgets.REGRESSION_PRESETS
+)
 try:
     config = WideDeepConfig(variant, tuple(wide), tuple(deep), int(units), activation, weights)
     check_features(config, data.num_features)

@@ -16,6 +16,7 @@ from core.config import (
     MAX_HIDDEN_LAYERS,
     MAX_UNITS,
     OPTIMIZERS,
+    RECOMMENDED_REGRESSION_TRAINING,
     RECOMMENDED_TRAINING,
     TrainingConfig,
 )
@@ -93,23 +94,29 @@ PRESETS: dict[str, TrainingConfig] = {
     "Recommended: Adam with cosine decay, fast": RECOMMENDED_TRAINING,
     "The course's recipe: SGD 0.01, batch 32": COURSE_TRAINING,
 }
+REGRESSION_PRESETS: dict[str, TrainingConfig] = {
+    "Recommended: Adam 0.001, batch 32": RECOMMENDED_REGRESSION_TRAINING,
+    "Fast: Adam with cosine decay, batch 512": RECOMMENDED_TRAINING,
+}
 
 
-def _apply_preset(prefix: str) -> None:
-    preset = PRESETS[st.session_state[f"{prefix}.preset"]]
+def _apply_preset(prefix: str, presets: dict[str, TrainingConfig]) -> None:
+    preset = presets[st.session_state[f"{prefix}.preset"]]
     for name in ("optimizer", "learning_rate", "lr_schedule", "momentum", "nesterov", "batch_size", "epochs"):
         st.session_state[f"{prefix}.{name}"] = getattr(preset, name)
     st.session_state[f"{prefix}.early_stopping"] = preset.early_stopping_patience is not None
     st.session_state[f"{prefix}.patience"] = preset.early_stopping_patience or 5
 
 
-def training_form(prefix: str, *, extra=None) -> tuple[dict, bool]:
+def training_form(prefix: str, *, extra=None, presets: dict[str, TrainingConfig] = PRESETS) -> tuple[dict, bool]:
     """The training options in a form with a Train button.
 
     Args:
         prefix: session-state namespace of the page.
         extra: optional function called inside the form (before the button) to add
             page-specific fields; whatever it returns is put under `"extra"`.
+        presets: named starting points; the first is the default. Defaults to
+            `PRESETS` (tuned on Fashion-MNIST).
 
     Returns:
         `(values, submitted)`: the raw values (see `training_config`) and whether Train
@@ -117,9 +124,11 @@ def training_form(prefix: str, *, extra=None) -> tuple[dict, bool]:
     """
     preset_key = f"{prefix}.preset"
     if preset_key not in st.session_state:
-        st.session_state[preset_key] = next(iter(PRESETS))
-        _apply_preset(prefix)
-    st.radio("Start from", list(PRESETS), key=preset_key, on_change=_apply_preset, args=(prefix,), horizontal=True)
+        st.session_state[preset_key] = next(iter(presets))
+        _apply_preset(prefix, presets)
+    st.radio(
+        "Start from", list(presets), key=preset_key, on_change=_apply_preset, args=(prefix, presets), horizontal=True
+    )
 
     with st.form(f"{prefix}.training_form", border=True):
         left, middle, right = st.columns(3)
