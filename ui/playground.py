@@ -42,9 +42,9 @@ COLORSCALE = [[0.0, "rgb(245,147,34)"], [0.5, "rgb(232,234,235)"], [1.0, "rgb(8,
 # The surface is drawn paler than the points, so a point of the class its region
 # predicts still shows (Playground does the same).
 SURFACE_OPACITY = 0.7
-UPDATE_INTERVAL = 0.5  # seconds before a finished live run starts the next, while playing
+UPDATE_INTERVAL = 0.2  # seconds before a finished live run starts the next, while playing
 LIVE_SECONDS = 30.0  # one live run redraws in a loop this long, then hands back to Streamlit
-FRAME_SECONDS = 1 / 12  # at most 12 frames a second: more only floods the browser
+FRAME_SECONDS = 1 / 15  # at most 15 frames a second: more only floods the browser
 EPOCHS_PER_UPDATE = (1, 2, 5, 10, 25)
 
 # Session-state keys.
@@ -61,6 +61,7 @@ UPLOAD_WIDGET = PREFIX + "upload_file"
 SPEED = PREFIX + "epochs_per_update"
 CONFIG = PREFIX + "config"  # the last valid config, kept while another page shows
 TRAINER_UPLOAD = PREFIX + "trainer_upload"  # the upload the trainer learned from
+IN_FULL_RUN = PREFIX + "in_full_run"  # set while the whole page (not just the fragment) runs
 # Widgets whose value is a config field of the same name.
 FIELD_WIDGETS = (
     "problem",
@@ -493,6 +494,8 @@ def loss_image(history: dict[str, list[float]], width: int = 380, height: int = 
     draw.text((2, bottom - 10), "0", fill=(90, 90, 90))
     draw.text((left, bottom + 5), "epoch 0", fill=(90, 90, 90))
     draw.text((right - 60, bottom + 5), f"{int(span):>8,}", fill=(90, 90, 90))
+    draw.text((right - 95, top + 4), "training", fill=(85, 85, 85))
+    draw.text((right - 40, top + 4), "test", fill=(8, 119, 189))
     return image
 
 
@@ -577,11 +580,15 @@ def live_view(config: PlaygroundConfig, trainer) -> None:
     (`live_frame`); paused, the page shows the interactive Plotly charts.
     """
     playing = st.session_state[PLAYING]
+    st.session_state[IN_FULL_RUN] = True
 
     @st.fragment(run_every=UPDATE_INTERVAL if playing else None)
     def _live():
         header, chart = st.empty(), st.empty()
-        deadline = time.monotonic() + LIVE_SECONDS
+        # In a run of the whole page draw one frame and let the rest of the page
+        # render; the fragment's own reruns do the looping.
+        full_run = st.session_state.pop(IN_FULL_RUN, False)
+        deadline = time.monotonic() + (0.0 if full_run else LIVE_SECONDS)
         while True:
             frame_start = time.monotonic()
             if st.session_state[PLAYING]:
