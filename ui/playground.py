@@ -3,8 +3,11 @@
 Figures: `surface_figure` (the output over the plane, with the points),
 `loss_figure` (training and test loss per epoch) and `network_figure` (every input,
 hidden neuron and the output as a small heatmap, joined by connections whose width
-and colour show the weights, values on hover). They take plain arrays, so they can
-be timed and tested without a running app.
+and colour show the weights, values on hover), combined into one chart by
+`dashboard_figure` for the paused page. While training runs the page shows
+`live_frame` instead: the same three drawn as one picture, which the browser swaps
+without remounting a chart. They take plain arrays, so they can be timed and
+tested without a running app.
 
 State: every session-state key starts with "playground."; the widgets' keys hold
 the experiment, `read_config` turns them into a `PlaygroundConfig`, and the URL's
@@ -246,6 +249,8 @@ def reset() -> None:
 
 def colorize(values: np.ndarray, low: float = -1.0, high: float = 1.0) -> np.ndarray:
     """Maps values to Playground's orange-white-blue: (h, w) -> (h, w, 3) uint8."""
+    # A diverged network gives NaN and inf; draw them as the middle and the ends.
+    values = np.nan_to_num(values, nan=(low + high) / 2, posinf=high, neginf=low)
     t = np.clip((values - low) / (high - low) * 2 - 1, -1, 1)[..., None]  # in [-1, 1]
     rgb = np.where(t < 0, WHITE + (ORANGE - WHITE) * -t, WHITE + (BLUE - WHITE) * t)
     return rgb.astype("uint8")
@@ -370,7 +375,7 @@ def network_figure(config: PlaygroundConfig, grids: list[np.ndarray], weights, f
         n_in, n_out = kernel.shape
         for i in range(n_in):
             for j in range(n_out):
-                w = float(kernel[i, j])
+                w = float(np.nan_to_num(kernel[i, j], nan=0.0, posinf=3.0, neginf=-3.0))
                 x0, y0 = col * gap + size / 2, (n_in - 1) / 2 - i
                 x1, y1 = (col + 1) * gap - size / 2, (n_out - 1) / 2 - j
                 level = int(min(abs(w), 3.0) / 3.0 * 5)  # widths 1..6
@@ -487,7 +492,9 @@ def loss_image(history: dict[str, list[float]], width: int = 380, height: int = 
     span = max(epochs[-1], 1.0)
     for values, color in zip(losses, ((85, 85, 85), (8, 119, 189))):
         x = left + epochs / span * (right - left)
-        y = bottom - np.nan_to_num(values / (peak or 1.0), nan=1.0) * (bottom - top)
+        # A diverged loss (NaN, inf) is drawn along the top edge.
+        share = np.clip(np.nan_to_num(values / (peak or 1.0), nan=1.0, posinf=1.0, neginf=0.0), 0, 1)
+        y = bottom - share * (bottom - top)
         stride = max(1, len(x) // (right - left))  # one point per pixel column is enough
         draw.line(list(zip(x[::stride].tolist() + [x[-1]], y[::stride].tolist() + [y[-1]])), fill=color, width=2)
     draw.text((2, top), f"{peak:.3g}", fill=(90, 90, 90))
@@ -515,7 +522,7 @@ def network_image(config: PlaygroundConfig, grids: list[np.ndarray], weights, fe
         n_in, n_out = kernel.shape
         for i in range(n_in):
             for j in range(n_out):
-                w = float(kernel[i, j])
+                w = float(np.nan_to_num(kernel[i, j], nan=0.0, posinf=3.0, neginf=-3.0))
                 x0, y0 = center(col, i, n_in)
                 x1, y1 = center(col + 1, j, n_out)
                 color = colorize(np.array([[np.clip(w, -1, 1)]]))[0, 0]

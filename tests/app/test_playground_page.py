@@ -101,6 +101,18 @@ def test_the_experiment_survives_a_visit_to_another_page():
     assert epoch_line(at).startswith("**Epoch 1**")  # the same trainer, kept
 
 
+def test_a_diverging_network_says_so(short_live_runs):
+    config = PlaygroundConfig(
+        problem="regression", dataset="plane", activation="relu", learning_rate=10.0,
+        features=("x1", "x2", "x1_squared", "x2_squared"), hidden_layers=(8, 8),
+    )
+    at = open_page(config.to_query_params())
+    at.button(key="playground.play").click().run()
+    assert not at.exception
+    assert any("training diverged" in error.value for error in at.error)
+    assert at.button(key="playground.play").label == "Play"  # stopped by itself
+
+
 def test_switching_to_regression_picks_a_regression_data_set():
     at = open_page()
     at.selectbox(key="playground.problem").select("regression").run()
