@@ -32,7 +32,7 @@ train_view.interrupted_notice(PREFIX)
 data = ui.load_data_or_warn()
 ui.data_overview(data)
 
-build, summary = st.columns([3, 2], gap="large")
+build, summary = st.columns(2, gap="large")
 with build:
     st.subheader("Architecture")
     layers = widgets.architecture_builder(PREFIX, RegressionConfig().mlp.hidden_layers)

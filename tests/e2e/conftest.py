@@ -98,19 +98,19 @@ def page(browser):
 
 
 def wait_until_idle(page, timeout: float = 120.0) -> None:
-    """Waits until the app stops running and the page stops changing."""
+    """Waits until the script has stopped running and the page has stopped changing."""
     deadline = time.time() + timeout
     last, same = None, 0
     while time.time() < deadline:
-        time.sleep(0.5)
-        running = page.locator("[data-testid='stStatusWidget']").count() > 0
+        time.sleep(0.4)
+        state = page.get_attribute("[data-testid='stApp']", "data-test-script-state")
         html = page.content()
-        size = len(html)
-        same = same + 1 if (size == last and not running and "stSpinner" not in html) else 0
-        last = size
+        idle = state == "notRunning" and "stSkeleton" not in html and "stSpinner" not in html
+        same = same + 1 if (idle and len(html) == last) else 0
+        last = len(html)
         if same >= 4:
             return
-    raise TimeoutError("the page kept changing")
+    raise TimeoutError("the page kept running or changing")
 
 
 def screenshot(page, name: str) -> Path:
