@@ -1,0 +1,318 @@
+"""Bad input on the pages, as a user gives it: the message shows, the page keeps working
+(`not at.exception`), and what the user had set or picked is still there.
+
+Uploads go through AppTest's `file_uploader(...).upload(...)`, the bytes a user would
+send; the checks behind each message are tested in tests/core/test_bad_inputs.py.
+"""
+
+import io
+import json
+import shutil
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core import predict
+from core.store import RunStore
+from streamlit.testing.v1 import AppTest
+
+from tests.app.helpers import APP, button, open_page, texts
+from ui import predictions as ui_predictions
+
+CLASSIFICATION = "pages/classification.py"
+
+
+# Classification page: the architecture the user set survives every refusal.
+
+
+@pytest.fixture(scope="module")
+def classification():
+    at = open_page(CLASSIFICATION)
+    at.button_group(key="classification.dataset").set_value("digits").run()
+    at.number_input(key="classification.num_layers").set_value(2).run()
+    at.number_input(key="classification.units_0").set_value(64).run()
+    at.number_input(key="classification.units_1").set_value(32).run()
+    assert not at.exception
+    return at
+
+
+def architecture(at) -> tuple:
+    layers = at.number_input(key="classification.num_layers").value
+    return tuple(at.number_input(key=f"classification.units_{i}").value for i in range(layers))
+
+
+@pytest.mark.parametrize("units", [0, 10**6], ids=["zero", "huge"])
+def test_units_out_of_range_snap_back_and_the_other_layer_is_kept(classification, units):
+    at = classification
+    at.number_input(key="classification.units_1").set_value(units).run()
+    assert not at.exception
+    assert architecture(at) == (64, 100)  # the field's own default, never 0 or a million
+    assert "Total params:" in texts(at.markdown)
+    at.number_input(key="classification.units_1").set_value(32).run()
+
+
+@pytest.mark.parametrize("layers", [0, 25], ids=["zero", "too-many"])
+def test_layer_counts_out_of_range_snap_back(classification, layers):
+    at = classification
+    at.number_input(key="classification.num_layers").set_value(layers).run()
+    assert not at.exception
+    assert architecture(at) == (64, 32)
+
+
+def train(at, **fields):
+    for name, value in fields.items():
+        widget = at.selectbox(key=f"classification.{name}") if name == "optimizer" else at.number_input(key=f"classification.{name}")
+        widget.set_value(value)
+    button(at, "Train").click().run()
+    return at
+
+
+def test_zero_learning_rate_is_explained_and_the_architecture_kept(classification):
+    at = train(classification, learning_rate=0.0)
+    assert not at.exception
+    assert "Received: learning_rate=0.0" in texts(at.error)
+    assert architecture(at) == (64, 32)
+    assert at.button_group(key="classification.dataset").value == "digits"
+    at.number_input(key="classification.learning_rate").set_value(0.003)
+
+
+def test_a_batch_larger_than_the_subset_keeps_the_architecture(classification):
+    at = classification
+    at.selectbox(key="classification.num_train").set_value(500)
+    train(at, batch_size=4096)
+    assert "expected at most the number of training samples (500). Received: batch_size=4096" in texts(at.error)
+    assert architecture(at) == (64, 32) and not at.exception
+    at.number_input(key="classification.batch_size").set_value(32)
+
+
+def test_nesterov_with_adam_is_not_applied_and_not_an_error(classification):
+    at = classification
+    at.checkbox(key="classification.nesterov").check()
+    at.slider(key="classification.momentum").set_value(0.9)
+    train(at, optimizer="adam", epochs=1)
+    assert not at.exception and not at.error  # trained with plain Adam
+    assert "Test accuracy" in [metric.label for metric in at.metric]
+    assert "Nesterov momentum (SGD)" in [box.label for box in at.checkbox]  # the label says it is SGD only
+    at.checkbox(key="classification.nesterov").uncheck()
+
+
+def test_hosted_mode_refuses_too_many_epochs_and_keeps_the_settings(classification, monkeypatch):
+    monkeypatch.setenv("MLP_EXPLORER_HOSTED", "1")
+    monkeypatch.setenv("MLP_EXPLORER_MAX_EPOCHS", "5")
+    at = train(classification, epochs=6)
+    assert "Received: epochs=6; this server trains at most 5 epochs" in texts(at.error)
+    assert not at.exception and architecture(at) == (64, 32)
+    assert at.number_input(key="classification.epochs").value == 6  # kept, to lower it
+
+
+# Wide & deep and regression pages
+
+
+def test_wide_and_deep_empty_wide_path_keeps_the_deep_path():
+    at = open_page("pages/wide_and_deep.py")
+    at.segmented_control(key="wide_deep.variant").set_value("two_inputs").run()
+    at.number_input(key="wide_deep.units").set_value(12).run()
+    at.multiselect(key="wide_deep.wide").set_value([]).run()
+    assert "Received: wide_features=()" in texts(at.error) and "Pick at least one feature for the wide path" in texts(at.error)
+    assert at.multiselect(key="wide_deep.deep").value == [2, 3, 4, 5, 6, 7]
+    assert at.number_input(key="wide_deep.units").value == 12 and not at.exception
+
+
+def test_regression_page_offline_falls_back_to_diabetes_with_a_warning(monkeypatch):
+    from core import housing
+    from core.data import DatasetUnavailableError
+    from ui import regression
+
+    real = housing._fetch
+
+    def offline(name):
+        if name == "california_housing":
+            raise DatasetUnavailableError("Could not load California housing: no network.")
+        return real(name)
+
+    monkeypatch.setattr(housing, "_fetch", offline)
+    regression.regression_data.clear()
+    try:
+        at = open_page("pages/regression.py")
+        assert "Could not load California housing: no network." in texts(at.warning)
+        assert not at.exception and "Not trained yet" in texts(at.info)
+    finally:
+        regression.regression_data.clear()
+
+
+# Predictions page: a refused upload leaves the selected run selected.
+
+
+@pytest.fixture(scope="module")
+def classifier_key():
+    from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
+    from core.data import load_dataset
+    from core.runs import get_or_train
+
+    config = RunConfig(DataConfig("digits"), MLPConfig(((8, "relu"),)), TrainingConfig(epochs=1, batch_size=64))
+    get_or_train(config, load_dataset("digits"))
+    return RunStore().key_for(config.to_json())
+
+
+@pytest.fixture(scope="module")
+def regression_key():
+    import keras
+
+    from core.housing import load_regression_data
+
+    data = load_regression_data("diabetes")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((data.num_features,)), keras.layers.Dense(1)])
+    prediction = predict.predict_rows(model, data.x_test)
+    metrics = predict.regression_scores(data.y_test, prediction)
+    meta = {
+        "page": "regression", "dataset": "diabetes", "architecture": "bad-inputs linear", "params": 11,
+        "test_metrics": metrics, "key_metric": {"name": "test RMSE", "value": metrics["rmse"]},
+        "feature_names": list(data.feature_names), "model_inputs": [list(range(data.num_features))],
+        "target_name": data.target_name,
+    }
+    config = json.dumps({"kind": "regression", "test": "bad inputs"})
+    return RunStore().save(config, model=model, history={"loss": [1.0]}, meta=meta, arrays={"test_pred": prediction}).name
+
+
+def predictions_page(selected: str):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.session_state[ui_predictions.SELECTED_KEY] = selected
+    at.switch_page("pages/predictions.py").run()
+    assert not at.exception
+    return at
+
+
+def shown_run(at) -> str:
+    return at.caption[1].value  # "<architecture> · run <key>, from the store."
+
+
+def png(pixels: np.ndarray, fmt: str = "PNG", **options) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+BAD_MODELS = {
+    "text named .keras": ("notes.keras", b"just some text", "Received a file that is not a Keras model"),
+    "empty .keras": ("empty.keras", b"", "Received a file that is not a Keras model"),
+    "zip without config.json": ("zip.keras", None, "missing config.json, model.weights.h5"),
+}
+
+
+def zip_without_config() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("notes.txt", "hello")
+    return buffer.getvalue()
+
+
+def test_refused_model_uploads_keep_the_selected_run(classifier_key):
+    at = predictions_page(classifier_key)
+    before = shown_run(at)
+    for name, data, message in BAD_MODELS.values():
+        at.file_uploader(key="predictions.model_file").set_value((name, zip_without_config() if data is None else data, "application/zip")).run()
+        assert not at.exception, name
+        assert message in texts(at.error), name
+        assert shown_run(at) == before and classifier_key in before
+        assert at.session_state[ui_predictions.SELECTED_KEY] == classifier_key
+
+
+def test_a_lambda_model_upload_is_refused_and_the_run_kept(classifier_key, tmp_path):
+    import keras
+
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Lambda(lambda x: x * 2), keras.layers.Dense(10)])
+    model.save(tmp_path / "lambda.keras")
+    at = predictions_page(classifier_key)
+    at.file_uploader(key="predictions.model_file").upload("lambda.keras", (tmp_path / "lambda.keras").read_bytes()).run()
+    assert "Lambda layer, which holds arbitrary Python code" in texts(at.error)
+    assert classifier_key in shown_run(at) and not at.exception
+    assert not at.session_state[ui_predictions.UPLOADS_KEY]  # nothing entered the session's models
+
+
+def _gif() -> bytes:
+    frames = [Image.fromarray(np.eye(40, dtype=np.uint8) * 255), Image.fromarray(np.zeros((40, 40), np.uint8))]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
+    return buffer.getvalue()
+
+
+BAD_IMAGES = {
+    "animated GIF named .png": ("drawing.png", _gif(), "Received a GIF image, expected PNG or JPEG"),
+    "all white": ("white.png", png(np.full((50, 50), 255, np.uint8)), "Received an image of a single shade"),
+    "text named .jpg": ("photo.jpg", b"not a photo", "Could not read the file as an image"),
+}
+
+
+def test_refused_images_keep_the_selected_run_and_its_test_images(classifier_key):
+    at = predictions_page(classifier_key)
+    at.button_group(key="predictions.mode").set_value("misclassified").run()
+    for name, data, message in BAD_IMAGES.values():
+        at.file_uploader(key="predictions.image").set_value((name, data, "image/png")).run()
+        assert not at.exception, name
+        assert message in texts(at.error), name
+        assert classifier_key in shown_run(at)
+        assert at.button_group(key="predictions.mode").value == "misclassified"
+
+
+BAD_CSVS = {  # what the user sees for each file below
+    "missing column": "The CSV is missing the columns: bmi",
+    "non-numeric": "The columns age hold values that are not numbers",
+    "header only": "The CSV has a header but no rows",
+    "empty": "The CSV is empty",
+    "latin-1": "Could not read the file as CSV ('utf-8' codec can't decode byte 0xe9",
+}
+
+
+def test_refused_csvs_keep_the_run_and_the_prediction_shown(regression_key):
+    from core.housing import load_regression_data
+
+    names = load_regression_data("diabetes").feature_names
+    header = ",".join(names)
+    files = {
+        "missing column": b"age,sex\n1,2\n",
+        "non-numeric": f"{header}\n{','.join(['x'] + ['1'] * (len(names) - 1))}\n".encode(),
+        "header only": f"{header}\n".encode(),
+        "empty": b"",
+        "latin-1": f"{header}\n".encode() + "\u00e9".encode("latin-1"),
+    }
+    at = predictions_page(regression_key)
+    at.button(key=f"FormSubmitter:predictions.form.{regression_key}-Predict").click().run()
+    predicted = [metric.value for metric in at.metric if metric.label.startswith("Predicted")]
+    assert predicted
+    for case, data in files.items():
+        at.file_uploader(key="predictions.csv").set_value(("rows.csv", data, "text/csv")).run()
+        assert not at.exception, case
+        assert BAD_CSVS[case] in texts(at.error), case
+        assert regression_key in shown_run(at)
+        assert [metric.value for metric in at.metric if metric.label.startswith("Predicted")] == predicted
+
+
+def test_a_corrupt_store_entry_is_a_warning_and_the_other_runs_stay(classifier_key, monkeypatch, tmp_path):
+    root = tmp_path / "store"
+    shutil.copytree(RunStore().root / classifier_key, root / classifier_key)
+    shutil.copytree(RunStore().root / classifier_key, root / "0123456789abcdef0123")
+    (root / "0123456789abcdef0123" / "meta.json").write_text("{not json")
+    monkeypatch.setenv("MLP_EXPLORER_CACHE", str(root))
+    at = predictions_page(classifier_key)
+    assert "The stored run 0123456789abcdef0123 could not be read (JSONDecodeError" in texts(at.warning)
+    assert classifier_key in shown_run(at) and not at.exception
+
+
+# Playground: a refused CSV keeps the experiment.
+
+
+def test_a_refused_points_csv_keeps_the_experiment():
+    from ui import playground
+
+    at = open_page("pages/playground.py")
+    at.radio(key="playground.dataset").set_value("xor").run()
+    at.checkbox(key="playground.feature.x1x2").check().run()
+    at.file_uploader(key=playground.UPLOAD_WIDGET).upload("points.csv", b"x1;x2;label\n1;2;0\n").run()
+    assert not at.exception
+    assert "Could not use your CSV file. Received an invalid CSV file" in texts(at.error)
+    assert at.radio(key="playground.dataset").value == "xor"
+    assert at.checkbox(key="playground.feature.x1x2").value
