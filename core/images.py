@@ -54,6 +54,8 @@ class ConvertedImage:
 def _open(data: bytes):
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    if not data:
+        raise ValueError("Received an empty file (0 bytes). Expected a PNG or JPEG image; upload the image again.")
     if len(data) > MAX_IMAGE_BYTES:
         raise ValueError(
             f"Received an image of {len(data) / 1e6:.1f} MB, expected at most "
@@ -89,6 +91,12 @@ def _grayscale(image) -> np.ndarray:
         rgba = image.convert("RGBA")
         paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(paper, rgba)
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        # 16-bit and 32-bit greys: Pillow's conversion to 8 bits clips at 255 rather
+        # than scaling, so scale by the format's own range.
+        pixels = np.asarray(image, dtype=np.float32)
+        top = 65535.0 if image.mode.startswith("I;16") or pixels.max() <= 65535 else float(pixels.max())
+        return np.clip(pixels / top, 0.0, 1.0)
     return np.asarray(image.convert("L"), dtype=np.float32) / 255.0  # (height, width)
 
 

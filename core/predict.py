@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from core.csvtext import decode_utf8, ragged_row, semicolon_separated
+
 MAX_MODEL_BYTES = 50 * 1024 * 1024  # the server's upload limit (.streamlit/config.toml)
 # A .keras zip holds little besides its weights; more than this unpacked is a zip bomb.
 MAX_UNPACKED_BYTES = 4 * MAX_MODEL_BYTES
@@ -77,7 +79,8 @@ class UploadedModel:
 
 
 def _too_big(what: str, size: int, limit: int, hint: str) -> ValueError:
-    return ValueError(f"Received {what} of {size / 1e6:.1f} MB, expected at most {limit / 1e6:.0f} MB. {hint}")
+    # Binary megabytes, as the uploader states its limit.
+    return ValueError(f"Received {what} of {size / 2**20:.1f} MB, expected at most {limit / 2**20:.0f} MB. {hint}")
 
 
 def _walk_classes(node, found: list[tuple[str, str | None]]) -> None:
@@ -381,11 +384,18 @@ def read_feature_csv(data: bytes, feature_names) -> np.ndarray:
     expected = ", ".join(feature_names)
     if len(data) > MAX_CSV_BYTES:
         raise _too_big("a CSV", len(data), MAX_CSV_BYTES, "Split it into smaller files.")
-    if not data.strip():
+    text = decode_utf8(data)
+    if not text.strip():
         raise ValueError(f"The CSV is empty. Expected a header row with the columns {expected}, then one row per sample.")
+    ragged = ragged_row(text)
+    if ragged is not None:
+        raise ValueError(
+            f"Row {ragged.line} of the file has {ragged.values} values, but the header names {ragged.expected} "
+            f"columns. Make every row hold exactly one comma-separated value per column ({expected})."
+        )
     try:
-        frame = pd.read_csv(io.BytesIO(data))
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (ValueError, pd.errors.ParserError) as error:
         raise ValueError(f"Could not read the file as CSV ({error}). Expected columns {expected}.") from error
     columns = [str(column).strip() for column in frame.columns]
     frame.columns = columns
@@ -397,20 +407,33 @@ def read_feature_csv(data: bytes, feature_names) -> np.ndarray:
     if extra:
         problems.append(f"The CSV has columns the model does not use: {', '.join(extra)}.")
     if problems:
+        if semicolon_separated(text):
+            problems.append("Its values are separated by ';': save the file with commas between values.")
         raise ValueError(" ".join(problems) + f" Expected exactly: {expected}.")
     if frame.empty:
         raise ValueError(f"The CSV has a header but no rows. Add one row per sample with the columns {expected}.")
     if len(frame) > MAX_CSV_ROWS:
         raise ValueError(f"Received a CSV of {len(frame):,} rows, expected at most {MAX_CSV_ROWS:,}. Split it into smaller files.")
-    numeric = frame[list(feature_names)].apply(pd.to_numeric, errors="coerce")
-    bad = [name for name in feature_names if (numeric[name].isna() & frame[name].notna()).any()]
+    cells = frame[list(feature_names)].apply(lambda column: column.str.strip())
+    numeric = cells.apply(pd.to_numeric, errors="coerce")
+    blank = cells == ""
+    missing_value = cells.apply(lambda column: column.str.lower().isin(("nan", "na", "n/a", "null", "none")))
+    text_cells = numeric.isna() & ~blank & ~missing_value
+    bad = [name for name in feature_names if text_cells[name].any()]
     if bad:
         raise ValueError(
             f"The columns {', '.join(bad)} hold values that are not numbers (first at row "
-            f"{int((numeric[bad[0]].isna() & frame[bad[0]].notna()).to_numpy().argmax()) + 1}). "
+            f"{int(text_cells[bad[0]].to_numpy().argmax()) + 1}). "
             "Every feature must be a number."
         )
-    empty = numeric.isna().any(axis=1).to_numpy()
+    for kind, mask in (("a missing value", missing_value), ("an infinite value", np.isinf(numeric.fillna(0)))):
+        if mask.to_numpy().any():
+            row, column = (int(i) for i in np.argwhere(mask.to_numpy())[0])
+            raise ValueError(
+                f"The CSV has {kind}, {cells.iat[row, column]!r}, in column {feature_names[column]} at row "
+                f"{row + 1}. Every feature must be a finite number: fill it in or remove the row."
+            )
+    empty = blank.any(axis=1).to_numpy()
     if empty.any():
         rows = ", ".join(str(i + 1) for i in np.flatnonzero(empty)[:5])
         raise ValueError(f"The CSV has empty cells in {int(empty.sum())} row(s) (rows {rows}). Fill them in or remove those rows.")

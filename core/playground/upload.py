@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.csvtext import NotUTF8Error, decode_utf8, ragged_row, semicolon_separated
+
 COLUMNS = ("x1", "x2", "label")
 MAX_UPLOAD_BYTES = 1_000_000
 MAX_UPLOAD_ROWS = 2000  # the generated code embeds the points, so keep it readable
@@ -59,9 +61,24 @@ def parse_points_csv(data: bytes | str, name: str = "points.csv") -> UploadedPoi
     size = len(data)
     if size > MAX_UPLOAD_BYTES:
         raise _bad_file(f"at most {MAX_UPLOAD_BYTES:,} bytes", f"{size:,} bytes", "Upload fewer points.")
-    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    try:
+        text = decode_utf8(data)
+    except NotUTF8Error as error:
+        raise _bad_file(
+            "UTF-8 text", f"byte 0x{error.byte:02x} at position {error.position}",
+            "Save the file as 'CSV UTF-8' and upload it again.",
+        ) from None
     if not text.strip():
         raise _bad_file("a header line x1,x2,label and rows of numbers", "an empty file")
+    if semicolon_separated(text):
+        raise _bad_file("comma-separated values", "values separated by ';'", "Save the file with commas between values.")
+    ragged = ragged_row(text)
+    if ragged is not None:
+        raise _bad_file(
+            f"{ragged.expected} comma-separated values per row, as in the header",
+            f"{ragged.values} values in row {ragged.line}",
+            "Make every row x1,x2,label.",
+        )
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:

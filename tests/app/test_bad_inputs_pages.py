@@ -263,7 +263,7 @@ BAD_CSVS = {  # what the user sees for each file below
     "non-numeric": "The columns age hold values that are not numbers",
     "header only": "The CSV has a header but no rows",
     "empty": "The CSV is empty",
-    "latin-1": "Could not read the file as CSV ('utf-8' codec can't decode byte 0xe9",
+    "latin-1": "The file is not UTF-8 text (byte 0xe9 at position",
 }
 
 
