@@ -55,8 +55,8 @@ def main() -> None:
 
     rows = []
     for epochs in (1, 5):
-        step = timed(lambda: trainer.step(epochs))
-        fit = timed(lambda: fit_model.fit(x_train, y_train, epochs=epochs, batch_size=config.batch_size, verbose=0), 10)
+        step = timed(lambda epochs=epochs: trainer.step(epochs))
+        fit = timed(lambda epochs=epochs: fit_model.fit(x_train, y_train, epochs=epochs, batch_size=config.batch_size, verbose=0), 10)
         rows.append((f"train {epochs} epoch(s): compiled loop (Trainer.step)", step))
         rows.append((f"train {epochs} epoch(s): model.fit, steps_per_execution=25", fit))
     grids = timed(trainer.grids)

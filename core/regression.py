@@ -32,7 +32,15 @@ import numpy as np
 from core.config import MLPConfig, TrainingConfig, _check_choice, _check_float, _check_int, _invalid
 from core.housing import REGRESSION_DATASETS, RegressionData
 from core.models import LayerRow
-from core.training import EVAL_BATCH_SIZE, STEPS_PER_EXECUTION, EpochUpdate, device_name, fit, make_batches, make_optimizer
+from core.training import (
+    EVAL_BATCH_SIZE,
+    STEPS_PER_EXECUTION,
+    EpochUpdate,
+    device_name,
+    fit,
+    make_batches,
+    make_optimizer,
+)
 
 LOSSES = ("mse", "mae", "huber")
 LOSS_LABELS = {"mse": "Mean squared error", "mae": "Mean absolute error", "huber": "Huber"}

@@ -23,6 +23,7 @@ from core.regression import RegressionResult, RegressionRun, summarize_regressio
 from core.store import RunStore, StoredRun
 from core.training import EpochUpdate
 
+
 def run_from_dict(data: dict):
     """A `RegressionRun` or `WideDeepRun` from its dict form (dispatched on `kind`)."""
     from core.wide_deep import WideDeepRun

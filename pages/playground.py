@@ -10,7 +10,13 @@ import streamlit as st
 
 from core.playground.codegen import generate_code
 from core.playground.config import (
-    ACTIVATIONS, LEARNING_RATES, LOSSES, OPTIMIZERS, PROBLEMS, REGULARIZATION_RATES, REGULARIZATIONS,
+    ACTIVATIONS,
+    LEARNING_RATES,
+    LOSSES,
+    OPTIMIZERS,
+    PROBLEMS,
+    REGULARIZATION_RATES,
+    REGULARIZATIONS,
 )
 from core.playground.data import DATASET_TITLES
 from core.playground.features import FEATURES

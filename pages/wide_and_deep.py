@@ -4,8 +4,16 @@ import streamlit as st
 
 from core.config import ACTIVATIONS
 from core.regression import check_fits
-from core.wide_deep import DEFAULT_DEEP, DEFAULT_WIDE, VARIANT_TITLES, VARIANTS, WideDeepConfig, WideDeepRun, check_features
 from core.regression_runs import check_limits
+from core.wide_deep import (
+    DEFAULT_DEEP,
+    DEFAULT_WIDE,
+    VARIANT_TITLES,
+    VARIANTS,
+    WideDeepConfig,
+    WideDeepRun,
+    check_features,
+)
 from ui import regression as ui
 from ui import train_view, widgets
 

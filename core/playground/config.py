@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from core.playground.data import CLASSIFICATION_DATASETS, REGRESSION_DATASETS, UPLOAD
 from core.playground.features import FEATURES

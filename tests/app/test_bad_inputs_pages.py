@@ -13,11 +13,10 @@ import zipfile
 import numpy as np
 import pytest
 from PIL import Image
+from streamlit.testing.v1 import AppTest
 
 from core import predict
 from core.store import RunStore
-from streamlit.testing.v1 import AppTest
-
 from tests.app.helpers import APP, button, open_page, texts
 from ui import predictions as ui_predictions
 

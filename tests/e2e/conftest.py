@@ -61,7 +61,7 @@ def server(tmp_path_factory):
             break
         except OSError:
             if process.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"streamlit did not start; see {log.name}")
+                raise RuntimeError(f"streamlit did not start; see {log.name}") from None
             time.sleep(0.3)
     running = Server(url)
     running.store = store
