@@ -246,14 +246,8 @@ RECOMMENDED_REGRESSION_TRAINING = TrainingConfig(
 )
 
 
-@dataclass(frozen=True)
-class RunConfig:
-    """One run: data, model and training. Its `key()` names it in the store."""
-
-    data: DataConfig = field(default_factory=DataConfig)
-    model: MLPConfig = field(default_factory=MLPConfig)
-    training: TrainingConfig = field(default_factory=TrainingConfig)
-    kind: str = "classification"
+class Keyed:
+    """A stable JSON form and a hash of it, for the frozen dataclasses that name a run."""
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -265,6 +259,16 @@ class RunConfig:
     def key(self) -> str:
         """A 16-hex-digit hash of the JSON form."""
         return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class RunConfig(Keyed):
+    """One run: data, model and training. Its `key()` names it in the store."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: MLPConfig = field(default_factory=MLPConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    kind: str = "classification"
 
     @classmethod
     def from_dict(cls, data: dict) -> RunConfig:

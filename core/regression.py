@@ -18,9 +18,6 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 import math
 import time
 import warnings
@@ -29,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.config import MLPConfig, TrainingConfig, _check_choice, _check_float, _check_int, _invalid
+from core.config import Keyed, MLPConfig, TrainingConfig, _check_choice, _check_float, _check_int, _invalid
 from core.housing import REGRESSION_DATASETS, RegressionData
 from core.models import LayerRow
 from core.training import (
@@ -85,19 +82,8 @@ class RegressionConfig:
         return f"Sequential {self.mlp.describe()}{scaled}"
 
 
-class _Run:
+class _Run(Keyed):
     """What every regression run shares: a JSON form, a key, a data subset check."""
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    def to_json(self) -> str:
-        """The stable JSON form: sorted keys, no whitespace, tuples as lists."""
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-
-    def key(self) -> str:
-        """A 16-hex-digit hash of the JSON form."""
-        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
 
     def _check_data(self):
         _check_choice("dataset", self.dataset, REGRESSION_DATASETS)

@@ -18,8 +18,9 @@ import time
 from collections.abc import Callable
 
 from core.housing import RegressionData
-from core.limits import Limits, job_queue
+from core.limits import Limits
 from core.regression import RegressionResult, RegressionRun, summarize_regression, train_regression
+from core.runs import load_or_train
 from core.store import RunStore, StoredRun
 from core.training import EpochUpdate
 
@@ -132,19 +133,15 @@ def get_or_train(
     Raises:
         ValueError: when the run is larger than this server allows (see `core.limits`).
     """
-    store = store or RunStore()
-    cached = load_cached(run, store)
-    if cached is not None:
-        return cached
-    check_limits(run, data)
-    with store.lock(run.to_json()):
-        cached = load_cached(run, store)
-        if cached is not None:
-            return cached
-        with job_queue().slot(on_wait=on_queue):
-            result = _train(run, data, on_epoch, should_stop)
-        save_result(result, data, store)
-    return result
+    return load_or_train(
+        run,
+        store or RunStore(),
+        load=load_cached,
+        check=lambda: check_limits(run, data),
+        train=lambda: _train(run, data, on_epoch, should_stop),
+        save=lambda result, store: save_result(result, data, store),
+        on_queue=on_queue,
+    )
 
 
 def check_limits(run, data: RegressionData) -> None:

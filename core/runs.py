@@ -125,18 +125,42 @@ def get_or_train(
     Raises:
         ValueError: when the run is larger than this server allows (see `core.limits`).
     """
-    store = store or RunStore()
-    cached = load_cached(config, store)
+    return load_or_train(
+        config,
+        store or RunStore(),
+        load=load_cached,
+        check=lambda: check_limits(config, data),
+        train=lambda: train(config, data, on_epoch=on_epoch, should_stop=should_stop),
+        save=save_result,
+        on_queue=on_queue,
+    )
+
+
+def load_or_train(config, store: RunStore, *, load, check, train, save, on_queue=None):
+    """The flow every kind of run shares: the store first; else, under the config's
+    lock (so a second caller waits, then finds the first one's entry) and in a slot of
+    the job queue, train and save.
+
+    Args:
+        config: the run; anything with `to_json()`.
+        store: where runs are kept.
+        load: `(config, store) -> result or None`.
+        check: raises `ValueError` when the run may not be trained here.
+        train: `() -> result`.
+        save: `(result, store) -> None`.
+        on_queue: called with the place in the queue while waiting. Defaults to `None`.
+    """
+    cached = load(config, store)
     if cached is not None:
         return cached
-    check_limits(config, data)
+    check()
     with store.lock(config.to_json()):
-        cached = load_cached(config, store)
+        cached = load(config, store)
         if cached is not None:
             return cached
         with job_queue().slot(on_wait=on_queue):
-            result = train(config, data, on_epoch=on_epoch, should_stop=should_stop)
-        save_result(result, store)
+            result = train()
+        save(result, store)
     return result
 
 
