@@ -149,3 +149,26 @@ def test_an_uploaded_model_stays_in_its_session(server, browser, tmp_path):
     finally:
         first.close()
         second.close()
+
+
+def test_two_sessions_asking_for_the_same_run_train_it_once(server, browser):
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1400}) for _ in range(2)]
+    pages = [context.new_page() for context in contexts]
+    try:
+        for page in pages:
+            page.goto(f"{server}/classification")
+            page.get_by_role("heading", name="Classification MLP").wait_for(timeout=60_000)
+            wait_until_idle(page)
+            configure_digits(page, units=23, epochs=6)
+        for page in pages:
+            page.get_by_role("button", name="Train", exact=True).click()
+        for page in pages:
+            page.locator("[data-testid='stMetric']").filter(has_text="Test accuracy").wait_for(timeout=240_000)
+            wait_until_idle(page)
+            assert exceptions(page) == []
+        cached = ["Loaded from cache" in page.content() for page in pages]
+        assert sorted(cached) == [False, True]  # one trained it, the other waited and loaded it
+        assert metric(pages[0], "Test accuracy") == metric(pages[1], "Test accuracy")
+    finally:
+        for context in contexts:
+            context.close()
