@@ -3,7 +3,7 @@ default regression MLP, the scikit-learn baseline and the three wide & deep vari
 
 All use the book's California housing split and the regression pages' recommended
 recipe (`core.config.RECOMMENDED_REGRESSION_TRAINING`: Adam 1e-3, batches of 32, up to
-20 epochs with early stopping). Nothing is read from or written to the store.
+30 epochs with early stopping, patience 10). Nothing is read from or written to the store.
 
 Usage: python -m benchmarks.regression   (with SCIKIT_LEARN_DATA pointing at the data)
 """
