@@ -67,8 +67,9 @@ def confusion_matrix(matrix: np.ndarray, class_names: tuple[str, ...]):
     figure.update_layout(
         height=520,
         margin={"t": 20, "b": 20, "l": 20, "r": 20},
-        xaxis={"title": "predicted class", "side": "bottom"},
-        yaxis={"title": "true class", "autorange": "reversed"},
+        # Categories, so digit names "0".."9" are not read as numbers and thinned out.
+        xaxis={"title": "predicted class", "side": "bottom", "type": "category"},
+        yaxis={"title": "true class", "autorange": "reversed", "type": "category"},
     )
     return figure
 
@@ -98,7 +99,7 @@ def probability_bars(proba: np.ndarray, class_names: tuple[str, ...], true_label
         height=230,
         margin={"t": 5, "b": 5, "l": 5, "r": 12},
         xaxis={"range": [0, 1], "tickformat": ".0%", "tickvals": [0, 0.5, 1]},
-        yaxis={"autorange": "reversed"},
+        yaxis={"autorange": "reversed", "type": "category"},
     )
     return figure
 
