@@ -8,6 +8,12 @@ points (250 for training, batch size 10). For comparison it also times
 grids, and the interactive Plotly figure the page shows when paused.
 
 Run: .venv/bin/python benchmarks/playground_speed.py
+     .venv/bin/python benchmarks/playground_speed.py --browser 60   # also count what a browser shows
+
+With `--browser SECONDS` it also starts `streamlit run app.py`, opens the Playground
+with the same network in headless Chromium, presses Play and counts, with a
+MutationObserver inside the page (polling from outside would itself slow the
+browser), how many distinct epoch counters the page shows each 5 seconds.
 """
 
 from __future__ import annotations
@@ -84,5 +90,74 @@ def main() -> None:
         print(f"{f'{epochs} (train + grids + picture = {total * 1000:.1f} ms)':<{width}}  {1 / total:9.1f}")
 
 
+def browser_rate(seconds: float, chromium: str = "/usr/bin/chromium") -> list[float]:
+    """Visible updates per second in headless Chromium, one figure per 5 s window."""
+    import socket
+    import subprocess
+    import urllib.parse
+
+    from playwright.sync_api import sync_playwright
+
+    from core.playground.config import PlaygroundConfig
+
+    root = Path(__file__).resolve().parent.parent
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    query = urllib.parse.urlencode(
+        PlaygroundConfig(dataset="circle", hidden_layers=(4, 4), activation="tanh").to_query_params()
+    )
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                      "--disable-component-update", "--disable-sync"],
+            )
+            page = browser.new_page(viewport={"width": 1400, "height": 1200})
+            for _ in range(100):
+                try:
+                    page.goto(f"http://127.0.0.1:{port}/playground?{query}", timeout=5000)
+                    break
+                except Exception:
+                    time.sleep(0.3)
+            play = page.get_by_role("button", name="Play")
+            play.wait_for(timeout=120_000)
+            time.sleep(3)
+            page.evaluate(
+                """() => { window.__updates = []; const seen = new Set();
+                const main = document.querySelector('[data-testid=stMain]');
+                new MutationObserver(() => {
+                  const match = main.innerText.match(/Epoch ([\\d,]+)/);
+                  if (match && !seen.has(match[1])) { seen.add(match[1]); window.__updates.push(performance.now()); }
+                }).observe(main, {subtree: true, childList: true, characterData: true}); }"""
+            )
+            play.click()
+            time.sleep(seconds)
+            times = page.evaluate("window.__updates")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    windows = [0] * max(1, int(seconds // 5))
+    for stamp in times:
+        index = int((stamp - times[0]) / 5000)
+        if index < len(windows):
+            windows[index] += 1
+    return [count / 5 for count in windows]
+
+
 if __name__ == "__main__":
     main()
+    if "--browser" in sys.argv:
+        seconds = float(sys.argv[sys.argv.index("--browser") + 1])
+        rates = browser_rate(seconds)
+        print()
+        print(f"headless Chromium, visible updates per second in each 5 s window over {seconds:g} s:")
+        print("  " + "  ".join(f"{rate:.1f}" for rate in rates))
+        print(f"  lowest {min(rates):.1f}, median {sorted(rates)[len(rates) // 2]:.1f} (the page caps at 15)")

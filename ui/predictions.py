@@ -87,7 +87,7 @@ def _table(runs: list) -> pd.DataFrame:
                 "Parameters": meta.get("params"),
                 "Key metric": metric.get("name"),
                 "Value": metric.get("value"),
-                "Training time (s)": meta.get("wall_time"),
+                "Training time (s)": meta.get("wall_time") if meta.get("wall_time") is not None else float("nan"),
                 "Trained": pd.to_datetime(meta.get("created", 0), unit="s"),
             }
         )
