@@ -133,7 +133,8 @@ class RegressionResult:
     device: str
     stop_reason: str
     from_cache: bool = False
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # things the user should know
+    load_time: float | None = None  # seconds to read it back from the store
 
     @property
     def epochs_run(self) -> int:

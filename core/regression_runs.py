@@ -68,7 +68,7 @@ def result_from_stored(stored: StoredRun) -> RegressionResult:
         device=meta["device"],
         stop_reason=meta["stop_reason"],
         from_cache=True,
-        notes=[f"loaded in {time.perf_counter() - started:.2f} s"],
+        load_time=time.perf_counter() - started,
     )
 
 

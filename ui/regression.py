@@ -231,12 +231,7 @@ def baseline(name: str, num_train: int | None):
 
 def result_metrics(result, baseline_result=None) -> None:
     """Cache marker, test RMSE and MAE, time and parameters, with the baseline beside."""
-    if result.from_cache:
-        st.success(
-            f"**Loaded from cache** ({result.notes[0] if result.notes else 'stored run'}): this "
-            f"configuration was trained before in {result.wall_time:.1f} s on {result.device}.",
-            icon=":material/bolt:",
-        )
+    train_view.cache_marker(result)
     columns = st.columns(5)
     columns[0].metric("Test RMSE", f"{result.test_metrics['rmse']:.4f}")
     columns[1].metric("Test MAE", f"{result.test_metrics['mae']:.4f}")

@@ -112,15 +112,20 @@ def diverged_message(result) -> None:
     )
 
 
-def result_header(result) -> None:
-    """The cache marker (or training time) and the headline metrics."""
-    params = result.model.count_params()
+def cache_marker(result) -> None:
+    """Says that a result came from the store, how fast, and what training it saved."""
     if result.from_cache:
         st.success(
             f"**Loaded from cache** in {result.load_time:.2f} s: "
             f"this configuration was trained before in {result.wall_time:.1f} s on {result.device}.",
             icon=":material/bolt:",
         )
+
+
+def result_header(result) -> None:
+    """The cache marker and the headline metrics."""
+    params = result.model.count_params()
+    cache_marker(result)
     columns = st.columns(5)
     columns[0].metric("Test accuracy", f"{result.test_metrics['accuracy']:.2%}")
     columns[1].metric("Test loss", f"{result.test_metrics['loss']:.4f}")

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core.config import _invalid
 from core.playground.data import CLASSIFICATION_DATASETS, REGRESSION_DATASETS, UPLOAD
 from core.playground.features import FEATURES
 
@@ -36,11 +37,6 @@ MAX_HIDDEN_LAYERS = 6
 MAX_UNITS = 8
 MAX_BATCH_SIZE = 500
 MOMENTUM = 0.9
-
-
-def _invalid(name: str, expected: str, value: Any, hint: str = "") -> ValueError:
-    message = f"Received an invalid value for `{name}`, expected {expected}. Received: {name}={value!r}"
-    return ValueError(message + (f". {hint}" if hint else ""))
 
 
 def _is_int(value: Any) -> bool:
