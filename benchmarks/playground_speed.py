@@ -47,7 +47,7 @@ def main() -> None:
     from core.playground.config import PlaygroundConfig
     from core.playground.data import make_dataset, split_dataset
     from core.playground.model import Trainer, make_loss, make_optimizer
-    from ui import playground as ui
+    from ui.playground import view as ui
 
     config = PlaygroundConfig(dataset="circle", hidden_layers=(4, 4), activation="tanh")
     points, labels = make_dataset("circle", 500, noise=0.0, seed=0)

@@ -9,10 +9,10 @@ Usage: python -m benchmarks.regression   (with SCIKIT_LEARN_DATA pointing at the
 """
 
 from core.config import RECOMMENDED_REGRESSION_TRAINING
-from core.housing import load_regression_data
-from core.regression import RegressionRun, train_baseline, train_regression
+from core.regression.housing import load_regression_data
+from core.regression.sequential import RegressionRun, train_baseline, train_regression
 from core.training import device_name
-from core.wide_deep import VARIANT_TITLES, VARIANTS, WideDeepConfig, WideDeepRun, train_wide_deep
+from core.regression.wide_deep import VARIANT_TITLES, VARIANTS, WideDeepConfig, WideDeepRun, train_wide_deep
 
 
 def benchmark(data, training) -> None:

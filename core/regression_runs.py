@@ -17,9 +17,9 @@ import json
 import time
 from collections.abc import Callable
 
-from core.housing import RegressionData
+from core.regression.housing import RegressionData
 from core.limits import Limits
-from core.regression import RegressionResult, RegressionRun, summarize_regression, train_regression
+from core.regression.sequential import RegressionResult, RegressionRun, summarize_regression, train_regression
 from core.runs import load_or_train
 from core.store import RunStore, StoredRun
 from core.training import EpochUpdate
@@ -27,7 +27,7 @@ from core.training import EpochUpdate
 
 def run_from_dict(data: dict):
     """A `RegressionRun` or `WideDeepRun` from its dict form (dispatched on `kind`)."""
-    from core.wide_deep import WideDeepRun
+    from core.regression.wide_deep import WideDeepRun
 
     kinds = {"regression": RegressionRun, "wide_and_deep": WideDeepRun}
     return kinds[data["kind"]](**data)
@@ -39,7 +39,7 @@ def run_from_json(text: str):
 
 def _model_inputs(run, data: RegressionData) -> list[list[int]]:
     if run.kind == "wide_and_deep":
-        from core.wide_deep import model_inputs
+        from core.regression.wide_deep import model_inputs
 
         return model_inputs(run.model, data.num_features)
     return [list(range(data.num_features))]
@@ -47,7 +47,7 @@ def _model_inputs(run, data: RegressionData) -> list[list[int]]:
 
 def _train(run, data: RegressionData, on_epoch, should_stop) -> RegressionResult:
     if run.kind == "wide_and_deep":
-        from core.wide_deep import train_wide_deep
+        from core.regression.wide_deep import train_wide_deep
 
         return train_wide_deep(run, data, on_epoch=on_epoch, should_stop=should_stop)
     return train_regression(run, data, on_epoch=on_epoch, should_stop=should_stop)
@@ -119,7 +119,7 @@ def get_or_train(
     """Returns the stored result for `run`, or trains, stores and returns it.
 
     Args:
-        run: a `RegressionRun` or a `core.wide_deep.WideDeepRun`.
+        run: a `RegressionRun` or a `core.regression.wide_deep.WideDeepRun`.
         data: the loaded data set named by `run.dataset`.
         store: where runs are kept. Defaults to `RunStore()`.
         on_epoch: progress hook, see `core.training.fit`.
@@ -147,7 +147,7 @@ def get_or_train(
 def check_limits(run, data: RegressionData) -> None:
     """Raises `ValueError` when `run` is too big for this server (hosted mode)."""
     if run.kind == "wide_and_deep":
-        from core.wide_deep import count_params
+        from core.regression.wide_deep import count_params
 
         params = count_params(run.model, data.num_features)
     else:

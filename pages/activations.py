@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from core.activations import ACTIVATIONS, describe
-from core.descent import regime
-from ui import fundamentals as ui
+from core.fundamentals.activations import ACTIVATIONS, describe
+from core.fundamentals.descent import regime
+from ui.fundamentals import view as ui
 
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.34, 0.36, 0.38, 0.4, 0.5)
 

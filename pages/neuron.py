@@ -3,8 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from core import neuron as mp
-from ui import fundamentals as ui
+from core.fundamentals import neuron as mp
+from ui.fundamentals import view as ui
 
 RULE_STATE = "neuron.perceptron_state"
 XOR_MLP_ARGS = "neuron.xor_mlp_args"

@@ -20,7 +20,7 @@ from core.playground.config import (
 )
 from core.playground.data import DATASET_TITLES
 from core.playground.features import FEATURES
-from ui import playground as ui
+from ui.playground import view as ui
 
 ui.init_state()
 k = ui.key

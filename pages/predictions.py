@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.store import RunStore
-from ui import predictions
+from ui.predictions import view as predictions
 
 st.title("Predictions & models")
 st.markdown(

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.config import MLPConfig
-from core.regression import (
+from core.regression.sequential import (
     LOSS_LABELS,
     LOSSES,
     REGRESSION_OUTPUT_ACTIVATIONS,
@@ -13,7 +13,7 @@ from core.regression import (
     summarize_regression,
 )
 from core.regression_runs import check_limits
-from ui import regression as ui
+from ui.regression import view as ui
 from ui import train_view, widgets
 
 PREFIX = "regression"

@@ -3,9 +3,9 @@
 import streamlit as st
 
 from core.config import ACTIVATIONS
-from core.regression import check_fits
+from core.regression.sequential import check_fits
 from core.regression_runs import check_limits
-from core.wide_deep import (
+from core.regression.wide_deep import (
     DEFAULT_DEEP,
     DEFAULT_WIDE,
     VARIANT_TITLES,
@@ -14,7 +14,7 @@ from core.wide_deep import (
     WideDeepRun,
     check_features,
 )
-from ui import regression as ui
+from ui.regression import view as ui
 from ui import train_view, widgets
 
 PREFIX = "wide_deep"
@@ -98,7 +98,7 @@ ui.comparison(run, data, prefix=PREFIX)
 
 with st.expander("The same model with the Subclassing API, and why to prefer the declarative APIs"):
     st.markdown(
-        "`core.wide_deep.make_subclassed_model` builds variant 3 as a `keras.Model` subclass: "
+        "`core.regression.wide_deep.make_subclassed_model` builds variant 3 as a `keras.Model` subclass: "
         "layers made in `__init__`, wired in `call()`. With the same seed it trains to the same "
         "weights (the tests check it). But its graph lives in Python code: Keras cannot draw it "
         "(no diagram above), `summary()` lists layers without their connections, shapes are "

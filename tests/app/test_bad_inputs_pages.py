@@ -15,10 +15,10 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from core import predict
+from core.predictions import predict
 from core.store import RunStore
 from tests.app.helpers import APP, button, open_page, texts
-from ui import predictions as ui_predictions
+from ui.predictions import view as ui_predictions
 
 CLASSIFICATION = "pages/classification.py"
 
@@ -120,9 +120,9 @@ def test_wide_and_deep_empty_wide_path_keeps_the_deep_path():
 
 
 def test_regression_page_offline_falls_back_to_diabetes_with_a_warning(monkeypatch):
-    from core import housing
+    from core.regression import housing
     from core.data import DatasetUnavailableError
-    from ui import regression
+    from ui.regression import view as regression
 
     real = housing._fetch
 
@@ -159,7 +159,7 @@ def classifier_key():
 def regression_key():
     import keras
 
-    from core.housing import load_regression_data
+    from core.regression.housing import load_regression_data
 
     data = load_regression_data("diabetes")
     keras.utils.set_random_seed(0)
@@ -267,7 +267,7 @@ BAD_CSVS = {  # what the user sees for each file below
 
 
 def test_refused_csvs_keep_the_run_and_the_prediction_shown(regression_key):
-    from core.housing import load_regression_data
+    from core.regression.housing import load_regression_data
 
     names = load_regression_data("diabetes").feature_names
     header = ",".join(names)
@@ -305,7 +305,7 @@ def test_a_corrupt_store_entry_is_a_warning_and_the_other_runs_stay(classifier_k
 
 
 def test_a_refused_points_csv_keeps_the_experiment():
-    from ui import playground
+    from ui.playground import view as playground
 
     at = open_page("pages/playground.py")
     at.radio(key="playground.dataset").set_value("xor").run()

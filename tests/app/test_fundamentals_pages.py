@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import neuron as mp
+from core.fundamentals import neuron as mp
 
 
 def open_page(path: str) -> AppTest:

@@ -36,7 +36,7 @@ def epoch_line(at: AppTest) -> str:
 @pytest.fixture
 def short_live_runs(monkeypatch):
     """While playing, the page redraws in a loop for LIVE_SECONDS; keep tests short."""
-    from ui import playground
+    from ui.playground import view as playground
 
     monkeypatch.setattr(playground, "LIVE_SECONDS", 0.3)
 
@@ -161,7 +161,7 @@ def trained():
 
 
 def test_figures_are_valid_plotly(trained):
-    from ui import playground as ui
+    from ui.playground import view as ui
 
     config, trainer = trained
     grids = trainer.grids()
@@ -173,7 +173,7 @@ def test_figures_are_valid_plotly(trained):
 
 
 def test_live_frame_is_a_picture_of_network_surface_and_loss(trained):
-    from ui import playground as ui
+    from ui.playground import view as ui
 
     config, trainer = trained
     frame = np.asarray(ui.live_frame(config, trainer, trainer.grids()))

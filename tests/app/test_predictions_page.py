@@ -2,7 +2,7 @@
 downloads, deleting a run, and a model uploaded into the session.
 
 AppTest cannot click a table row or upload a file, so runs are picked through the
-page's session-state key and uploads go through `core.predict` (tested there).
+page's session-state key and uploads go through `core.predictions.predict` (tested there).
 """
 
 import json
@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import predict
+from core.predictions import predict
 from core.store import RunStore
-from ui import predictions as ui
+from ui.predictions import view as ui
 
 APP = "../../app.py"
 
@@ -49,7 +49,7 @@ def regression_model(num_features: int):
 @pytest.fixture(scope="module")
 def regression_key():
     """A store entry following the regression pages' meta contract, on the offline data."""
-    from core.housing import load_regression_data
+    from core.regression.housing import load_regression_data
 
     data = load_regression_data("diabetes")
     model = regression_model(data.num_features)
@@ -103,7 +103,7 @@ def test_classifier_shows_test_images_in_every_mode(classifier_key):
 
 
 def test_regression_form_reproduces_model_predict_for_the_same_row(regression_key):
-    from core.housing import load_regression_data
+    from core.regression.housing import load_regression_data
 
     at = open_page(regression_key)
     assert at.metric[0].label == "Test RMSE"

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core import images, predict
+from core.predictions import images, predict
 from core.config import MAX_HIDDEN_LAYERS, MLPConfig, TrainingConfig
 from core.limits import Limits
 from core.playground.upload import parse_points_csv

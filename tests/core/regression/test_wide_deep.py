@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from core.config import TrainingConfig
-from core.housing import load_regression_data
-from core.wide_deep import (
+from core.regression.housing import load_regression_data
+from core.regression.wide_deep import (
     WideDeepConfig,
     WideDeepRun,
     build_wide_deep,

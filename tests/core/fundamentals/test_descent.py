@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core import descent
+from core.fundamentals import descent
 
 
 @pytest.fixture(scope="module")

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.config import ACTIVATIONS, MAX_UNITS, TrainingConfig, _check_choice, _check_float, _check_int, _invalid
-from core.housing import RegressionData
-from core.regression import (
+from core.regression.housing import RegressionData
+from core.regression.sequential import (
     RegressionResult,
     _Run,
     adapted_normalization,
@@ -341,7 +341,7 @@ def comparison_runs(run: WideDeepRun) -> list[tuple[str, object]]:
     and 3 use `run`'s feature sets (or the defaults when `run` is variant 1).
     """
     from core.config import MLPConfig
-    from core.regression import RegressionConfig, RegressionRun
+    from core.regression.sequential import RegressionConfig, RegressionRun
 
     model = run.model
     sequential = RegressionConfig(MLPConfig(((model.units, model.activation),) * NUM_HIDDEN, "linear"))

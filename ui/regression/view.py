@@ -14,9 +14,9 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from core.housing import RegressionData
+from core.regression.housing import RegressionData
 from core.models import LayerRow
-from core.regression import RMSE
+from core.regression.sequential import RMSE
 from ui import cache, charts, train_view
 
 SUBSETS = (0, 5000, 2000, 1000)  # training samples; 0: all of them (1000 still fits a batch of 512)
@@ -29,8 +29,8 @@ COLORS = {"training": charts.TRAIN_COLOR, "validation": charts.VALID_COLOR}
 @st.cache_resource(show_spinner="Loading the data set…")
 def regression_data(name: str = "california_housing"):
     """`(data, problem)`: the data set, or the offline fallback and why (see
-    `core.housing.load_or_fallback`). Shared by every session, never modified."""
-    from core.housing import load_or_fallback
+    `core.regression.housing.load_or_fallback`). Shared by every session, never modified."""
+    from core.regression.housing import load_or_fallback
 
     return load_or_fallback(name)
 
@@ -136,7 +136,7 @@ def summary_table(rows: list[LayerRow]) -> None:
 
 
 def graph_dot(nodes, edges) -> str:
-    """DOT text for a model graph from `core.wide_deep.describe_graph`."""
+    """DOT text for a model graph from `core.regression.wide_deep.describe_graph`."""
     fills = {"InputLayer": "#e0e7ff", "Normalization": "#f1f5f9", "Concatenate": "#fef3c7"}
     lines = ['digraph {', 'rankdir=TB; node [shape=box, style="rounded,filled", fontname="sans-serif", fontsize=11];']
     for node in nodes:
@@ -223,7 +223,7 @@ def current_result(run, result_key: str):
 @st.cache_data(show_spinner="Training the scikit-learn baseline (MLPRegressor 50-50-50)…", max_entries=8)
 def baseline(name: str, num_train: int | None):
     """The scikit-learn baseline on the same split; kept in memory, per data subset."""
-    from core.regression import train_baseline
+    from core.regression.sequential import train_baseline
 
     data, _ = regression_data(name)
     return train_baseline(data, num_train=num_train)
@@ -319,7 +319,7 @@ def comparison_figure(table: pd.DataFrame):
 def model_graph(config_json: str):
     """`(nodes, edges)` of the untrained model of a run, read from the Keras model itself."""
     from core.regression_runs import run_from_json
-    from core.wide_deep import build_wide_deep, describe_graph
+    from core.regression.wide_deep import build_wide_deep, describe_graph
 
     run = run_from_json(config_json)
     data, _ = regression_data(run.dataset)
@@ -360,7 +360,7 @@ def comparison(run, data: RegressionData, *, prefix: str) -> None:
 
     Shows the runs already in the store; the button trains the missing ones.
     """
-    from core.wide_deep import comparison_runs
+    from core.regression.wide_deep import comparison_runs
 
     runs = comparison_runs(run)
     results = {label: stored_result(other) for label, other in runs}

@@ -1,7 +1,7 @@
 """The sections of the Predictions page: pick a model, predict, download, manage, upload.
 
 A "run" here is either a `core.store.StoredRun` (trained on another page, shared by
-every session) or a `core.predict.UploadedModel` (uploaded by this user, kept in this
+every session) or a `core.predictions.predict.UploadedModel` (uploaded by this user, kept in this
 session only). Both have `key`, `config`, `meta`, `history`, `arrays` and
 `load_model()`, so every section below takes either.
 """
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import images, predict
+from core.predictions import images, predict
 from core.data import TITLES as IMAGE_TITLES
 from core.data import DatasetUnavailableError
 from core.store import RunStore
@@ -50,7 +50,7 @@ def _stored_model(path: str, created: float):
 
 @st.cache_resource(show_spinner="Loading the data set…", max_entries=2)
 def _regression_data(name: str):
-    from core.housing import load_regression_data
+    from core.regression.housing import load_regression_data
 
     return load_regression_data(name)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core import neuron as mp
+from core.fundamentals import neuron as mp
 
 # The truth tables, written out by hand: rows in binary_inputs() order.
 EXPECTED = {

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from core import housing
+from core.regression import housing
 from core.data import DatasetUnavailableError
-from core.housing import load_or_fallback, load_regression_data
+from core.regression.housing import load_or_fallback, load_regression_data
 
 
 @pytest.fixture(scope="module")

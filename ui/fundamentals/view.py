@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import neuron as mp
+from core.fundamentals import neuron as mp
 
 CLASS_COLORS = ("#94a3b8", "#4f46e5")  # class 0, class 1
 LINE_COLOR = "#dc2626"
@@ -60,7 +60,7 @@ def xor_weight_inputs(key: str):
 
     Returns:
         `(hidden_weights, hidden_bias, output_weights, output_bias)` for
-        `core.neuron.threshold_network`.
+        `core.fundamentals.neuron.threshold_network`.
     """
     columns = st.columns(3)
     hw, hb, ow = [[0.0, 0.0], [0.0, 0.0]], [0.0, 0.0], [0.0, 0.0]
@@ -202,14 +202,14 @@ def weights_table(state: mp.PerceptronState) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def activation_curves(names: tuple[str, ...], x_min: float, x_max: float):
-    from core import activations
+    from core.fundamentals import activations
 
     return activations.activation_curves(names, x_min, x_max)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def composition(a1: float, b1: float, a2: float, b2: float, activation: str):
-    from core import activations
+    from core.fundamentals import activations
 
     return activations.compose_affine(a1, b1, a2, b2, activation)
 
@@ -217,7 +217,7 @@ def composition(a1: float, b1: float, a2: float, b2: float, activation: str):
 @st.cache_data(show_spinner=False)
 def linear_problem():
     """The synthetic data, its loss surface and its critical learning rate 2 / L."""
-    from core import descent
+    from core.fundamentals import descent
 
     data = descent.make_linear_data()
     return data, descent.loss_grid(data), descent.critical_learning_rate(data)
@@ -225,7 +225,7 @@ def linear_problem():
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def descent_path(learning_rate: float, steps: int, batch_size: int | None):
-    from core import descent
+    from core.fundamentals import descent
 
     return descent.descend(linear_problem()[0], learning_rate, steps, batch_size)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core import activations as act
+from core.fundamentals import activations as act
 
 
 def _away_from_kinks(name: str, x: np.ndarray) -> np.ndarray:

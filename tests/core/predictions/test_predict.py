@@ -8,7 +8,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from core import images, predict
+from core.predictions import images, predict
 from core.store import RunStore
 
 keras = pytest.importorskip("keras")

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from core.config import MLPConfig, TrainingConfig
-from core.housing import load_regression_data
-from core.regression import (
+from core.regression.housing import load_regression_data
+from core.regression.sequential import (
     RegressionConfig,
     RegressionRun,
     build_regression_mlp,

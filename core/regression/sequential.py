@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.config import Keyed, MLPConfig, TrainingConfig, _check_choice, _check_float, _check_int, _invalid
-from core.housing import REGRESSION_DATASETS, RegressionData
+from core.regression.housing import REGRESSION_DATASETS, RegressionData
 from core.models import LayerRow
 from core.training import (
     EVAL_BATCH_SIZE,
@@ -124,7 +124,7 @@ class RegressionRun(_Run):
 class RegressionResult:
     """A trained (or reloaded) regression run; the same for every page and variant."""
 
-    config: object  # RegressionRun or core.wide_deep.WideDeepRun
+    config: object  # RegressionRun or core.regression.wide_deep.WideDeepRun
     model: object  # keras.Model
     history: dict[str, list[float]]
     test_metrics: dict[str, float]  # "rmse", "mae" (main output), and "aux_rmse" if any
@@ -314,7 +314,7 @@ def train_regression(
 
     Args:
         run: the run; `run.dataset` must match `data.name`.
-        data: the loaded data (see `core.housing.load_regression_data`).
+        data: the loaded data (see `core.regression.housing.load_regression_data`).
         on_epoch: called after every epoch with an `EpochUpdate`. Defaults to `None`.
         should_stop: polled after every epoch. Defaults to `None`.
 

@@ -1,0 +1,1 @@
+"""Using trained models: safe loading of uploaded models, image conversion, CSV checks, predictions."""

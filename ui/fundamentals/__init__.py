@@ -1,0 +1,1 @@
+"""Streamlit glue of the foundations pages (neuron, activations, gradient descent)."""

@@ -1,0 +1,1 @@
+"""Streamlit glue of the regression and wide & deep pages."""
