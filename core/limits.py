@@ -1,28 +1,31 @@
 """Limits for a shared server: how many trainings run at once, and how big they may be.
 
 A hosted demo has a small CPU and many visitors. Trainings beyond `max_jobs` wait in a
-first-come queue (callers see their place in it); in hosted mode, models above
+first-come queue shared by every server process on the store (`core.locks.job_slot`;
+callers see their place in it); in hosted mode, models above
 `max_params` parameters or runs above `max_epochs` epochs are refused with a message
 saying what is allowed. Everything is read from the environment:
 
-    MLP_EXPLORER_MAX_JOBS     trainings at once (default: half the CPU cores, at least 1)
+    MLP_EXPLORER_MAX_JOBS     trainings at once (default: half the CPUs this process may
+                              really use, cgroup quota included; at least 1)
     MLP_EXPLORER_HOSTED       1 turns the size limits on (default: off)
     MLP_EXPLORER_MAX_PARAMS   largest model in hosted mode (default 1,000,000)
     MLP_EXPLORER_MAX_EPOCHS   most epochs in hosted mode (default 50)
 
 Example:
 
->>> with training_slot(on_wait=lambda position: print("waiting, place", position)):
-...     train(...)
+>>> Limits(max_jobs=1, max_params=1000, max_epochs=None).check(params=5000, epochs=3)
+Traceback (most recent call last):
+...
+ValueError: This model has 5,000 parameters; this server trains models of at most 1,000. Use fewer or smaller hidden layers.
 """
 
 from __future__ import annotations
 
+import math
 import os
-import threading
-from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 
 def _env_int(name: str, default: int) -> int:
@@ -44,6 +47,40 @@ def _env_int(name: str, default: int) -> int:
     return value
 
 
+def _cgroup_quota(root: Path) -> float | None:
+    """CPUs allowed by the cgroup CPU quota, or `None` when there is none."""
+    try:  # cgroup v2: "<quota> <period>" or "max <period>"
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:  # cgroup v1
+        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+        return None if quota <= 0 else quota / period
+    except (OSError, ValueError):
+        return None
+
+
+def available_cpus(cgroup_root: str | os.PathLike = "/sys/fs/cgroup") -> int:
+    """The CPUs this process can really use: its affinity mask, capped by the cgroup
+    CPU quota where a container has one (a 2-CPU box on a 64-core host is 2, not 64).
+
+    Example:
+
+    >>> available_cpus() >= 1
+    True
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    quota = _cgroup_quota(Path(cgroup_root))
+    if quota is not None:
+        cpus = min(cpus, max(1, math.ceil(quota)))
+    return max(1, cpus)
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one server allows; `None` means no limit."""
@@ -56,7 +93,7 @@ class Limits:
     def from_env(cls) -> Limits:
         hosted = os.environ.get("MLP_EXPLORER_HOSTED", "").strip().lower() in ("1", "true", "yes", "on")
         return cls(
-            max_jobs=_env_int("MLP_EXPLORER_MAX_JOBS", max(1, (os.cpu_count() or 2) // 2)),
+            max_jobs=_env_int("MLP_EXPLORER_MAX_JOBS", max(1, available_cpus() // 2)),
             max_params=_env_int("MLP_EXPLORER_MAX_PARAMS", 1_000_000) if hosted else None,
             max_epochs=_env_int("MLP_EXPLORER_MAX_EPOCHS", 50) if hosted else None,
         )
@@ -73,60 +110,3 @@ class Limits:
                 f"Received: epochs={epochs}; this server trains at most {self.max_epochs} epochs "
                 "per run. Lower the number of epochs (early stopping often needs far fewer)."
             )
-
-
-class JobQueue:
-    """At most `slots` holders at once; the others wait first come, first served."""
-
-    def __init__(self, slots: int):
-        self.slots = slots
-        self._condition = threading.Condition()
-        self._running = 0
-        self._waiting: list[object] = []
-
-    @contextmanager
-    def slot(self, on_wait: Callable[[int], None] | None = None, poll: float = 0.5):
-        """Holds a slot for the `with` block. While queued, calls `on_wait(position)`
-        (1 = next) whenever the position changes, and at least every `poll` seconds."""
-        ticket = object()
-        with self._condition:
-            self._waiting.append(ticket)
-            try:
-                last = None
-                while self._running >= self.slots or self._waiting[0] is not ticket:
-                    position = self._waiting.index(ticket) + 1
-                    if on_wait is not None and position != last:
-                        on_wait(position)
-                        last = position
-                    self._condition.wait(timeout=poll)
-            finally:
-                self._waiting.remove(ticket)
-            self._running += 1
-        try:
-            yield
-        finally:
-            with self._condition:
-                self._running -= 1
-                self._condition.notify_all()
-
-    @property
-    def queued(self) -> int:
-        return len(self._waiting)
-
-    @property
-    def running(self) -> int:
-        return self._running
-
-
-_queue_guard = threading.Lock()
-_queue: JobQueue | None = None
-
-
-def job_queue() -> JobQueue:
-    """The process-wide queue of trainings, sized by `Limits.from_env().max_jobs`."""
-    global _queue
-    with _queue_guard:
-        slots = Limits.from_env().max_jobs
-        if _queue is None or _queue.slots != slots:
-            _queue = JobQueue(slots)
-        return _queue

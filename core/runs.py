@@ -1,60 +1,232 @@
-"""Get a trained run: from the store when this configuration was trained before, else
-by training it (once, even when several sessions ask at the same time) and storing it.
+"""Runs, of every kind: one result class, one stored form, one load-or-train flow.
 
-This is the one call a page makes to train. It never imports streamlit: progress goes
-through the `on_epoch` hook and problems with the store arrive as `StoreWarning`s.
+A *run* is a frozen config (what to train) plus what training it produced. Each kind
+of run (classification, regression, wide & deep, ...) is a `RunKind`: it knows how to
+check, train and describe its configs. Everything else is shared and lives here:
+
+- `RunResult`: a trained (or reloaded) run, whatever its kind;
+- `RunMeta`: what the store keeps beside the model, the full configuration included;
+- `load_or_train`: the store first; else, under the configuration's cross-process lock
+  and in a shared training slot (`core.locks`), train once and store.
+
+Pages never call this directly while a user waits: `core.jobs` runs it in the
+background. It never imports streamlit.
 
 Example:
 
->>> result = get_or_train(run, load_dataset(run.data))
->>> result.from_cache  # the second time
-True
+>>> from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
+>>> run = RunConfig(DataConfig("digits"), MLPConfig(((8, "relu"),)), TrainingConfig(epochs=1))
+>>> kind_of(run).name
+'classification'
+>>> kind_named("regression").title
+'Regression MLP'
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
-from core.config import RunConfig
-from core.data import ImageDataset
-from core.limits import Limits, job_queue
-from core.models import count_params
+import numpy as np
+
+from core import locks
+from core.limits import Limits
 from core.store import RunStore, StoredRun
-from core.training import EpochUpdate, TrainResult, train
+from core.training import EpochUpdate
 
 
-def result_from_stored(stored: StoredRun) -> TrainResult:
-    """Rebuilds a `TrainResult` (model included) from a store entry."""
+@dataclass
+class RunResult:
+    """A trained (or reloaded) run of any kind."""
+
+    config: Any  # the kind's frozen config
+    model: Any  # keras.Model
+    history: dict[str, list[float]]
+    test_metrics: dict[str, float]
+    # Classification: (num_test, num_classes) probabilities; regression: (num_test,)
+    # predictions of the main output.
+    predictions: np.ndarray
+    wall_time: float  # seconds spent training
+    device: str
+    stop_reason: str  # "completed", "early_stopping", "diverged" or "stopped"
+    from_cache: bool = False
+    notes: list[str] = field(default_factory=list)  # things the user should know
+    load_time: float | None = None  # seconds to read it back from the store
+    divergence: str = ""  # why the run counts as diverged, for the user
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.history.get("loss", []))
+
+    @property
+    def diverged(self) -> bool:
+        return self.stop_reason == "diverged"
+
+    @property
+    def kind(self) -> RunKind:
+        return kind_of(self.config)
+
+
+@dataclass(frozen=True)
+class RunMeta:
+    """What the store keeps beside a run's model: enough to list, compare and reuse it
+    without loading the model. `config` is the run's full configuration."""
+
+    kind: str
+    dataset: str
+    architecture: str
+    params: int
+    config: dict
+    test_metrics: dict[str, float]
+    key_metric: dict  # {"name": "test accuracy", "value": 0.88}
+    wall_time: float
+    device: str
+    stop_reason: str
+    epochs_run: int
+    notes: list[str] = field(default_factory=list)
+    # Tabular runs: the columns the model reads and what it predicts.
+    feature_names: list[str] | None = None
+    model_inputs: list[list[int]] | None = None
+    target_name: str | None = None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RunMeta:
+        """Reads the stored form; keys the store added (`key`, `created`, ...) are ignored."""
+        names = {item.name for item in dataclasses.fields(cls)}
+        return cls(**{name: value for name, value in data.items() if name in names})
+
+
+class RunKind:
+    """What one kind of run knows; `core.runs` does the rest.
+
+    Subclasses set the class attributes and implement the four methods. Register an
+    instance with `register` so stored runs of the kind can be read back.
+    """
+
+    name: ClassVar[str]  # stored in RunMeta.kind
+    title: ClassVar[str]  # what the user calls it (the page that trains it)
+    config_type: ClassVar[type]
+    predictions_array: ClassVar[str]  # the name of `RunResult.predictions` in the store
+    key_metric: ClassVar[tuple[str, str]]  # (label, test_metrics key)
+
+    def dataset(self, config) -> str:
+        """The name of the data set `config` trains on."""
+        raise NotImplementedError
+
+    def check(self, config, data) -> None:
+        """Raises `ValueError` when `config` cannot or may not train on `data` here."""
+        raise NotImplementedError
+
+    def train(
+        self,
+        config,
+        data,
+        *,
+        on_epoch: Callable[[EpochUpdate], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> RunResult:
+        raise NotImplementedError
+
+    def describe(self, config) -> str:
+        """A short name of the architecture, e.g. "300-100 relu"."""
+        raise NotImplementedError
+
+    def meta_extras(self, config, data) -> dict:
+        """More `RunMeta` fields this kind stores (e.g. feature names)."""
+        return {}
+
+    def config_from_dict(self, data: dict):
+        return self.config_type.from_dict(data)
+
+
+_KINDS: dict[str, RunKind] = {}
+
+
+def register(kind: RunKind) -> RunKind:
+    """Makes `kind` known, so its configs and stored runs can be read back."""
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def _builtin() -> dict[str, RunKind]:
+    if not _KINDS:
+        import core.classification  # noqa: F401  (each module registers its kinds)
+        import core.regression.kinds  # noqa: F401
+    return _KINDS
+
+
+def kind_named(name: str) -> RunKind:
+    """The registered kind called `name`; `ValueError` if there is none."""
+    kinds = _builtin()
+    if name not in kinds:
+        raise ValueError(
+            f"Received an unknown kind of run, expected one of {', '.join(sorted(kinds))}. Received: kind={name!r}"
+        )
+    return kinds[name]
+
+
+def kind_of(config) -> RunKind:
+    """The kind whose configs are of `config`'s type."""
+    for kind in _builtin().values():
+        if type(config) is kind.config_type:
+            return kind
+    raise ValueError(f"Received a config of unknown type {type(config).__name__}; register its RunKind first.")
+
+
+def check(config, data) -> None:
+    """Raises `ValueError` when `config` cannot or may not train on `data` here."""
+    kind_of(config).check(config, data)
+
+
+def check_limits(params: int, epochs: int) -> None:
+    """Raises `ValueError` when a run is too big for this server (hosted mode)."""
+    Limits.from_env().check(params=params, epochs=epochs)
+
+
+def store_key(config, store: RunStore | None = None) -> str:
+    """The store key of `config` (also the key of its job)."""
+    return (store or RunStore()).key_for(config.to_json())
+
+
+def result_from_stored(stored: StoredRun) -> RunResult:
+    """Rebuilds a `RunResult` (model included) from a store entry.
+
+    Raises whatever reading the entry raises (`KeyError`, `ValueError`, Keras's errors
+    for a truncated model); `load_cached` turns that into a miss.
+    """
     started = time.perf_counter()
+    meta = RunMeta.from_dict(stored.meta)
+    kind = kind_named(meta.kind)
+    predictions = stored.arrays[kind.predictions_array]
     model = stored.load_model()
-    meta = stored.meta
-    return TrainResult(
-        config=RunConfig.from_dict(stored.config),
+    return RunResult(
+        config=kind.config_from_dict(stored.config),
         model=model,
         history=stored.history,
-        test_metrics=meta["test_metrics"],
-        test_proba=stored.arrays["test_proba"],
-        wall_time=meta["wall_time"],
-        device=meta["device"],
-        stop_reason=meta["stop_reason"],
+        test_metrics=meta.test_metrics,
+        predictions=predictions,
+        wall_time=meta.wall_time,
+        device=meta.device,
+        stop_reason=meta.stop_reason,
         from_cache=True,
-        notes=meta.get("notes", []),
+        notes=list(meta.notes),
         load_time=time.perf_counter() - started,
     )
 
 
-def load_cached(config: RunConfig, store: RunStore | None = None) -> TrainResult | None:
-    """The stored result for `config`, or `None` when it has not been trained."""
-    store = store or RunStore()
-    stored = store.load(config.to_json())
+def _read(stored: StoredRun | None, store: RunStore) -> RunResult | None:
     if stored is None:
         return None
     try:
-        if "test_proba" not in stored.arrays:
-            raise KeyError("test_proba")
         return result_from_stored(stored)
-    except Exception as error:  # a truncated or foreign model file: whatever Keras raises
+    except Exception as error:  # bad meta, a missing array, a truncated model: whatever Keras raises
         store.report(
             f"The stored run {stored.key} could not be read ({type(error).__name__}: {error}); "
             "it will be trained again."
@@ -62,109 +234,118 @@ def load_cached(config: RunConfig, store: RunStore | None = None) -> TrainResult
         return None
 
 
-def is_cached(config: RunConfig, store: RunStore | None = None) -> bool:
+def load_cached(config, store: RunStore | None = None) -> RunResult | None:
+    """The stored result for `config`, or `None` (never trained, or unreadable)."""
+    store = store or RunStore()
+    return _read(store.load(config.to_json()), store)
+
+
+def load_key(key: str, store: RunStore | None = None) -> RunResult | None:
+    """The stored result with store key `key`, or `None`."""
+    store = store or RunStore()
+    return _read(store.load_key(key), store)
+
+
+def is_cached(config, store: RunStore | None = None) -> bool:
     """Whether `config` has a store entry (cheap: no file is read)."""
     store = store or RunStore()
     return store.path_for(config.to_json()).is_dir()
 
 
-def save_result(result: TrainResult, store: RunStore, *, page: str = "classification"):
-    """Stores a finished run; runs that diverged or were stopped are not kept."""
+def meta_for(result: RunResult, data) -> RunMeta:
+    """The stored form of `result`'s meta data."""
+    kind = kind_of(result.config)
+    label, metric = kind.key_metric
+    return RunMeta(
+        kind=kind.name,
+        dataset=kind.dataset(result.config),
+        architecture=kind.describe(result.config),
+        params=int(result.model.count_params()),
+        config=json.loads(result.config.to_json()),
+        test_metrics=result.test_metrics,
+        key_metric={"name": label, "value": result.test_metrics[metric]},
+        wall_time=result.wall_time,
+        device=result.device,
+        stop_reason=result.stop_reason,
+        epochs_run=result.epochs_run,
+        notes=list(result.notes),
+        **kind.meta_extras(result.config, data),
+    )
+
+
+def save_result(result: RunResult, data, store: RunStore):
+    """Stores a finished run; runs that diverged or were stopped are not kept.
+
+    Returns the entry's folder, or `None` when nothing was stored."""
     if result.stop_reason in ("diverged", "stopped"):
         return None
-    data = result.config.data
-    meta = {
-        "page": page,
-        "dataset": data.name,
-        "architecture": result.config.model.describe(),
-        "params": int(result.model.count_params()),
-        "test_metrics": result.test_metrics,
-        "key_metric": {"name": "test accuracy", "value": result.test_metrics["accuracy"]},
-        "wall_time": result.wall_time,
-        "device": result.device,
-        "stop_reason": result.stop_reason,
-        "epochs_run": result.epochs_run,
-        "notes": result.notes,
-    }
+    kind = kind_of(result.config)
     return store.save(
         result.config.to_json(),
         model=result.model,
         history=result.history,
-        meta=meta,
-        arrays={"test_proba": result.test_proba},
+        meta=meta_for(result, data).to_dict(),
+        arrays={kind.predictions_array: result.predictions},
     )
 
 
-def get_or_train(
-    config: RunConfig,
-    data: ImageDataset,
+def load_or_train(
+    config,
+    data,
     *,
     store: RunStore | None = None,
     on_epoch: Callable[[EpochUpdate], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_queue: Callable[[int], None] | None = None,
-) -> TrainResult:
+    on_busy: Callable[[], None] | None = None,
+    on_locked: Callable[[], None] | None = None,
+    on_start: Callable[[], None] | None = None,
+) -> RunResult:
     """Returns the stored run for `config`, or trains, stores and returns it.
 
-    Two callers asking for the same config at once train it once: the second waits on
-    a per-configuration lock and then reads the first one's entry. Trainings beyond the
-    server's `max_jobs` wait their turn in `core.limits.job_queue()`.
+    Two callers asking for one configuration at once, in one process or in several
+    sharing the store, train it once: the second waits on the configuration's lock
+    file and then reads the first one's entry. Trainings beyond `max_jobs` wait for a
+    slot in the queue every process shares (`core.locks.job_slot`).
 
     Args:
-        config: the run.
-        data: the loaded data set named by `config.data`.
+        config: the run, of any registered kind.
+        data: the loaded data set `config` names.
         store: where runs are kept. Defaults to `RunStore()`.
-        on_epoch: progress hook, see `core.training.train`.
-        should_stop: stop hook, see `core.training.train`.
+        on_epoch: progress hook, see `core.training.fit`. Defaults to `None`.
+        should_stop: polled while waiting and after every epoch; True stops (a wait
+            raises `core.locks.Cancelled`). Defaults to `None`.
         on_queue: called with the place in the queue (1 = next) while waiting for a
-            free training slot. Defaults to `None`.
+            training slot. Defaults to `None`.
+        on_busy: called on each poll while someone else (another session or server
+            process) trains this configuration. Defaults to `None`.
+        on_locked: called once this caller holds the configuration's lock (it is
+            the one that trains unless the entry appeared meanwhile). Defaults to `None`.
+        on_start: called when training starts, slot held. Defaults to `None`.
 
     Returns:
-        A `TrainResult`, with `from_cache=True` when nothing was trained.
+        A `RunResult`, with `from_cache=True` when nothing was trained.
 
     Raises:
-        ValueError: when the run is larger than this server allows (see `core.limits`).
+        ValueError: when the run cannot train on `data` or is too big for this server.
+        core.locks.Cancelled: when `should_stop` said so while waiting.
     """
-    return load_or_train(
-        config,
-        store or RunStore(),
-        load=load_cached,
-        check=lambda: check_limits(config, data),
-        train=lambda: train(config, data, on_epoch=on_epoch, should_stop=should_stop),
-        save=save_result,
-        on_queue=on_queue,
-    )
-
-
-def load_or_train(config, store: RunStore, *, load, check, train, save, on_queue=None):
-    """The flow every kind of run shares: the store first; else, under the config's
-    lock (so a second caller waits, then finds the first one's entry) and in a slot of
-    the job queue, train and save.
-
-    Args:
-        config: the run; anything with `to_json()`.
-        store: where runs are kept.
-        load: `(config, store) -> result or None`.
-        check: raises `ValueError` when the run may not be trained here.
-        train: `() -> result`.
-        save: `(result, store) -> None`.
-        on_queue: called with the place in the queue while waiting. Defaults to `None`.
-    """
-    cached = load(config, store)
+    store = store or RunStore()
+    cached = load_cached(config, store)
     if cached is not None:
         return cached
-    check()
-    with store.lock(config.to_json()):
-        cached = load(config, store)
+    kind = kind_of(config)
+    kind.check(config, data)
+    key = store.key_for(config.to_json())
+    with locks.run_lock(store.root, key, should_cancel=should_stop, on_wait=on_busy):
+        cached = load_cached(config, store)
         if cached is not None:
             return cached
-        with job_queue().slot(on_wait=on_queue):
-            result = train()
-        save(result, store)
+        if on_locked is not None:
+            on_locked()
+        with locks.job_slot(store.root, Limits.from_env().max_jobs, on_wait=on_queue, should_cancel=should_stop):
+            if on_start is not None:
+                on_start()
+            result = kind.train(config, data, on_epoch=on_epoch, should_stop=should_stop)
+        save_result(result, data, store)
     return result
-
-
-def check_limits(config: RunConfig, data: ImageDataset) -> None:
-    """Raises `ValueError` when `config` is too big for this server (hosted mode)."""
-    params = count_params(config.model, data.image_shape, data.num_classes)
-    Limits.from_env().check(params=params, epochs=config.training.epochs)

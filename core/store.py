@@ -36,23 +36,27 @@ import json
 import os
 import shutil
 import tempfile
-import threading
 import time
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-SCHEMA_VERSION = 1
+# 2: one meta form for every kind of run (`core.runs.RunMeta`).
+SCHEMA_VERSION = 2
 ENV_VAR = "MLP_EXPLORER_CACHE"
 MAX_MB_ENV_VAR = "MLP_EXPLORER_CACHE_MAX_MB"
 DEFAULT_MAX_MB = 2048
 _TMP_PREFIX = ".tmp-"
 # A temporary folder this old belongs to a killed process, not to a save in progress.
 _STALE_TMP_SECONDS = 3600
+
+
+def _is_entry_name(name: str) -> bool:
+    # Entries are hex keys; dot-folders hold locks, jobs and unfinished saves.
+    return bool(name) and not name.startswith(".") and "/" not in name and name not in ("..",)
 
 
 class StoreWarning(UserWarning):
@@ -140,12 +144,9 @@ class StoredRun:
             return 0.0
 
 
-_locks_guard = threading.Lock()
-_locks: dict[str, threading.Lock] = {}
-
-
 class RunStore:
-    """A folder of trained runs keyed by config hash. Safe to share between threads.
+    """A folder of trained runs keyed by config hash. Safe to share between threads and
+    processes (their locks live in `core.locks`).
 
     Args:
         root: the folder. Defaults to `default_root()`.
@@ -181,18 +182,15 @@ class RunStore:
     def path_for(self, config_json: str) -> Path:
         return self.root / self.key_for(config_json)
 
-    @contextmanager
-    def lock(self, config_json: str):
-        """Holds the per-configuration lock: one thread trains a config, others wait."""
-        key = self.key_for(config_json)
-        with _locks_guard:
-            lock = _locks.setdefault(f"{self.root}/{key}", threading.Lock())
-        with lock:
-            yield
-
     def load(self, config_json: str) -> StoredRun | None:
         """The stored run for this config, or `None` (a miss, or an unreadable entry)."""
         return self._read(self.key_for(config_json), touch=True)
+
+    def load_key(self, key: str) -> StoredRun | None:
+        """The stored run named `key`, or `None`."""
+        if not _is_entry_name(key):
+            return None
+        return self._read(key, touch=True)
 
     def _read(self, key: str, *, touch: bool = False) -> StoredRun | None:
         path = self.root / key
@@ -275,7 +273,7 @@ class RunStore:
             return []
         runs = []
         for path in self.root.iterdir():
-            if path.is_dir() and not path.name.startswith(_TMP_PREFIX):
+            if path.is_dir() and _is_entry_name(path.name):
                 run = self._read(path.name)
                 if run is not None:
                     runs.append(run)
@@ -284,7 +282,7 @@ class RunStore:
     def delete(self, key: str) -> bool:
         """Removes one run; returns whether it existed."""
         path = self.root / key
-        if not path.is_dir() or path.parent != self.root:
+        if not _is_entry_name(key) or not path.is_dir() or path.parent != self.root:
             return False
         shutil.rmtree(path, ignore_errors=True)
         return True
@@ -296,7 +294,7 @@ class RunStore:
             return []
         found = []
         for path in self.root.iterdir():
-            if not path.is_dir() or path.name.startswith(_TMP_PREFIX):
+            if not path.is_dir() or not _is_entry_name(path.name):
                 continue
             try:
                 used = path.stat().st_mtime
@@ -325,6 +323,12 @@ class RunStore:
         """
         if not self.root.is_dir():
             return []
+        from core.locks import evict_lock
+
+        with evict_lock(self.root):  # one eviction at a time, across processes
+            return self._evict(max_bytes, keep)
+
+    def _evict(self, max_bytes: int, keep: tuple[str, ...]) -> list[str]:
         now = time.time()
         for path in self.root.glob(f"{_TMP_PREFIX}*"):
             try:

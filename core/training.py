@@ -9,9 +9,12 @@ NaN loss, and stop early with the best weights restored.
 
 Example:
 
->>> result = train(run, load_dataset(run.data), on_epoch=lambda update: print(update.logs))
->>> result.test_metrics["accuracy"]
-0.88...
+>>> from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
+>>> from core.data import load_dataset
+>>> run = RunConfig(DataConfig("digits"), MLPConfig(((16, "relu"),)), TrainingConfig(epochs=2))
+>>> result = train(run, load_dataset("digits"))
+>>> result.epochs_run, result.stop_reason
+(2, 'completed')
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -43,31 +46,6 @@ class EpochUpdate:
     elapsed: float  # seconds since training started
     history: dict[str, list[float]]
     model: object = None  # the model being trained: read it, never train it from a hook
-
-
-@dataclass
-class TrainResult:
-    """A trained (or reloaded) run."""
-
-    config: RunConfig
-    model: object  # keras.Model
-    history: dict[str, list[float]]
-    test_metrics: dict[str, float]
-    test_proba: np.ndarray  # (num_test, num_classes) predicted probabilities
-    wall_time: float  # seconds spent training
-    device: str
-    stop_reason: str  # "completed", "early_stopping", "diverged" or "stopped"
-    from_cache: bool = False
-    notes: list[str] = field(default_factory=list)  # things the user should know
-    load_time: float | None = None  # seconds to read it back from the store
-
-    @property
-    def epochs_run(self) -> int:
-        return len(self.history.get("loss", []))
-
-    @property
-    def diverged(self) -> bool:
-        return self.stop_reason == "diverged"
 
 
 def device_name() -> str:
@@ -134,7 +112,9 @@ def make_batches(x, y, batch_size: int, *, shuffle: bool, seed: int):
     return batches.prefetch(tf.data.AUTOTUNE)
 
 
-def _split_train_valid(data: ImageDataset, config: RunConfig):
+def split_train_valid(data: ImageDataset, config: RunConfig):
+    """`(x_train, y_train, x_valid, y_valid)` of a run: its training subset, and the
+    held-out images or the last `validation_split` of the subset."""
     subset = data.subset(config.data.num_train)
     x, y = subset.x_train, subset.y_train
     split = config.training.validation_split
@@ -144,13 +124,21 @@ def _split_train_valid(data: ImageDataset, config: RunConfig):
     return x[:-num_valid], y[:-num_valid], x[-num_valid:], y[-num_valid:]
 
 
-def check_fits(config: RunConfig, num_train: int) -> None:
-    """Raises `ValueError` when the training set is too small for the batch size."""
-    if config.training.batch_size > num_train:
+def check_batch_size(training: TrainingConfig, num_train: int) -> None:
+    """Raises `ValueError` when the batch size is larger than the training set.
+
+    Example:
+
+    >>> check_batch_size(TrainingConfig(batch_size=64), num_train=50)
+    Traceback (most recent call last):
+    ...
+    ValueError: Received an invalid value for `batch_size`, expected at most the number of training samples (50). Received: batch_size=64. Lower the batch size or use more training samples.
+    """
+    if training.batch_size > num_train:
         raise ValueError(
             "Received an invalid value for `batch_size`, expected at most the number of "
-            f"training samples ({num_train}). Received: batch_size={config.training.batch_size}. "
-            "Lower the batch size or use more training images."
+            f"training samples ({num_train}). Received: batch_size={training.batch_size}. "
+            "Lower the batch size or use more training samples."
         )
 
 
@@ -162,6 +150,8 @@ def _progress_callback(on_epoch, should_stop, epochs, started, history):
             logs = {name: float(value) for name, value in (logs or {}).items()}
             for name, value in logs.items():
                 history.setdefault(name, []).append(value)
+            if divergence({"loss": history.get("loss", [])}):
+                self.model.stop_training = True  # no point in more epochs of an exploded loss
             if on_epoch is not None:
                 on_epoch(
                     EpochUpdate(epoch + 1, epochs, logs, time.perf_counter() - started, history, self.model)
@@ -173,6 +163,55 @@ def _progress_callback(on_epoch, should_stop, epochs, started, history):
     return Progress()
 
 
+# A loss this many times its first epoch's value has exploded, whatever the kind of run.
+EXPLODED_RATIO = 100.0
+# A classifier whose first loss was this many times chance level's (ln of the number
+# of classes) and that ends near chance accuracy has collapsed: its weights blew up.
+COLLAPSE_LOSS_RATIO = 10.0
+COLLAPSE_ACCURACY_RATIO = 1.5
+
+
+def divergence(history: dict[str, list[float]], num_classes: int | None = None) -> str:
+    """Why a training counts as diverged, or `""` when it does not.
+
+    Beyond NaN or infinite losses: a loss that grows to `EXPLODED_RATIO` times its
+    first value, and a classifier that collapsed to chance accuracy after a loss of
+    `COLLAPSE_LOSS_RATIO` times chance level (SGD with a learning rate of 5 does that
+    on Fashion-MNIST: a first loss near 1e18, then 10% accuracy).
+
+    Example:
+
+    >>> divergence({"loss": [2.1, 1.2, 0.9]}, num_classes=10)
+    ''
+    >>> divergence({"loss": [0.5, 80.0]})
+    'the loss grew from 0.5 to 80 (160 times its first value)'
+    >>> divergence({"loss": [8e17, 2.35], "val_accuracy": [0.1, 0.1]}, num_classes=10)
+    'the loss reached 8e+17 (chance level is 2.3), and accuracy fell to chance (10.0%)'
+    """
+    losses = history.get("loss", [])
+    for epoch, value in enumerate(losses, start=1):
+        if not math.isfinite(value):
+            return f"the loss became NaN or infinite at epoch {epoch}"
+    if not losses:
+        return ""
+    first, worst = losses[0], max(losses)
+    if first > 0 and worst >= EXPLODED_RATIO * first:
+        return f"the loss grew from {first:.3g} to {worst:.3g} ({worst / first:.0f} times its first value)"
+    if num_classes and num_classes > 1:
+        chance_loss = math.log(num_classes)
+        accuracy = (history.get("val_accuracy") or history.get("accuracy") or [None])[-1]
+        if (
+            accuracy is not None
+            and worst >= COLLAPSE_LOSS_RATIO * chance_loss
+            and accuracy <= COLLAPSE_ACCURACY_RATIO / num_classes
+        ):
+            return (
+                f"the loss reached {worst:.3g} (chance level is {chance_loss:.2g}), and accuracy fell "
+                f"to chance ({accuracy:.1%})"
+            )
+    return ""
+
+
 def evaluate_proba(proba: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     """Test loss (sparse categorical cross-entropy) and accuracy from probabilities."""
     picked = np.clip(proba[np.arange(len(labels)), labels], 1e-7, 1.0)
@@ -182,6 +221,16 @@ def evaluate_proba(proba: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     }
 
 
+@dataclass(frozen=True)
+class FitOutcome:
+    """What `fit` returns."""
+
+    history: dict[str, list[float]]
+    wall_time: float
+    stop_reason: str
+    divergence: str = ""  # why it counts as diverged (see `divergence`)
+
+
 def fit(
     model,
     train_data,
@@ -189,9 +238,10 @@ def fit(
     *,
     epochs: int,
     early_stopping_patience: int | None = None,
+    num_classes: int | None = None,
     on_epoch: Callable[[EpochUpdate], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> tuple[dict[str, list[float]], float, str]:
+) -> FitOutcome:
     """Runs `model.fit` (model already compiled) with the app's callbacks.
 
     Shared by every page that trains: progress after each epoch, stop on request, stop
@@ -205,12 +255,14 @@ def fit(
         epochs: the most epochs to run.
         early_stopping_patience: epochs without improvement before stopping; `None`
             disables early stopping. Defaults to `None`.
+        num_classes: for a classifier, the number of classes, so that a collapse to
+            chance counts as divergence (see `divergence`). Defaults to `None`.
         on_epoch: called with an `EpochUpdate` after each epoch. Defaults to `None`.
         should_stop: polled after each epoch; True stops training. Defaults to `None`.
 
     Returns:
-        `(history, wall_time, stop_reason)`, where `stop_reason` is `"completed"`,
-        `"early_stopping"`, `"diverged"` (NaN or infinite loss) or `"stopped"`.
+        A `FitOutcome`; its `stop_reason` is `"completed"`, `"early_stopping"`,
+        `"diverged"` (see `divergence`) or `"stopped"`.
     """
     import keras
 
@@ -238,7 +290,8 @@ def fit(
 
     stopped = bool(history.pop("_stopped", None))
     losses = history.get("loss", [])
-    if not all(math.isfinite(value) for value in losses):
+    why = divergence(history, num_classes)
+    if why:
         stop_reason = "diverged"
     elif stopped:
         stop_reason = "stopped"
@@ -246,9 +299,10 @@ def fit(
         stop_reason = "early_stopping"
     elif len(losses) < epochs:
         stop_reason = "diverged"  # TerminateOnNaN ended fit before the epoch's logs
+        why = "the loss became NaN or infinite"
     else:
         stop_reason = "completed"
-    return history, wall_time, stop_reason
+    return FitOutcome(history, wall_time, stop_reason, why)
 
 
 def train(
@@ -257,7 +311,7 @@ def train(
     *,
     on_epoch: Callable[[EpochUpdate], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> TrainResult:
+):
     """Builds, compiles and trains the MLP of `config` on `data`.
 
     Args:
@@ -268,8 +322,9 @@ def train(
             Defaults to `None`.
 
     Returns:
-        A `TrainResult`; `stop_reason` says why training ended. A diverged run (NaN
-        loss) is returned too, with `stop_reason="diverged"`, so the caller can explain.
+        A `core.runs.RunResult`; `stop_reason` says why training ended. A diverged run
+        is returned too, with `stop_reason="diverged"` and its `divergence`, so the
+        caller can explain.
 
     Raises:
         ValueError: when the data set does not match the config, or the batch size is
@@ -281,8 +336,8 @@ def train(
             "Load the data set the config names."
         )
     training = config.training
-    x_train, y_train, x_valid, y_valid = _split_train_valid(data, config)
-    check_fits(config, len(x_train))
+    x_train, y_train, x_valid, y_valid = split_train_valid(data, config)
+    check_batch_size(training, len(x_train))
 
     notes = []
     dtype = None
@@ -302,26 +357,30 @@ def train(
     train_batches = make_batches(x_train, y_train, training.batch_size, shuffle=True, seed=training.seed)
     valid_batches = make_batches(x_valid, y_valid, EVAL_BATCH_SIZE, shuffle=False, seed=0)
 
-    history, wall_time, stop_reason = fit(
+    outcome = fit(
         model,
         train_batches,
         valid_batches,
         epochs=training.epochs,
         early_stopping_patience=training.early_stopping_patience,
+        num_classes=data.num_classes,
         on_epoch=on_epoch,
         should_stop=should_stop,
     )
 
     proba = model.predict(data.x_test, batch_size=EVAL_BATCH_SIZE, verbose=0)
     proba = np.nan_to_num(proba.astype(np.float32), nan=0.0)
-    return TrainResult(
+    from core.runs import RunResult
+
+    return RunResult(
         config=config,
         model=model,
-        history=history,
+        history=outcome.history,
         test_metrics=evaluate_proba(proba, data.y_test),
-        test_proba=proba,
-        wall_time=wall_time,
+        predictions=proba,
+        wall_time=outcome.wall_time,
         device=device_name() + (" · mixed float16" if dtype else ""),
-        stop_reason=stop_reason,
+        stop_reason=outcome.stop_reason,
         notes=notes,
+        divergence=outcome.divergence,
     )

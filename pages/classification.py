@@ -3,16 +3,15 @@
 import numpy as np
 import streamlit as st
 
+from core import runs
 from core.config import DataConfig, MLPConfig, RunConfig
 from core.data import TITLES, DatasetUnavailableError
 from core.models import summarize_mlp
-from core.runs import check_limits
-from core.training import check_fits
-from ui import cache, charts, train_view, widgets
+from ui import cache, charts, run_view, widgets
+from ui.classification import view
 
 PREFIX = "classification"
 DATASET_KEY = f"{PREFIX}.dataset"
-RESULT_KEY = f"{PREFIX}.result"
 SUBSETS = (0, 20000, 10000, 5000, 1000, 500)  # 0: all of them
 
 st.title("Classification MLP")
@@ -22,7 +21,6 @@ st.markdown(
     "the course's model: two hidden layers of 300 and 100 ReLU units and a softmax output."
 )
 
-train_view.interrupted_notice(PREFIX)
 name = st.segmented_control(
     "Data set", list(TITLES), format_func=TITLES.get, default="fashion_mnist", key=DATASET_KEY
 ) or "fashion_mnist"
@@ -79,25 +77,19 @@ try:
         model=model_config,
         training=widgets.training_config(values),
     )
-    check_fits(config, len(data.subset(num_train).x_train))
-    check_limits(config, data)
+    runs.check(config, data)
 except ValueError as error:
     st.error(str(error), icon=":material/error:")
     st.stop()
 
-result = st.session_state.get(RESULT_KEY)
-if result is None or result.config != config:
-    result = cache.stored_result(config)
-if submitted and (result is None or result.diverged):
-    result = train_view.train_live(config, data, prefix=PREFIX)
-    st.session_state[RESULT_KEY] = result
-
+result = run_view.run_section(config, data, prefix=PREFIX, submitted=submitted)
 if result is None:
-    st.info("Not trained yet. Press **Train** to train this configuration.", icon=":material/info:")
+    run_view.not_trained_notice(PREFIX)
 elif result.diverged:
-    train_view.diverged_message(result)
+    run_view.diverged_message(result)
     st.plotly_chart(charts.learning_curves(result.history), key=f"{PREFIX}.diverged_curves")
 else:
     st.subheader("Results")
-    train_view.result_header(result)
-    train_view.result_details(result, data, prefix=PREFIX)
+    run_view.other_config_caption(result, config)
+    view.result_header(result)
+    view.result_details(result, cache.image_dataset(result.config.data.name), prefix=PREFIX)

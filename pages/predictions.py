@@ -18,7 +18,7 @@ if run is not None:
     predictions.model_header(run)
     use, take, manage = st.tabs(["Predict", "Take it away", "Details & delete"])
     with use:
-        if run.meta.get("page") == "classification":
+        if run.meta.get("kind") == "classification":
             st.markdown("##### Test images")
             predictions.test_images(run)
             st.markdown("##### Your own image")

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core import runs
 from core.config import MLPConfig
 from core.regression.sequential import (
     LOSS_LABELS,
@@ -9,15 +10,12 @@ from core.regression.sequential import (
     REGRESSION_OUTPUT_ACTIVATIONS,
     RegressionConfig,
     RegressionRun,
-    check_fits,
     summarize_regression,
 )
-from core.regression_runs import check_limits
 from ui.regression import view as ui
-from ui import train_view, widgets
+from ui import run_view, widgets
 
 PREFIX = "regression"
-RESULT_KEY = f"{PREFIX}.result"
 OUTPUT_LABELS = {"linear": "None (any value)", "softplus": "softplus (positive)", "relu": "ReLU (positive)"}
 
 st.title("Regression MLP")
@@ -28,7 +26,6 @@ st.markdown(
     "activation**, and the loss is the mean squared error, reported as its square root (RMSE)."
 )
 
-train_view.interrupted_notice(PREFIX)
 data = ui.load_data_or_warn()
 ui.data_overview(data)
 
@@ -69,8 +66,7 @@ loss, delta, subset, with_baseline = values["extra"]
 try:
     model = RegressionConfig(MLPConfig(layers, output_activation), normalize, loss, delta if loss == "huber" else 1.0)
     run = RegressionRun(data.name, ui.num_train(data, subset), model, widgets.training_config(values))
-    check_fits(run, data)
-    check_limits(run, data)
+    runs.check(run, data)
 except ValueError as error:
     st.error(str(error), icon=":material/error:")
     st.stop()
@@ -79,17 +75,14 @@ with summary:
     st.subheader("Model summary")
     ui.summary_table(summarize_regression(model, data.num_features))
 
-result = ui.current_result(run, RESULT_KEY)
-if submitted and (result is None or result.diverged):
-    result = ui.train_live(run, data, prefix=PREFIX)
-    st.session_state[RESULT_KEY] = result
-
+result = ui.run_section(run, data, prefix=PREFIX, submitted=submitted)
 if result is None:
-    st.info("Not trained yet. Press **Train** to train this configuration.", icon=":material/info:")
+    run_view.not_trained_notice(PREFIX)
 elif result.diverged:
-    train_view.diverged_message(result)
+    run_view.diverged_message(result)
     st.plotly_chart(ui.learning_curves(result.history), key=f"{PREFIX}.diverged_curves")
 else:
     st.subheader("Results")
+    run_view.other_config_caption(result, run)
     ui.result_metrics(result, ui.baseline(data.name, run.num_train) if with_baseline else None)
     ui.result_figures(result, data, prefix=PREFIX)

@@ -3,8 +3,7 @@
 import streamlit as st
 
 from core.config import ACTIVATIONS
-from core.regression.sequential import check_fits
-from core.regression_runs import check_limits
+from core import runs
 from core.regression.wide_deep import (
     DEFAULT_DEEP,
     DEFAULT_WIDE,
@@ -15,10 +14,9 @@ from core.regression.wide_deep import (
     check_features,
 )
 from ui.regression import view as ui
-from ui import train_view, widgets
+from ui import run_view, widgets
 
 PREFIX = "wide_deep"
-RESULT_KEY = f"{PREFIX}.result"
 
 st.title("Wide & deep")
 st.markdown(
@@ -29,7 +27,6 @@ st.markdown(
     "called on the tensors it takes."
 )
 
-train_view.interrupted_notice(PREFIX)
 data = ui.load_data_or_warn()
 ui.data_overview(data)
 variant = st.segmented_control(
@@ -64,8 +61,7 @@ try:
     config = WideDeepConfig(variant, tuple(wide), tuple(deep), int(units), activation, weights)
     check_features(config, data.num_features)
     run = WideDeepRun(data.name, ui.num_train(data, values["extra"]), config, widgets.training_config(values))
-    check_fits(run, data)
-    check_limits(run, data)
+    runs.check(run, data)
 except ValueError as error:
     st.error(str(error), icon=":material/error:")
     st.stop()
@@ -77,17 +73,14 @@ with diagram:
     with st.expander("Model summary"):
         ui.graph_summary(nodes, edges)
 
-result = ui.current_result(run, RESULT_KEY)
-if submitted and (result is None or result.diverged):
-    result = ui.train_live(run, data, prefix=PREFIX)
-    st.session_state[RESULT_KEY] = result
-
+result = ui.run_section(run, data, prefix=PREFIX, submitted=submitted)
 if result is None:
-    st.info("Not trained yet. Press **Train** to train this variant.", icon=":material/info:")
+    run_view.not_trained_notice(PREFIX)
 elif result.diverged:
-    train_view.diverged_message(result)
+    run_view.diverged_message(result)
 else:
     st.subheader("Results")
+    run_view.other_config_caption(result, run)
     ui.result_metrics(result)
     ui.output_losses(result)
     ui.result_figures(result, data, prefix=PREFIX)

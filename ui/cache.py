@@ -5,9 +5,10 @@ Models in these caches are never trained further (pages only predict with them).
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
-from core.config import RunConfig
 from core.store import RunStore
 
 
@@ -27,36 +28,24 @@ class _Miss(Exception):
         self.problems = problems
 
 
-def _loader(kind: str):
-    """(config from JSON, load_cached) for a kind of run."""
-    if kind == "classification":
-        from core.runs import load_cached
-
-        return RunConfig.from_json, load_cached
-    from core.regression_runs import load_cached, run_from_json
-
-    return run_from_json, load_cached
-
-
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _stored_result(config_json: str, store_root: str, kind: str):
-    from_json, load_cached = _loader(kind)
+    from core import runs
+
     store = RunStore(store_root)
-    result = load_cached(from_json(config_json), store)
+    result = runs.load_cached(runs.kind_named(kind).config_from_dict(json.loads(config_json)), store)
     if result is None:
         raise _Miss(store.problems)
     return result
 
 
-def stored_result(config, kind: str = "classification"):
-    """The stored result for `config`, or `None`; store problems become warnings.
+def stored_result(config):
+    """The stored result for `config` (a run of any kind), or `None`; store problems
+    become warnings."""
+    from core import runs
 
-    Args:
-        config: a `RunConfig`, or a regression / wide-and-deep run config.
-        kind: `"classification"` or `"regression"` (which covers wide and deep).
-    """
     try:
-        return _stored_result(config.to_json(), str(RunStore().root), kind)
+        return _stored_result(config.to_json(), str(RunStore().root), runs.kind_of(config).name)
     except _Miss as miss:
         show_problems(miss.problems)
         return None

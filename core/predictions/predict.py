@@ -325,7 +325,7 @@ def evaluate_uploaded(model, data: bytes, name: str, match: DatasetMatch, datase
     """
     started = time.perf_counter()
     meta = {
-        "page": match.page,
+        "kind": match.page,
         "dataset": dataset,
         "architecture": describe_model(model),
         "params": int(model.count_params()),

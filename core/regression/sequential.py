@@ -33,6 +33,7 @@ from core.training import (
     EVAL_BATCH_SIZE,
     STEPS_PER_EXECUTION,
     EpochUpdate,
+    check_batch_size,
     device_name,
     fit,
     make_batches,
@@ -120,31 +121,6 @@ class RegressionRun(_Run):
         return self.model.describe()
 
 
-@dataclass
-class RegressionResult:
-    """A trained (or reloaded) regression run; the same for every page and variant."""
-
-    config: object  # RegressionRun or core.regression.wide_deep.WideDeepRun
-    model: object  # keras.Model
-    history: dict[str, list[float]]
-    test_metrics: dict[str, float]  # "rmse", "mae" (main output), and "aux_rmse" if any
-    test_pred: np.ndarray  # (num_test,) predictions of the main output
-    wall_time: float
-    device: str
-    stop_reason: str
-    from_cache: bool = False
-    notes: list[str] = field(default_factory=list)  # things the user should know
-    load_time: float | None = None  # seconds to read it back from the store
-
-    @property
-    def epochs_run(self) -> int:
-        return len(self.history.get("loss", []))
-
-    @property
-    def diverged(self) -> bool:
-        return self.stop_reason == "diverged"
-
-
 def summarize_regression(config: RegressionConfig, num_features: int) -> list[LayerRow]:
     """The rows of `model.summary()` for `build_regression_mlp`, by arithmetic alone.
 
@@ -215,16 +191,6 @@ def make_loss(loss: str = "mse", huber_delta: float = 1.0):
     return {"mse": keras.losses.MeanSquaredError(), "mae": keras.losses.MeanAbsoluteError()}[loss]
 
 
-def check_batch_size(training: TrainingConfig, num_train: int) -> None:
-    """Raises `ValueError` when the batch size is larger than the training set."""
-    if training.batch_size > num_train:
-        raise ValueError(
-            "Received an invalid value for `batch_size`, expected at most the number of "
-            f"training samples ({num_train}). Received: batch_size={training.batch_size}. "
-            "Lower the batch size or use more training samples."
-        )
-
-
 def check_fits(run, data: RegressionData) -> None:
     """Raises `ValueError` when `run` cannot train on `data`: another data set, or a
     batch size larger than its training subset."""
@@ -265,7 +231,7 @@ def compile_and_fit(
         should_stop: stop hook. Defaults to `None`.
 
     Returns:
-        `(history, wall_time, stop_reason)` as `core.training.fit` returns them.
+        The `core.training.FitOutcome`.
     """
     import keras
 
@@ -309,7 +275,7 @@ def train_regression(
     *,
     on_epoch: Callable[[EpochUpdate], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> RegressionResult:
+):
     """Builds, compiles and trains the Sequential regression MLP of `run`.
 
     Args:
@@ -319,7 +285,7 @@ def train_regression(
         should_stop: polled after every epoch. Defaults to `None`.
 
     Returns:
-        A `RegressionResult` with test RMSE and MAE and the test predictions.
+        A `core.runs.RunResult` with test RMSE and MAE and the test predictions.
 
     Raises:
         ValueError: when the data does not match the run, or the batch size is larger
@@ -328,7 +294,7 @@ def train_regression(
     check_dataset(run, data)
     train = data.subset(run.num_train)
     model = build_regression_mlp(run.model, train.x_train, seed=run.training.seed)
-    history, wall_time, stop_reason = compile_and_fit(
+    outcome = compile_and_fit(
         model,
         run.training,
         (train.x_train, train.y_train),
@@ -338,8 +304,23 @@ def train_regression(
         should_stop=should_stop,
     )
     test_pred = predict(model, data.x_test)
-    return RegressionResult(
-        run, model, history, regression_metrics(data.y_test, test_pred), test_pred, wall_time, device_name(), stop_reason
+    return regression_result(run, model, outcome, regression_metrics(data.y_test, test_pred), test_pred)
+
+
+def regression_result(run, model, outcome, test_metrics: dict[str, float], test_pred: np.ndarray):
+    """The `core.runs.RunResult` of a trained regression model (any variant)."""
+    from core.runs import RunResult
+
+    return RunResult(
+        config=run,
+        model=model,
+        history=outcome.history,
+        test_metrics=test_metrics,
+        predictions=test_pred,
+        wall_time=outcome.wall_time,
+        device=device_name(),
+        stop_reason=outcome.stop_reason,
+        divergence=outcome.divergence,
     )
 
 

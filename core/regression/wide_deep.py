@@ -33,15 +33,14 @@ import numpy as np
 from core.config import ACTIVATIONS, MAX_UNITS, TrainingConfig, _check_choice, _check_float, _check_int, _invalid
 from core.regression.housing import RegressionData
 from core.regression.sequential import (
-    RegressionResult,
     _Run,
     adapted_normalization,
     check_dataset,
     compile_and_fit,
-    device_name,
     make_loss,
     predict,
     regression_metrics,
+    regression_result,
     seeded,
 )
 from core.training import EpochUpdate
@@ -290,7 +289,7 @@ def train_wide_deep(
     on_epoch: Callable[[EpochUpdate], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     model=None,
-) -> RegressionResult:
+):
     """Builds (unless `model` is given), compiles and trains a wide & deep model.
 
     Args:
@@ -302,7 +301,7 @@ def train_wide_deep(
             one); `None` builds the functional variant. Defaults to `None`.
 
     Returns:
-        A `RegressionResult`; `test_metrics` adds `"aux_rmse"` for variant 3.
+        A `core.runs.RunResult`; `test_metrics` adds `"aux_rmse"` for variant 3.
 
     Raises:
         ValueError: when the data does not match the run, a feature index is out of
@@ -315,7 +314,7 @@ def train_wide_deep(
     if model is None:
         model = build_wide_deep(config, train.x_train, seed=run.training.seed)
     losses = [make_loss("mse") for _ in range(config.num_outputs)]
-    history, wall_time, stop_reason = compile_and_fit(
+    outcome = compile_and_fit(
         model,
         run.training,
         (split_inputs(config, train.x_train), targets(config, train.y_train)),
@@ -331,7 +330,7 @@ def train_wide_deep(
     if config.num_outputs == 2:
         aux_pred = np.asarray(model.predict(x_test, batch_size=2048, verbose=0)[1]).reshape(-1)
         metrics["aux_rmse"] = regression_metrics(data.y_test, aux_pred)["rmse"]
-    return RegressionResult(run, model, history, metrics, test_pred, wall_time, device_name(), stop_reason)
+    return regression_result(run, model, outcome, metrics, test_pred)
 
 
 def comparison_runs(run: WideDeepRun) -> list[tuple[str, object]]:

@@ -15,6 +15,16 @@ def open_page(path: str, timeout: float = 180) -> AppTest:
     return at
 
 
+def finish_jobs(at: AppTest, timeout: float = 300) -> AppTest:
+    """Waits for every background training of this process, then reruns the page, as
+    its polling fragment would once the job ended."""
+    from core import jobs
+
+    for job in jobs.pool().jobs():
+        assert job.wait(timeout), f"job {job.key} still running after {timeout} s"
+    return at.run()
+
+
 def button(at: AppTest, label: str):
     """The button (or form submit button) with this label."""
     matches = [widget for widget in at.button if widget.label == label]

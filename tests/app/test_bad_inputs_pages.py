@@ -148,7 +148,7 @@ def test_regression_page_offline_falls_back_to_diabetes_with_a_warning(monkeypat
 def classifier_key():
     from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
     from core.data import load_dataset
-    from core.runs import get_or_train
+    from core.runs import load_or_train as get_or_train
 
     config = RunConfig(DataConfig("digits"), MLPConfig(((8, "relu"),)), TrainingConfig(epochs=1, batch_size=64))
     get_or_train(config, load_dataset("digits"))
@@ -167,7 +167,7 @@ def regression_key():
     prediction = predict.predict_rows(model, data.x_test)
     metrics = predict.regression_scores(data.y_test, prediction)
     meta = {
-        "page": "regression", "dataset": "diabetes", "architecture": "bad-inputs linear", "params": 11,
+        "kind": "regression", "dataset": "diabetes", "architecture": "bad-inputs linear", "params": 11,
         "test_metrics": metrics, "key_metric": {"name": "test RMSE", "value": metrics["rmse"]},
         "feature_names": list(data.feature_names), "model_inputs": [list(range(data.num_features))],
         "target_name": data.target_name,

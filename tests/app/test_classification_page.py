@@ -1,7 +1,7 @@
 """The classification page end to end, as a user drives it, on small subsets."""
 
 
-from tests.app.helpers import button, open_page, texts
+from tests.app.helpers import button, finish_jobs, open_page, texts
 
 PAGE = "pages/classification.py"
 
@@ -20,7 +20,7 @@ def configure(at, *, dataset="fashion_mnist", units=32, num_train=500, epochs=2,
         widget = at.selectbox(key=f"classification.{key}") if key == "optimizer" else at.number_input(key=f"classification.{key}")
         widget.set_value(value)
     button(at, "Train").click()
-    return at.run()
+    return finish_jobs(at.run())
 
 
 def metric(at, label):

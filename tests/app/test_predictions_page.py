@@ -32,7 +32,7 @@ def open_page(selected: str | None = None) -> AppTest:
 def classifier_key():
     from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
     from core.data import load_dataset
-    from core.runs import get_or_train
+    from core.runs import load_or_train as get_or_train
 
     config = RunConfig(DataConfig("digits"), MLPConfig(((8, "relu"),)), TrainingConfig(epochs=2, batch_size=64))
     get_or_train(config, load_dataset("digits"))
@@ -56,7 +56,7 @@ def regression_key():
     prediction = predict.predict_rows(model, data.x_test)
     metrics = predict.regression_scores(data.y_test, prediction)
     meta = {
-        "page": "regression",
+        "kind": "regression",
         "dataset": "diabetes",
         "architecture": "Sequential 4 relu",
         "params": int(model.count_params()),
@@ -134,7 +134,7 @@ def test_deleting_a_run_removes_it_from_the_store_and_the_table(classifier_key):
         json.dumps({"doomed": True}),
         model=regression_model(10),
         history={"loss": [1.0]},
-        meta={"page": "regression", "dataset": "diabetes", "architecture": "doomed", "created": 0},
+        meta={"kind": "regression", "dataset": "diabetes", "architecture": "doomed", "created": 0},
     ).name
     at = open_page(doomed)
     assert "doomed" in set(at.dataframe[0].value["Architecture"])

@@ -1,4 +1,4 @@
-"""Server limits: a first-come queue of training slots, and size limits in hosted mode."""
+"""Server limits: a first-come queue of training slots shared across processes, the\nCPU quota it is sized by, and size limits in hosted mode."""
 
 import threading
 import time
@@ -7,17 +7,18 @@ import pytest
 
 from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
 from core.data import load_dataset
-from core.limits import JobQueue, Limits, job_queue
-from core.runs import get_or_train
+from core.limits import Limits, available_cpus
+from core.locks import Cancelled, job_slot, queued, running_slots
+from core.runs import load_or_train as get_or_train
 
 
 def test_defaults_come_from_the_core_count(monkeypatch):
     for name in ("MLP_EXPLORER_MAX_JOBS", "MLP_EXPLORER_HOSTED", "MLP_EXPLORER_MAX_PARAMS", "MLP_EXPLORER_MAX_EPOCHS"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    monkeypatch.setattr("core.limits.available_cpus", lambda: 8)
     limits = Limits.from_env()
     assert limits == Limits(max_jobs=4, max_params=None, max_epochs=None)
-    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    monkeypatch.setattr("core.limits.available_cpus", lambda: 1)
     assert Limits.from_env().max_jobs == 1
 
 
@@ -40,23 +41,22 @@ def test_a_bad_environment_value_is_named(monkeypatch, raw):
         Limits.from_env()
 
 
-def test_the_queue_runs_at_most_its_slots_first_come_first_served():
-    queue = JobQueue(slots=2)
+def test_the_queue_runs_at_most_its_slots_first_come_first_served(tmp_path):
     running, peak, order, positions = [0], [0], [], {}
     guard = threading.Lock()
 
     def job(name, delay):
         time.sleep(delay)  # arrive in order
-        with queue.slot(on_wait=lambda p: positions.setdefault(name, []).append(p), poll=0.01):
+        with job_slot(tmp_path, 2, on_wait=lambda p: positions.setdefault(name, []).append(p)):
             with guard:
                 running[0] += 1
                 peak[0] = max(peak[0], running[0])
                 order.append(name)
-            time.sleep(0.2)
+            time.sleep(0.8)
             with guard:
                 running[0] -= 1
 
-    threads = [threading.Thread(target=job, args=(n, 0.02 * i)) for i, n in enumerate("abcde")]
+    threads = [threading.Thread(target=job, args=(n, 0.1 * i)) for i, n in enumerate("abcde")]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -65,22 +65,18 @@ def test_the_queue_runs_at_most_its_slots_first_come_first_served():
     assert order == list("abcde")
     assert positions["c"][0] == 1 and positions["e"][0] == 3  # e waited behind c and d
     assert positions["e"][-1] == 1  # and moved up as they started
-    assert queue.running == 0 and queue.queued == 0
+    assert running_slots(tmp_path, 2) == 0 and queued(tmp_path) == 0
 
 
-def test_a_waiter_that_gives_up_leaves_the_queue():
-    queue = JobQueue(slots=1)
-
-    def impatient(position):
-        raise KeyboardInterrupt  # as when the user stops while queued
-
-    with queue.slot():
-        with pytest.raises(KeyboardInterrupt):
-            with queue.slot(on_wait=impatient):
+def test_a_waiter_that_gives_up_leaves_the_queue(tmp_path):
+    with job_slot(tmp_path, 1):
+        with pytest.raises(Cancelled):
+            with job_slot(tmp_path, 1, should_cancel=lambda: True):
                 pass
-        assert queue.queued == 0
-    with queue.slot():  # the slot is free again
-        assert queue.running == 1
+        assert queued(tmp_path) == 0
+        assert running_slots(tmp_path, 1) == 1
+    with job_slot(tmp_path, 1):  # the slot is free again
+        assert running_slots(tmp_path, 1) == 1
 
 
 def test_hosted_limits_refuse_before_training(monkeypatch, tmp_path):
@@ -91,11 +87,24 @@ def test_hosted_limits_refuse_before_training(monkeypatch, tmp_path):
 
     with pytest.raises(ValueError, match="has 4,810 parameters; this server trains models of at most 1,000"):
         get_or_train(config, load_dataset("digits"), store=RunStore(tmp_path))
-    assert list(tmp_path.iterdir()) == []
+    assert RunStore(tmp_path).entries() == []
 
 
-def test_the_process_queue_follows_the_environment(monkeypatch):
-    monkeypatch.setenv("MLP_EXPLORER_MAX_JOBS", "3")
-    assert job_queue().slots == 3
-    monkeypatch.setenv("MLP_EXPLORER_MAX_JOBS", "1")
-    assert job_queue().slots == 1
+@pytest.mark.parametrize(
+    ("cpu_max", "expected"), [("max 100000\n", 8), ("200000 100000\n", 2), ("50000 100000\n", 1), ("150000 100000", 2)]
+)
+def test_the_default_slots_follow_the_cgroup_quota_not_the_host(tmp_path, monkeypatch, cpu_max, expected):
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(8)))
+    (tmp_path / "cpu.max").write_text(cpu_max)
+    assert available_cpus(tmp_path) == expected
+
+
+def test_cgroup_v1_quota_and_no_cgroup_at_all(tmp_path, monkeypatch):
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(16)))
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("400000")
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000")
+    assert available_cpus(tmp_path) == 4
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1")  # no quota
+    assert available_cpus(tmp_path) == 16
+    assert available_cpus(tmp_path / "missing") == 16

@@ -31,7 +31,7 @@ def config(i):
 
 
 def save(store, i, size=1000, **kwargs):
-    return store.save(config(i), model=FakeModel(size, **kwargs), history={"loss": [1.0, 0.5]}, meta={"page": "t"})
+    return store.save(config(i), model=FakeModel(size, **kwargs), history={"loss": [1.0, 0.5]}, meta={"kind": "t"})
 
 
 def test_round_trip_with_a_real_model(tmp_path):

@@ -6,7 +6,7 @@ import pytest
 
 from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
 from core.data import ImageDataset, load_dataset
-from core.training import check_fits, make_batches, make_optimizer, train
+from core.training import check_batch_size, make_batches, make_optimizer, train
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +37,8 @@ def test_training_learns_digits_and_reports_every_epoch(digits):
     assert result.stop_reason == "completed"
     assert result.epochs_run == 4
     assert result.test_metrics["accuracy"] > 0.85  # chance is 0.1
-    assert result.test_proba.shape == (len(digits.y_test), 10)
-    np.testing.assert_allclose(result.test_proba.sum(axis=1), 1.0, atol=1e-5)
+    assert result.predictions.shape == (len(digits.y_test), 10)
+    np.testing.assert_allclose(result.predictions.sum(axis=1), 1.0, atol=1e-5)
     assert result.device.startswith(("CPU", "GPU"))
 
 
@@ -75,7 +75,7 @@ def test_validation_split_takes_the_end_of_the_training_set(digits):
 
 def test_batch_larger_than_the_data_is_refused():
     with pytest.raises(ValueError, match="Received: batch_size=512"):
-        check_fits(RunConfig(DataConfig("digits", num_train=100), training=TrainingConfig(batch_size=512)), 100)
+        check_batch_size(TrainingConfig(batch_size=512), 100)
 
 
 def test_batches_cover_every_sample_once_per_epoch():

@@ -81,7 +81,7 @@ def _table(runs: list) -> pd.DataFrame:
         metric = meta.get("key_metric") or {}
         rows.append(
             {
-                "From": "Uploaded (you)" if meta.get("source") == "upload" else PAGE_TITLES.get(meta.get("page"), meta.get("page")),
+                "From": "Uploaded (you)" if meta.get("source") == "upload" else PAGE_TITLES.get(meta.get("kind"), meta.get("kind")),
                 "Data set": DATASET_TITLES.get(meta.get("dataset"), meta.get("dataset")),
                 "Architecture": meta.get("architecture", "?"),
                 "Parameters": meta.get("params"),
@@ -148,7 +148,7 @@ def model_header(run) -> None:
     """What the run is and how good it is."""
     meta = run.meta
     source = f"uploaded as {meta.get('file_name')}" if meta.get("source") == "upload" else "from the store"
-    kind = PAGE_TITLES.get(meta.get("page"), "A")
+    kind = PAGE_TITLES.get(meta.get("kind"), "A")
     st.subheader(f"{kind} model on {DATASET_TITLES.get(meta.get('dataset'), meta.get('dataset'))}")
     st.caption(f"{meta.get('architecture', '?')} · run {run.key}, {source}.")
     metrics = meta.get("test_metrics", {})
@@ -394,7 +394,7 @@ def downloads(run) -> None:
         "Configuration (JSON)", predict.run_json(run.config, run.meta), file_name=f"{name}.json",
         mime="application/json", icon=":material/download:", on_click="ignore", key=f"{PREFIX}.dl_config",
     )
-    if run.meta.get("page") == "classification":
+    if run.meta.get("kind") == "classification":
         use = "proba = model.predict(X_new)  # X_new: (n, height, width), pixels in [0, 1]\nclasses = proba.argmax(axis=1)"
     else:
         use = "y_pred = model.predict(X_new)  # raw features: the model scales them itself"

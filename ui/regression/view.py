@@ -3,10 +3,12 @@
 Figures are plain functions from arrays to plotly figures (no Streamlit): the data
 overview, learning curves with per-output losses, predicted vs actual, residuals, a map
 of errors, and the comparison chart. The rest caches data and stored runs, trains with
-live progress (through `ui.train_view.train_live`) and shows results. Session-state keys are namespaced by each page's prefix.
+live progress (through `ui.run_view`) and shows results. Session-state keys are namespaced by each page's prefix.
 """
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pandas as pd
@@ -17,7 +19,7 @@ from plotly.subplots import make_subplots
 from core.regression.housing import RegressionData
 from core.models import LayerRow
 from core.regression.sequential import RMSE
-from ui import cache, charts, train_view
+from ui import cache, charts, run_view
 
 SUBSETS = (0, 5000, 2000, 1000)  # training samples; 0: all of them (1000 still fits a batch of 512)
 COLORS = {"training": charts.TRAIN_COLOR, "validation": charts.VALID_COLOR}
@@ -187,37 +189,22 @@ def learning_curves(history: dict[str, list[float]], epochs: int | None = None):
     return figure
 
 
-def _progress_text(update) -> str:
-    parts = [f"Epoch {update.epoch}/{update.epochs}", f"loss {update.logs.get('loss', float('nan')):.4f}"]
-    val_rmse = update.logs.get("val_" + rmse_key(update.logs))
+def _progress_text(logs: dict, status) -> str:
+    parts = [f"Epoch {status.epoch}/{status.epochs}", f"loss {logs.get('loss', float('nan')):.4f}"]
+    val_rmse = logs.get("val_" + rmse_key(logs))
     if val_rmse is not None:
         parts.append(f"validation RMSE {val_rmse:.4f}")
-    if "aux_output_loss" in update.logs:
-        parts.append(f"main loss {update.logs['main_output_loss']:.4f} · aux loss {update.logs['aux_output_loss']:.4f}")
-    return " · ".join(parts + [f"{update.elapsed:.0f} s"])
+    if "aux_output_loss" in logs:
+        parts.append(f"main loss {logs['main_output_loss']:.4f} · aux loss {logs['aux_output_loss']:.4f}")
+    return " · ".join(parts + [f"{status.elapsed:.0f} s"])
 
 
-def train_live(run, data: RegressionData, *, prefix: str, label: str = ""):
-    """Trains `run` (or loads it from the store) with a progress bar and live curves."""
-    from core.regression_runs import get_or_train
-
-    return train_view.train_live(
-        run, data, prefix=prefix, get_or_train=get_or_train, curves=learning_curves,
-        progress_text=_progress_text, label=label or run.describe(),
+def run_section(run, data: RegressionData, *, prefix: str, submitted: bool):
+    """Trains `run` in the background on Train and follows it live; returns the
+    result to show (see `ui.run_view.run_section`)."""
+    return run_view.run_section(
+        run, data, prefix=prefix, submitted=submitted, curves=learning_curves, progress_text=_progress_text
     )
-
-
-def stored_result(run):
-    """The stored result for `run`, or `None`; store problems become warnings."""
-    return cache.stored_result(run, kind="regression")
-
-
-def current_result(run, result_key: str):
-    """The result for `run` from this session, else from the store, else `None`."""
-    result = st.session_state.get(result_key)
-    if result is None or result.config != run:
-        result = stored_result(run)
-    return result
 
 
 @st.cache_data(show_spinner="Training the scikit-learn baseline (MLPRegressor 50-50-50)…", max_entries=8)
@@ -231,7 +218,7 @@ def baseline(name: str, num_train: int | None):
 
 def result_metrics(result, baseline_result=None) -> None:
     """Cache marker, test RMSE and MAE, time and parameters, with the baseline beside."""
-    train_view.cache_marker(result)
+    run_view.cache_marker(result)
     columns = st.columns(5)
     columns[0].metric("Test RMSE", f"{result.test_metrics['rmse']:.4f}")
     columns[1].metric("Test MAE", f"{result.test_metrics['mae']:.4f}")
@@ -280,12 +267,12 @@ def predicted_vs_actual(y_true, y_pred, unit: str):
 
 def result_figures(result, data: RegressionData, *, prefix: str) -> None:
     """Learning curves, predicted vs actual, residuals and the map of errors."""
-    residuals = result.test_pred - data.y_test
+    residuals = result.predictions - data.y_test
     tabs = st.tabs(["Learning curves", "Predicted vs actual", "Residuals", "Map of errors"])
     with tabs[0]:
         st.plotly_chart(learning_curves(result.history), key=f"{prefix}.curves")
     with tabs[1]:
-        st.plotly_chart(predicted_vs_actual(data.y_test, result.test_pred, data.target_unit), key=f"{prefix}.scatter")
+        st.plotly_chart(predicted_vs_actual(data.y_test, result.predictions, data.target_unit), key=f"{prefix}.scatter")
         st.caption("Each dot is a test sample; on the dashed line the prediction is exact.")
     with tabs[2]:
         st.plotly_chart(histogram(residuals, title="prediction − actual", color=charts.VALID_COLOR), key=f"{prefix}.residuals")
@@ -318,10 +305,9 @@ def comparison_figure(table: pd.DataFrame):
 @st.cache_resource(show_spinner="Building the model…", max_entries=16)
 def model_graph(config_json: str):
     """`(nodes, edges)` of the untrained model of a run, read from the Keras model itself."""
-    from core.regression_runs import run_from_json
-    from core.regression.wide_deep import build_wide_deep, describe_graph
+    from core.regression.wide_deep import WideDeepRun, build_wide_deep, describe_graph
 
-    run = run_from_json(config_json)
+    run = WideDeepRun(**json.loads(config_json))
     data, _ = regression_data(run.dataset)
     return describe_graph(build_wide_deep(run.model, data.subset(run.num_train).x_train, seed=run.training.seed))
 
@@ -363,12 +349,17 @@ def comparison(run, data: RegressionData, *, prefix: str) -> None:
     from core.regression.wide_deep import comparison_runs
 
     runs = comparison_runs(run)
-    results = {label: stored_result(other) for label, other in runs}
+    results = {label: cache.stored_result(other) for label, other in runs}
     missing = [label for label, result in results.items() if result is None]
-    if missing and st.button(f"Train the {len(missing)} missing model(s) and compare", icon=":material/compare_arrows:", key=f"{prefix}.compare"):
+    compare = f"{prefix}.compare"
+    if missing and not run_view.running(compare) and st.button(
+        f"Train the {len(missing)} missing model(s) and compare", icon=":material/compare_arrows:", key=compare
+    ):
         for label, other in runs:
             if results[label] is None:
-                results[label] = train_live(other, data, prefix=f"{prefix}.compare", label=label)
+                run_view.start(other, data, prefix=compare)
+    run_view.follow(compare, curves=learning_curves, progress_text=_progress_text)
+    run_view.ended_notice(compare)
     done = {label: result for label, result in results.items() if result is not None and not result.diverged}
     if not done:
         st.info("None of these models is trained yet with these settings.", icon=":material/info:")

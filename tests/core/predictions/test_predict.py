@@ -188,7 +188,7 @@ def test_evaluate_uploaded_classifier_on_digits():
     model = classifier((64,))
     uploaded = predict.evaluate_uploaded(model, b"bytes", "mine.keras", predict.match_dataset(model), "digits", data)
     meta = uploaded.meta
-    assert {"page", "dataset", "architecture", "params", "test_metrics", "key_metric"} <= set(meta)
+    assert {"kind", "dataset", "architecture", "params", "test_metrics", "key_metric"} <= set(meta)
     assert meta["dataset"] == "digits" and meta["architecture"] == "5 relu" and meta["params"] == model.count_params()
     np.testing.assert_allclose(uploaded.arrays["test_proba"].sum(axis=1), 1.0, atol=1e-6)
     assert uploaded.load_model() is model and uploaded.key.startswith("upload-")

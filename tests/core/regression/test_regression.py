@@ -18,7 +18,7 @@ from core.regression.sequential import (
     train_baseline,
     train_regression,
 )
-from core.regression_runs import get_or_train, run_from_json
+from core.runs import load_or_train as get_or_train
 from core.store import RunStore
 
 FAST = TrainingConfig(batch_size=64, epochs=2, learning_rate=0.003)
@@ -42,7 +42,7 @@ def test_configs_validate_in_keras_style():
 
 def test_run_json_round_trip_and_key():
     run = RegressionRun(num_train=500, model=RegressionConfig(loss="huber", huber_delta=2), training=FAST)
-    again = run_from_json(run.to_json())
+    again = RegressionRun(**json.loads(run.to_json()))
     assert again == run and again.key() == run.key()
     assert json.loads(run.to_json())["kind"] == "regression"
     assert RegressionRun(training=FAST).key() != run.key()
@@ -78,9 +78,9 @@ def test_training_learns_and_reports_rmse(california):
     result = train_regression(run, california, on_epoch=updates.append)
     assert [update.epoch for update in updates] == [1, 2]
     assert set(result.history) == {"loss", "root_mean_squared_error", "val_loss", "val_root_mean_squared_error"}
-    assert result.test_pred.shape == (5160,)
+    assert result.predictions.shape == (5160,)
     assert result.test_metrics["rmse"] < 1.0  # predicting the mean gives about 1.15
-    assert result.test_metrics == pytest.approx(regression_metrics(california.y_test, result.test_pred))
+    assert result.test_metrics == pytest.approx(regression_metrics(california.y_test, result.predictions))
 
 
 def test_second_request_loads_from_the_store_with_the_meta_contract(california, tmp_path):
@@ -89,9 +89,9 @@ def test_second_request_loads_from_the_store_with_the_meta_contract(california, 
     first = get_or_train(run, california, store=store)
     second = get_or_train(run, california, store=store)
     assert not first.from_cache and second.from_cache
-    np.testing.assert_allclose(second.test_pred, first.test_pred)
+    np.testing.assert_allclose(second.predictions, first.predictions)
     meta = store.load(run.to_json()).meta
-    assert meta["page"] == "regression" and meta["dataset"] == "california_housing"
+    assert meta["kind"] == "regression" and meta["dataset"] == "california_housing"
     assert meta["model_inputs"] == [list(range(8))] and meta["feature_names"][0] == "MedInc"
     assert meta["key_metric"] == {"name": "test RMSE", "value": first.test_metrics["rmse"]}
     assert meta["params"] == first.model.count_params() and meta["target_name"] == "MedHouseVal"
@@ -99,7 +99,7 @@ def test_second_request_loads_from_the_store_with_the_meta_contract(california, 
 
     loaded = keras.saving.load_model(store.path_for(run.to_json()) / "model.keras", safe_mode=True)
     raw = california.x_test[:5]
-    np.testing.assert_allclose(loaded.predict(raw, verbose=0).ravel(), first.test_pred[:5], rtol=1e-4)
+    np.testing.assert_allclose(loaded.predict(raw, verbose=0).ravel(), first.predictions[:5], rtol=1e-4)
 
 
 def test_batch_larger_than_the_subset_is_a_clear_error(california):

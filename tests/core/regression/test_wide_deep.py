@@ -99,7 +99,7 @@ def test_multi_input_training_on_a_subset_reports_per_output_losses(california):
     updates = []
     result = train_wide_deep(run, california, on_epoch=updates.append)
     assert {"main_output_loss", "aux_output_loss", "val_main_output_loss", "val_aux_output_loss"} <= set(updates[-1].logs)
-    assert result.epochs_run == 2 and result.test_pred.shape == (5160,)
+    assert result.epochs_run == 2 and result.predictions.shape == (5160,)
     assert np.isfinite(result.test_metrics["rmse"]) and np.isfinite(result.test_metrics["aux_rmse"])
 
 
@@ -135,7 +135,7 @@ def test_subclassed_model_gives_the_same_results_as_the_functional_one(californi
     functional = train_wide_deep(run, california)
     subclassed = train_wide_deep(run, california, model=make_subclassed_model(config, x_train, seed=FAST.seed))
     np.testing.assert_allclose(subclassed.history["loss"], functional.history["loss"], rtol=1e-4)
-    np.testing.assert_allclose(subclassed.test_pred, functional.test_pred, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(subclassed.predictions, functional.predictions, rtol=1e-3, atol=1e-4)
     # Keras sees no graph in the subclassed model: nothing to draw.
     assert describe_graph(subclassed.model)[1] == []
 

@@ -1,0 +1,290 @@
+"""Trainings as background jobs: they outlive the page script that started them.
+
+A page submits a run and returns at once; a worker thread of this server process runs
+`core.runs.load_or_train` for it (at most `MLP_EXPLORER_MAX_JOBS` train at a time,
+across every process sharing the store). A widget click, a page switch, a browser
+reload or another visitor changes nothing for the job: pages only read its status.
+
+While it holds its configuration's lock, a job writes its status and its per-epoch
+history to `<store>/.jobs/<key>.json`, so any session or server process can show the
+progress of any run (`read_status`). A job whose process died leaves that file behind
+with no lock held: `read_status` reports it as `"interrupted"`; the store never got a
+half entry, because the finished run is written atomically.
+
+States: `"starting"`; `"waiting"` (someone else trains this configuration: its
+progress is shown); `"queued"` (for a training slot, with a place); `"running"`; then
+`"done"`, `"stopped"`, `"diverged"`, `"failed"` or `"interrupted"`.
+
+Example:
+
+>>> job = pool().submit(run, data, owner="session-1")   # doctest: +SKIP
+>>> job.status().state, job.status().epoch              # doctest: +SKIP
+('running', 3)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core import locks, runs
+from core.store import RunStore
+
+ACTIVE = ("starting", "waiting", "queued", "running")
+FINISHED = ("done", "stopped", "diverged", "failed", "interrupted")
+JOBS_DIR = ".jobs"
+# A finished job stays findable (by a reloaded page) this long before the pool drops it.
+KEEP_FINISHED_SECONDS = 15 * 60
+# An active status file not updated for this long, with its lock free, was left by a
+# process that died (the owner writes its final state within milliseconds of the end).
+STALE_SECONDS = 3.0
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class JobStatus:
+    """What a job reports: the same in memory and in its status file."""
+
+    key: str
+    kind: str
+    label: str  # the architecture, e.g. "300-100 relu"
+    dataset: str
+    state: str = "starting"
+    epoch: int = 0
+    epochs: int = 0
+    place: int | None = None  # in the queue for a training slot; 1 = next
+    history: dict[str, list[float]] = field(default_factory=dict)
+    elapsed: float = 0.0  # seconds of training so far
+    message: str = ""  # why it failed, diverged or stopped
+    started: float = field(default_factory=time.time)
+    updated: float = field(default_factory=time.time)
+    pid: int = field(default_factory=os.getpid)
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> JobStatus:
+        names = {item.name for item in dataclasses.fields(cls)}
+        return cls(**{name: value for name, value in data.items() if name in names})
+
+
+def status_path(root: str | os.PathLike, key: str) -> Path:
+    return Path(root) / JOBS_DIR / f"{key}.json"
+
+
+def _write_status(root: Path, status: JobStatus) -> None:
+    folder = root / JOBS_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+        with os.fdopen(handle, "w") as file:
+            json.dump(status.to_dict(), file)
+        os.replace(tmp, status_path(root, status.key))
+    except OSError as error:  # a full or read-only disk: progress shows in this process only
+        log.warning("Could not write the status of job %s: %s", status.key, error)
+
+
+def read_status(root: str | os.PathLike, key: str) -> JobStatus | None:
+    """The last status a job of any process wrote for run `key`, or `None`.
+
+    An active state whose writer no longer holds the run's lock is reported as
+    `"interrupted"`: its server process was killed mid-training.
+    """
+    path = status_path(root, key)
+    try:
+        status = JobStatus.from_dict(json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+    if status.active and time.time() - status.updated > STALE_SECONDS:
+        if not locks.is_held(locks.run_lock_path(root, key)):
+            status.state = "interrupted"
+            status.message = (
+                f"The server stopped while this run trained (epoch {status.epoch} of {status.epochs}); "
+                "nothing was saved."
+            )
+    return status
+
+
+class Job:
+    """One training in the background. Read it with `status()`; stop it with `stop()`."""
+
+    def __init__(self, config, data, store: RunStore, owner: str | None):
+        kind = runs.kind_of(config)
+        self.config = config
+        self.key = store.key_for(config.to_json())
+        self.store = store
+        self.owners: set[str] = {owner} if owner else set()
+        self.result: runs.RunResult | None = None
+        self.finished_at: float | None = None
+        self._data = data
+        self._stop = threading.Event()
+        self._guard = threading.Lock()
+        self._writes_file = False
+        self._status = JobStatus(
+            key=self.key,
+            kind=kind.name,
+            label=kind.describe(config),
+            dataset=kind.dataset(config),
+            epochs=config.training.epochs,
+        )
+        self._thread = threading.Thread(target=self._run, name=f"job-{self.key}", daemon=True)
+
+    def start(self) -> Job:
+        self._thread.start()
+        return self
+
+    def status(self) -> JobStatus:
+        """A copy of the job's status. While another session or process trains the same
+        configuration, its progress (from the status file) is shown."""
+        with self._guard:
+            status = dataclasses.replace(self._status, history={k: list(v) for k, v in self._status.history.items()})
+        if status.state == "waiting":
+            other = read_status(self.store.root, self.key)
+            if other is not None and other.active:
+                status.epoch, status.history, status.elapsed = other.epoch, other.history, other.elapsed
+        return status
+
+    @property
+    def active(self) -> bool:
+        return self.finished_at is None
+
+    def stop(self, owner: str | None = None) -> None:
+        """Stops the job, or, when several sessions asked for it, drops `owner`'s
+        interest (it stops once nobody is left). Nothing half-trained is stored."""
+        with self._guard:
+            self.owners.discard(owner)
+            if owner is None or not self.owners:
+                self._stop.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Waits for the job to finish; returns whether it did."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _update(self, **changes) -> None:
+        with self._guard:
+            for name, value in changes.items():
+                setattr(self._status, name, value)
+            self._status.updated = time.time()
+            snapshot = dataclasses.replace(self._status)
+        if self._writes_file:
+            _write_status(self.store.root, snapshot)
+
+    def _on_locked(self) -> None:
+        self._writes_file = True
+        self._update(state="queued", place=None)
+
+    def _on_epoch(self, update) -> None:
+        history = {name: list(values) for name, values in update.history.items()}
+        self._update(state="running", epoch=update.epoch, epochs=update.epochs, history=history, elapsed=update.elapsed)
+
+    def _run(self) -> None:
+        try:
+            result = runs.load_or_train(
+                self.config,
+                self._data,
+                store=self.store,
+                on_epoch=self._on_epoch,
+                should_stop=self._stop.is_set,
+                on_queue=lambda place: self._update(state="queued", place=place),
+                on_busy=lambda: self._status.state == "waiting" or self._update(state="waiting"),
+                on_locked=self._on_locked,
+                on_start=lambda: self._update(state="running", place=None, started=time.time()),
+            )
+        except locks.Cancelled:
+            self._finish("stopped", "Stopped before training started.")
+        except ValueError as error:  # the run may not train here (limits, a too large batch)
+            self._finish("failed", str(error))
+        except Exception as error:  # a real bug: keep the server up, tell the user, log it
+            log.exception("Job %s failed", self.key)
+            self._finish("failed", f"Training failed ({type(error).__name__}: {error}).")
+        else:
+            self.result = result
+            if result.stop_reason == "stopped":
+                self._finish("stopped", f"Stopped at epoch {result.epochs_run} of {result.config.training.epochs}; nothing was saved.")
+            elif result.diverged:
+                self._finish("diverged", result.divergence)
+            else:
+                self._finish("done", "")
+        finally:
+            self._data = None  # the job no longer needs the data set
+
+    def _finish(self, state: str, message: str) -> None:
+        self._update(state=state, message=message, place=None)
+        self.finished_at = time.time()
+        if self._writes_file and state == "done":
+            status_path(self.store.root, self.key).unlink(missing_ok=True)  # the store has it all now
+
+
+class JobPool:
+    """The jobs of this server process, by run key. One job per configuration: a
+    second submission of a configuration in training joins the running job."""
+
+    def __init__(self):
+        self._jobs: dict[tuple[str, str], Job] = {}
+        self._guard = threading.Lock()
+
+    def submit(self, config, data, *, store: RunStore | None = None, owner: str | None = None) -> Job:
+        """Starts training `config` on `data` in the background (or joins the job that
+        already does) and returns the job at once.
+
+        Args:
+            config: the run, of any kind `core.runs` knows.
+            data: its loaded data set.
+            store: where runs are kept. Defaults to `RunStore()`.
+            owner: who asked (a session id), so one session's Stop does not stop a
+                job another session also waits for. Defaults to `None`.
+
+        Raises:
+            ValueError: when the run cannot or may not train here (checked at once).
+        """
+        store = store or RunStore()
+        runs.check(config, data)
+        key = store.key_for(config.to_json())
+        with self._guard:
+            self._prune()
+            existing = self._jobs.get((str(store.root), key))
+            if existing is not None and existing.active and not existing._stop.is_set():
+                if owner:
+                    existing.owners.add(owner)
+                return existing
+            job = Job(config, data, store, owner)
+            self._jobs[(str(store.root), key)] = job
+        return job.start()
+
+    def get(self, key: str, store: RunStore | None = None) -> Job | None:
+        """This process's job for run `key` (active, or finished not long ago)."""
+        root = str((store or RunStore()).root)
+        with self._guard:
+            return self._jobs.get((root, key))
+
+    def jobs(self) -> list[Job]:
+        with self._guard:
+            return list(self._jobs.values())
+
+    def _prune(self) -> None:
+        now = time.time()
+        for name, job in list(self._jobs.items()):
+            if job.finished_at is not None and now - job.finished_at > KEEP_FINISHED_SECONDS:
+                del self._jobs[name]
+
+
+_POOL = JobPool()
+
+
+def pool() -> JobPool:
+    """The job pool of this server process."""
+    return _POOL

@@ -1,0 +1,78 @@
+"""The regression kinds of run: the Sequential MLP and the wide & deep models.
+
+They tell `core.runs` how to check, train and describe a `RegressionRun` or a
+`WideDeepRun`; both store their test predictions and the columns they read, so the
+Predictions page can use them on new rows.
+
+Example:
+
+>>> from core.regression.sequential import RegressionRun
+>>> REGRESSION.describe(RegressionRun())
+'Sequential 50-50-50 relu'
+"""
+
+from __future__ import annotations
+
+from core.regression.housing import RegressionData
+from core.regression.sequential import RegressionRun, check_fits, summarize_regression, train_regression
+from core.regression.wide_deep import WideDeepRun, check_features, count_params, model_inputs, train_wide_deep
+from core.runs import RunKind, check_limits, register
+
+
+class _TabularKind(RunKind):
+    predictions_array = "test_pred"
+    key_metric = ("test RMSE", "rmse")
+
+    def dataset(self, config) -> str:
+        return config.dataset
+
+    def describe(self, config) -> str:
+        return config.describe()
+
+    def config_from_dict(self, data: dict):
+        return self.config_type(**data)
+
+    def inputs(self, config, num_features: int) -> list[list[int]]:
+        return [list(range(num_features))]
+
+    def meta_extras(self, config, data: RegressionData) -> dict:
+        return {
+            "feature_names": list(data.feature_names),
+            "model_inputs": self.inputs(config, data.num_features),
+            "target_name": data.target_name,
+        }
+
+
+class RegressionKind(_TabularKind):
+    name = "regression"
+    title = "Regression MLP"
+    config_type = RegressionRun
+
+    def check(self, config: RegressionRun, data: RegressionData) -> None:
+        check_fits(config, data)
+        params = sum(row.params for row in summarize_regression(config.model, data.num_features))
+        check_limits(params, config.training.epochs)
+
+    def train(self, config: RegressionRun, data: RegressionData, *, on_epoch=None, should_stop=None):
+        return train_regression(config, data, on_epoch=on_epoch, should_stop=should_stop)
+
+
+class WideDeepKind(_TabularKind):
+    name = "wide_and_deep"
+    title = "Wide & deep"
+    config_type = WideDeepRun
+
+    def check(self, config: WideDeepRun, data: RegressionData) -> None:
+        check_fits(config, data)
+        check_features(config.model, data.num_features)
+        check_limits(count_params(config.model, data.num_features), config.training.epochs)
+
+    def train(self, config: WideDeepRun, data: RegressionData, *, on_epoch=None, should_stop=None):
+        return train_wide_deep(config, data, on_epoch=on_epoch, should_stop=should_stop)
+
+    def inputs(self, config: WideDeepRun, num_features: int) -> list[list[int]]:
+        return model_inputs(config.model, num_features)
+
+
+REGRESSION = register(RegressionKind())
+WIDE_AND_DEEP = register(WideDeepKind())

@@ -1,0 +1,1 @@
+"""Streamlit glue of the Classification MLP page."""

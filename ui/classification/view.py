@@ -1,0 +1,91 @@
+"""The results of a classification run: headline metrics, learning curves, confusion
+matrix, predicted probabilities for test images, the most confidently wrong."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import streamlit as st
+
+from core.evaluation import confusion_matrix, most_confident_wrong
+from ui import charts, run_view
+
+
+def result_header(result) -> None:
+    """The cache marker and the headline metrics."""
+    params = result.model.count_params()
+    run_view.cache_marker(result)
+    columns = st.columns(5)
+    columns[0].metric("Test accuracy", f"{result.test_metrics['accuracy']:.2%}")
+    columns[1].metric("Test loss", f"{result.test_metrics['loss']:.4f}")
+    columns[2].metric("Epochs", f"{result.epochs_run}", help=f"stopped: {result.stop_reason.replace('_', ' ')}")
+    columns[3].metric("Training time", f"{result.wall_time:.1f} s", help=result.device)
+    columns[4].metric("Parameters", f"{params:,}")
+    notes = [f"Trained on {result.device}."]
+    if result.stop_reason == "early_stopping":
+        notes.append("Early stopping ended training and restored the weights of the best epoch.")
+    notes += result.notes
+    st.caption(" ".join(notes))
+
+
+def _image_card(column, data, proba: np.ndarray, index: int, *, key: str) -> None:
+    true_label = int(data.y_test[index])
+    predicted = int(np.argmax(proba))
+    # Material icons, not emoji: a machine without an emoji font shows emoji as boxes.
+    mark = ":green[:material/check_circle:]" if predicted == true_label else ":red[:material/cancel:]"
+    with column.container(border=True):
+        st.image(charts.upscale(data.x_test[index]), width=96)
+        st.markdown(
+            f"{mark} **{data.class_names[predicted]}** ({proba[predicted]:.0%})  \n"
+            f"true: {data.class_names[true_label]} · test #{index}"
+        )
+        st.plotly_chart(
+            charts.probability_bars(proba, data.class_names, true_label),
+            key=key,
+            config={"displayModeBar": False},
+        )
+
+
+def result_details(result, data, *, prefix: str) -> None:
+    """Learning curves, confusion matrix and predicted probabilities for test images."""
+    proba = result.predictions
+    predicted = np.argmax(proba, axis=1)
+    curves, matrix, samples, wrong = st.tabs(
+        ["Learning curves", "Confusion matrix", "Test predictions", "Most confidently wrong"]
+    )
+    with curves:
+        st.plotly_chart(charts.learning_curves(result.history), key=f"{prefix}.curves")
+        best = int(np.argmax(result.history["val_accuracy"])) + 1 if "val_accuracy" in result.history else None
+        if best:
+            st.caption(
+                f"Best validation accuracy {max(result.history['val_accuracy']):.2%} at epoch {best}. "
+                "A validation loss that rises while the training loss keeps falling is overfitting."
+            )
+    with matrix:
+        cm = confusion_matrix(data.y_test, predicted, data.num_classes, normalize=True)
+        st.plotly_chart(charts.confusion_matrix(cm, data.class_names), key=f"{prefix}.cm")
+        worst = np.argsort(np.diag(cm))[:2]
+        st.caption(
+            "Each row is a true class and sums to 100%. Hardest classes here: "
+            + ", ".join(f"{data.class_names[i]} ({cm[i, i]:.0%} right)" for i in worst)
+            + "."
+        )
+    with samples:
+        if st.button("Show other images", icon=":material/shuffle:", key=f"{prefix}.reshuffle"):
+            st.session_state[f"{prefix}.sample_seed"] = int(time.time())
+        rng = np.random.default_rng(st.session_state.get(f"{prefix}.sample_seed", 0))
+        picks = rng.choice(len(data.y_test), size=6, replace=False)
+        columns = st.columns(6)
+        for column, index in zip(columns, picks):
+            _image_card(column, data, proba[index], int(index), key=f"{prefix}.sample_{index}")
+    with wrong:
+        worst = most_confident_wrong(proba, data.y_test, k=6)
+        if len(worst) == 0:
+            st.info("Every test image is classified correctly.")
+        else:
+            st.caption("The mistakes the model was surest about: often ambiguous or mislabeled images.")
+            columns = st.columns(6)
+            for column, index in zip(columns, worst):
+                _image_card(column, data, proba[index], int(index), key=f"{prefix}.wrong_{index}")
+

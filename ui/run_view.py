@@ -1,0 +1,278 @@
+"""Trainings on a page: start a background job, follow it live, show how it ended.
+
+Pressing Train submits a job to `core.jobs` and the page script ends at once; a
+fragment polls the job twice a second and redraws its progress bar and learning
+curves. The job belongs to the server, not to the script: changing a widget, visiting
+another page and coming back, or reloading the tab finds it again (by this session's
+list of jobs, or by the run key kept in the URL as `?run=`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import streamlit as st
+
+from core import jobs, runs
+from core.store import RunStore
+from ui import charts
+from ui.cache import stored_result
+
+SESSION_ID = "mlp.session_id"
+QUERY_KEY = "run"
+POLL_SECONDS = 0.5
+
+
+def session_id() -> str:
+    """This browser session's id: who owns the jobs it starts."""
+    if SESSION_ID not in st.session_state:
+        st.session_state[SESSION_ID] = uuid.uuid4().hex
+    return st.session_state[SESSION_ID]
+
+
+def _keys(prefix: str) -> list[str]:
+    return st.session_state.setdefault(f"{prefix}.jobs", [])
+
+
+def _finished_key(prefix: str) -> str:
+    return f"{prefix}.finished"
+
+
+def start(config, data, *, prefix: str) -> jobs.Job | None:
+    """Submits `config` for training in the background; returns its job, or `None`
+    with an error shown when the run may not train here."""
+    try:
+        job = jobs.pool().submit(config, data, owner=session_id())
+    except ValueError as error:
+        st.error(str(error), icon=":material/error:")
+        return None
+    keys = _keys(prefix)
+    if job.key not in keys:
+        keys.append(job.key)
+    st.query_params[QUERY_KEY] = job.key
+    return job
+
+
+def _adopt_from_url(prefix: str) -> None:
+    # After a reload the session is new; the URL still names the run it followed.
+    key = st.query_params.get(QUERY_KEY)
+    if not key or key in _keys(prefix) or st.session_state.get(f"{prefix}.adopted") == key:
+        return
+    st.session_state[f"{prefix}.adopted"] = key
+    job = jobs.pool().get(key)
+    if job is not None:
+        job.owners.add(session_id())
+        _keys(prefix).append(key)
+        return
+    status = jobs.read_status(RunStore().root, key)
+    if status is not None and status.active:
+        _keys(prefix).append(key)  # trained by another server process: follow its file
+    elif status is not None:
+        st.session_state[_finished_key(prefix)] = (status, None)
+    else:
+        result = runs.load_key(key)
+        if result is not None:
+            st.session_state[_finished_key(prefix)] = (None, result)
+
+
+def _status(key: str) -> tuple[jobs.JobStatus | None, jobs.Job | None]:
+    job = jobs.pool().get(key)
+    if job is not None:
+        return job.status(), job
+    return jobs.read_status(RunStore().root, key), None
+
+
+def _progress_text(status: jobs.JobStatus, progress_text: Callable[[dict, jobs.JobStatus], str]) -> str:
+    if status.state == "starting":
+        return "Preparing the model and the data pipeline…"
+    if status.state == "waiting":
+        where = f": epoch {status.epoch}/{status.epochs}" if status.epoch else ""
+        return f"Another visitor is training this same configuration{where}. You get it as soon as it is stored."
+    if status.state == "queued":
+        if status.place is None:
+            return "Waiting for a free training slot…"
+        return (
+            f"Waiting for a free training slot: place {status.place} in the queue. Other visitors are "
+            "training; yours starts as soon as one finishes."
+        )
+    if status.epoch == 0:
+        return "Training the first epoch…"
+    logs = {name: values[-1] for name, values in status.history.items() if values}
+    return progress_text(logs, status)
+
+
+def default_progress_text(logs: dict, status: jobs.JobStatus) -> str:
+    parts = [f"Epoch {status.epoch}/{status.epochs}"]
+    if "loss" in logs:
+        parts.append(f"loss {logs['loss']:.4f}")
+    if "val_accuracy" in logs:
+        parts.append(f"validation accuracy {logs['val_accuracy']:.2%}")
+    parts.append(f"{status.elapsed:.0f} s")
+    return " · ".join(parts)
+
+
+def follow(
+    prefix: str,
+    *,
+    curves: Callable = charts.learning_curves,
+    progress_text: Callable[[dict, jobs.JobStatus], str] = default_progress_text,
+    titles: dict[str, str] | None = None,
+) -> None:
+    """Shows this session's trainings on the page, live, while they run.
+
+    Args:
+        prefix: the page's session-state namespace.
+        curves: `(history, epochs) -> figure`, redrawn as epochs finish.
+        progress_text: `(last epoch's logs, status) -> str` for the progress bar.
+        titles: run key -> what to call it in the status line. Defaults to the
+            architecture and data set.
+    """
+    _adopt_from_url(prefix)
+    keys = _keys(prefix)
+    if not keys:
+        return
+    if st.query_params.get(QUERY_KEY) not in keys:
+        st.query_params[QUERY_KEY] = keys[-1]  # back from another page: the URL names it again
+
+    @st.fragment(run_every=POLL_SECONDS)
+    def live():
+        ended = []
+        for key in list(keys):
+            status, job = _status(key)
+            if status is None or not status.active:
+                ended.append((key, status, job))
+                continue
+            title = (titles or {}).get(key) or f"{status.label} on {status.dataset}"
+            with st.status(f"Training {title}…", expanded=True, state="running"):
+                fraction = status.epoch / status.epochs if status.epochs else 0.0
+                st.progress(min(1.0, fraction), text=_progress_text(status, progress_text))
+                if status.history.get("loss"):
+                    st.plotly_chart(curves(status.history, status.epochs), key=f"{prefix}.live.{key}")
+                if job is not None:
+                    st.button(
+                        "Stop training",
+                        icon=":material/stop:",
+                        key=f"{prefix}.stop.{key}",
+                        on_click=job.stop,
+                        args=(session_id(),),
+                    )
+        if ended:
+            for key, status, job in ended:
+                keys.remove(key)
+                st.session_state[_finished_key(prefix)] = (status, job.result if job is not None else None)
+            st.rerun(scope="app")  # the page shows the results, or says how it ended
+
+    live()
+
+
+def finished(prefix: str) -> tuple[jobs.JobStatus | None, runs.RunResult | None]:
+    """How this session's latest training on the page ended: `(status, result)`.
+
+    The result is `None` unless the job produced one (done, or diverged); the status is
+    `None` when only the stored result is known (after a reload)."""
+    return st.session_state.get(_finished_key(prefix), (None, None))
+
+
+def ended_notice(prefix: str) -> None:
+    """Says once how a training that did not finish ended (stopped, failed, interrupted)."""
+    status, _ = finished(prefix)
+    if status is None or status.state in ("done", "diverged") or st.session_state.get(f"{prefix}.noticed") == status.updated:
+        return
+    st.session_state[f"{prefix}.noticed"] = status.updated
+    icons = {"stopped": ":material/stop_circle:", "failed": ":material/error:", "interrupted": ":material/cloud_off:"}
+    text = status.message or f"Training ended: {status.state}."
+    if status.state == "failed":
+        st.error(text, icon=icons["failed"])
+    else:
+        st.info(f"{text} Press **Train** to start again.", icon=icons.get(status.state))
+
+
+def result_for(config, prefix: str):
+    """The result for `config`: this session's latest run if it is that config, else
+    the store's, else `None`."""
+    result = st.session_state.get(f"{prefix}.result")
+    if result is not None and result.config == config:
+        return result
+    return stored_result(config)
+
+
+def run_section(
+    config,
+    data,
+    *,
+    prefix: str,
+    submitted: bool,
+    curves: Callable = charts.learning_curves,
+    progress_text: Callable[[dict, jobs.JobStatus], str] = default_progress_text,
+):
+    """The page's whole training flow: start on Train, follow live, keep the outcome.
+
+    Args:
+        config: the run the form describes now.
+        data: its loaded data set.
+        prefix: the page's session-state namespace.
+        submitted: whether Train was pressed in this run of the script.
+        curves: `(history, epochs) -> figure` for the live curves.
+        progress_text: `(last epoch's logs, status) -> str` for the progress bar.
+
+    Returns:
+        The result to show: the form's configuration's (from this session or the
+        store), else the run this session trained last (whose config may differ: see
+        `other_config_caption`), else `None`.
+    """
+    result = result_for(config, prefix)
+    if submitted and (result is None or result.diverged):
+        start(config, data, prefix=prefix)
+    follow(prefix, curves=curves, progress_text=progress_text)
+    ended_notice(prefix)
+    _, latest = finished(prefix)
+    if latest is not None:
+        st.session_state[f"{prefix}.result"] = latest
+    result = result_for(config, prefix)
+    if result is None and latest is not None and not latest.diverged:
+        return latest  # the run just trained, though the form has moved on
+    return result
+
+
+def running(prefix: str) -> bool:
+    """Whether this session has a training in progress on the page."""
+    return bool(_keys(prefix))
+
+
+def not_trained_notice(prefix: str) -> None:
+    if running(prefix):
+        st.info("Training in the background: the progress is shown above. You can change "
+                "settings or visit other pages meanwhile.", icon=":material/hourglass_top:")
+    else:
+        st.info("Not trained yet. Press **Train** to train this configuration.", icon=":material/info:")
+
+
+def diverged_message(result) -> None:
+    lr = result.config.training.learning_rate
+    why = result.divergence or "the loss became NaN or infinite"
+    st.error(
+        f"Training diverged: {why}, with learning_rate={lr:g}. Lower the learning rate "
+        f"(try {lr / 10:g}) and train again. Diverged runs are not saved.",
+        icon=":material/error:",
+    )
+
+
+def cache_marker(result) -> None:
+    """Says that a result came from the store, how fast, and what training it saved."""
+    if result.from_cache:
+        st.success(
+            f"**Loaded from cache** in {result.load_time:.2f} s: "
+            f"this configuration was trained before in {result.wall_time:.1f} s on {result.device}.",
+            icon=":material/bolt:",
+        )
+
+
+def other_config_caption(result, config) -> None:
+    """Says when the results shown are of the run just trained, not of the form."""
+    if result.config != config:
+        kind = runs.kind_of(result.config)
+        st.caption(
+            f"Results of the run you trained last ({kind.describe(result.config)}); the form now "
+            "describes another configuration. Press **Train** to train that one."
+        )
