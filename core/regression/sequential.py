@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.config import Keyed, MLPConfig, TrainingConfig, _check_choice, _check_float, _check_int, _invalid
+from core.config import Keyed, MLPConfig, TrainingConfig
 from core.regression.housing import REGRESSION_DATASETS, RegressionData
 from core.models import LayerRow
 from core.training import (
@@ -38,6 +38,7 @@ from core.training import (
     make_batches,
     make_optimizer,
 )
+from core.validation import check_bool, check_choice, check_float, check_int, invalid
 
 LOSSES = ("mse", "mae", "huber")
 LOSS_LABELS = {"mse": "Mean squared error", "mae": "Mean absolute error", "huber": "Huber"}
@@ -70,11 +71,10 @@ class RegressionConfig:
             mlp = dict(self.mlp)
             mlp["hidden_layers"] = tuple(tuple(layer) for layer in mlp["hidden_layers"])
             object.__setattr__(self, "mlp", MLPConfig(**mlp))
-        _check_choice("output_activation", self.mlp.output_activation, REGRESSION_OUTPUT_ACTIVATIONS)
-        if not isinstance(self.normalize, bool):
-            raise _invalid("normalize", "True or False", self.normalize)
-        _check_choice("loss", self.loss, LOSSES)
-        _check_float("huber_delta", self.huber_delta, 0.0, 1000.0, open_low=True)
+        check_choice("output_activation", self.mlp.output_activation, REGRESSION_OUTPUT_ACTIVATIONS)
+        check_bool("normalize", self.normalize)
+        check_choice("loss", self.loss, LOSSES)
+        check_float("huber_delta", self.huber_delta, 0.0, 1000.0, open_low=True)
         object.__setattr__(self, "huber_delta", float(self.huber_delta))
 
     def describe(self) -> str:
@@ -86,9 +86,9 @@ class _Run(Keyed):
     """What every regression run shares: a JSON form, a key, a data subset check."""
 
     def _check_data(self):
-        _check_choice("dataset", self.dataset, REGRESSION_DATASETS)
+        check_choice("dataset", self.dataset, REGRESSION_DATASETS)
         if self.num_train is not None:
-            _check_int("num_train", self.num_train, 10)
+            check_int("num_train", self.num_train, 10)
 
 
 @dataclass(frozen=True)
@@ -218,10 +218,11 @@ def make_loss(loss: str = "mse", huber_delta: float = 1.0):
 def check_batch_size(training: TrainingConfig, num_train: int) -> None:
     """Raises `ValueError` when the batch size is larger than the training set."""
     if training.batch_size > num_train:
-        raise ValueError(
-            "Received an invalid value for `batch_size`, expected at most the number of "
-            f"training samples ({num_train}). Received: batch_size={training.batch_size}. "
-            "Lower the batch size or use more training samples."
+        raise invalid(
+            "batch_size",
+            f"at most the number of training samples ({num_train})",
+            training.batch_size,
+            "Lower the batch size or use more training samples.",
         )
 
 
