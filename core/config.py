@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from core.validation import as_tuple, check_bool, check_choice, check_float, check_int, invalid
 
 DATASETS = ("fashion_mnist", "mnist", "digits")
+# The hidden-layer activations (Keras names), the one list: the Playground and the
+# activations page derive theirs from it.
 ACTIVATIONS = (
     "relu",
     "tanh",
@@ -41,6 +43,7 @@ ACTIVATIONS = (
 )
 OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear", "softplus", "relu")
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "adamw", "nadam", "adagrad")
+MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")  # the ones that take `momentum`; Nesterov is SGD only
 LR_SCHEDULES = ("constant", "cosine")
 
 MAX_UNITS = 4096
@@ -129,8 +132,8 @@ class TrainingConfig:
     Args:
         optimizer: one of `OPTIMIZERS`. Defaults to `"adam"`.
         learning_rate: positive step size. Defaults to `1e-3`.
-        momentum: SGD momentum in [0, 1). Only used by `"sgd"` (and `"rmsprop"`).
-            Defaults to `0.0`.
+        momentum: momentum in [0, 1), used by `MOMENTUM_OPTIMIZERS` (`"sgd"` and
+            `"rmsprop"`). Defaults to `0.0`.
         nesterov: Nesterov momentum, SGD only. Defaults to `False`.
         lr_schedule: `"constant"`, or `"cosine"` to decay the learning rate to 0 over
             the epochs (`keras.optimizers.schedules.CosineDecay`): big steps first,
