@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.config import Keyed, MLPConfig, TrainingConfig
-from core.regression.housing import REGRESSION_DATASETS, RegressionData
 from core.models import LayerRow
+from core.regression.housing import REGRESSION_DATASETS, RegressionData
 from core.training import (
     EVAL_BATCH_SIZE,
     STEPS_PER_EXECUTION,
