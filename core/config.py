@@ -22,11 +22,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 from dataclasses import dataclass, field
-from typing import Any
+
+from core.validation import as_tuple, check_bool, check_choice, check_float, check_int, invalid
 
 DATASETS = ("fashion_mnist", "mnist", "digits")
+# The hidden-layer activations (Keras names), the one list: the Playground and the
+# activations page derive theirs from it.
 ACTIVATIONS = (
     "relu",
     "tanh",
@@ -41,40 +43,15 @@ ACTIVATIONS = (
 )
 OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear", "softplus", "relu")
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "adamw", "nadam", "adagrad")
+MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")  # the ones that take `momentum`; Nesterov is SGD only
 LR_SCHEDULES = ("constant", "cosine")
 
 MAX_UNITS = 4096
 MAX_HIDDEN_LAYERS = 20
 MAX_EPOCHS = 1000
 MAX_BATCH_SIZE = 65536
-
-
-def _invalid(name: str, expected: str, value: Any, hint: str = "") -> ValueError:
-    message = f"Received an invalid value for `{name}`, expected {expected}. Received: {name}={value!r}"
-    return ValueError(message + (f". {hint}" if hint else ""))
-
-
-def _check_int(name: str, value: Any, low: int, high: int | None = None) -> None:
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
-    if ok and high is not None:
-        ok = value <= high
-    if not ok:
-        bound = f"an integer between {low} and {high}" if high else f"an integer >= {low}"
-        raise _invalid(name, bound, value)
-
-
-def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise _invalid(name, f"one of {', '.join(choices)}", value)
-
-
-def _check_float(name: str, value: Any, low: float, high: float, *, open_low: bool = False) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if ok:
-        ok = (value > low if open_low else value >= low) and value <= high
-    if not ok:
-        low_side = "(" if open_low else "["
-        raise _invalid(name, f"a number in {low_side}{low}, {high}]", value)
+MAX_SEED = 2**31 - 1  # seeds are 32-bit signed integers in Keras and NumPy
+VALIDATION_ENDS = ("last", "first")
 
 
 @dataclass(frozen=True)
@@ -95,10 +72,10 @@ class DataConfig:
     validation: str = "last"
 
     def __post_init__(self):
-        _check_choice("name", self.name, DATASETS)
+        check_choice("name", self.name, DATASETS)
         if self.num_train is not None:
-            _check_int("num_train", self.num_train, 10)
-        _check_choice("validation", self.validation, ("last", "first"))
+            check_int("num_train", self.num_train, 10)
+        check_choice("validation", self.validation, VALIDATION_ENDS)
 
 
 @dataclass(frozen=True)
@@ -115,22 +92,18 @@ class MLPConfig:
     output_activation: str = "softmax"
 
     def __post_init__(self):
-        layers = self.hidden_layers
-        if isinstance(layers, list):
-            layers = tuple(layers)
-        if not isinstance(layers, tuple):
-            raise _invalid("hidden_layers", "a tuple of (units, activation) pairs", layers)
+        layers = as_tuple("hidden_layers", self.hidden_layers, "a tuple of (units, activation) pairs")
         layers = tuple(tuple(layer) if isinstance(layer, list) else layer for layer in layers)
         object.__setattr__(self, "hidden_layers", layers)
         if not layers:
-            raise _invalid(
+            raise invalid(
                 "hidden_layers",
                 "at least one (units, activation) pair",
                 layers,
                 "An MLP needs a hidden layer; add one.",
             )
         if len(layers) > MAX_HIDDEN_LAYERS:
-            raise _invalid(
+            raise invalid(
                 "hidden_layers",
                 f"at most {MAX_HIDDEN_LAYERS} layers",
                 f"<{len(layers)} layers>",
@@ -138,23 +111,12 @@ class MLPConfig:
             )
         for index, layer in enumerate(layers):
             if not (isinstance(layer, tuple) and len(layer) == 2):
-                raise _invalid(f"hidden_layers[{index}]", "a (units, activation) pair", layer)
+                raise invalid(f"hidden_layers[{index}]", "a (units, activation) pair", layer)
             units, activation = layer
-            if not (isinstance(units, int) and not isinstance(units, bool) and 1 <= units <= MAX_UNITS):
-                raise _invalid(
-                    "units",
-                    f"a positive integer up to {MAX_UNITS}",
-                    units,
-                    f"Check hidden layer {index + 1}.",
-                )
-            if activation not in ACTIVATIONS:
-                raise _invalid(
-                    "activation",
-                    f"one of {', '.join(ACTIVATIONS)}",
-                    activation,
-                    f"Check hidden layer {index + 1}.",
-                )
-        _check_choice("output_activation", self.output_activation, OUTPUT_ACTIVATIONS)
+            where = f"Check hidden layer {index + 1}."
+            check_int("units", units, 1, MAX_UNITS, expected=f"a positive integer up to {MAX_UNITS}", hint=where)
+            check_choice("activation", activation, ACTIVATIONS, hint=where)
+        check_choice("output_activation", self.output_activation, OUTPUT_ACTIVATIONS)
 
     def describe(self) -> str:
         """A short name such as `300-100 relu`, for tables and legends."""
@@ -170,8 +132,8 @@ class TrainingConfig:
     Args:
         optimizer: one of `OPTIMIZERS`. Defaults to `"adam"`.
         learning_rate: positive step size. Defaults to `1e-3`.
-        momentum: SGD momentum in [0, 1). Only used by `"sgd"` (and `"rmsprop"`).
-            Defaults to `0.0`.
+        momentum: momentum in [0, 1), used by `MOMENTUM_OPTIMIZERS` (`"sgd"` and
+            `"rmsprop"`). Defaults to `0.0`.
         nesterov: Nesterov momentum, SGD only. Defaults to `False`.
         lr_schedule: `"constant"`, or `"cosine"` to decay the learning rate to 0 over
             the epochs (`keras.optimizers.schedules.CosineDecay`): big steps first,
@@ -203,28 +165,26 @@ class TrainingConfig:
     mixed_precision: bool = False
 
     def __post_init__(self):
-        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        _check_float("learning_rate", self.learning_rate, 0.0, 10.0, open_low=True)
-        _check_float("momentum", self.momentum, 0.0, 0.999)
-        if not isinstance(self.nesterov, bool):
-            raise _invalid("nesterov", "True or False", self.nesterov)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_float("learning_rate", self.learning_rate, 0.0, 10.0, open_low=True)
+        check_float("momentum", self.momentum, 0.0, 0.999)
+        check_bool("nesterov", self.nesterov)
         if self.nesterov and (self.optimizer != "sgd" or self.momentum == 0):
-            raise _invalid(
+            raise invalid(
                 "nesterov",
                 "False unless optimizer='sgd' with momentum > 0",
                 self.nesterov,
                 "Nesterov momentum only applies to SGD with momentum.",
             )
-        _check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
-        _check_int("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
-        _check_int("epochs", self.epochs, 1, MAX_EPOCHS)
+        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        check_int("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
+        check_int("epochs", self.epochs, 1, MAX_EPOCHS)
         if self.validation_split is not None:
-            _check_float("validation_split", self.validation_split, 0.0, 0.5, open_low=True)
+            check_float("validation_split", self.validation_split, 0.0, 0.5, open_low=True)
         if self.early_stopping_patience is not None:
-            _check_int("early_stopping_patience", self.early_stopping_patience, 1, MAX_EPOCHS)
-        _check_int("seed", self.seed, 0, 2**31 - 1)
-        if not isinstance(self.mixed_precision, bool):
-            raise _invalid("mixed_precision", "True or False", self.mixed_precision)
+            check_int("early_stopping_patience", self.early_stopping_patience, 1, MAX_EPOCHS)
+        check_int("seed", self.seed, 0, MAX_SEED)
+        check_bool("mixed_precision", self.mixed_precision)
         # Store floats as floats so 1 and 1.0 give the same key.
         object.__setattr__(self, "learning_rate", float(self.learning_rate))
         object.__setattr__(self, "momentum", float(self.momentum))

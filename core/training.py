@@ -30,6 +30,7 @@ import numpy as np
 from core.config import RunConfig, TrainingConfig
 from core.data import ImageDataset
 from core.models import build_mlp
+from core.validation import invalid
 
 # Steps fused into one call of the compiled train function; the callbacks run per epoch.
 STEPS_PER_EXECUTION = 32
@@ -135,10 +136,11 @@ def check_batch_size(training: TrainingConfig, num_train: int) -> None:
     ValueError: Received an invalid value for `batch_size`, expected at most the number of training samples (50). Received: batch_size=64. Lower the batch size or use more training samples.
     """
     if training.batch_size > num_train:
-        raise ValueError(
-            "Received an invalid value for `batch_size`, expected at most the number of "
-            f"training samples ({num_train}). Received: batch_size={training.batch_size}. "
-            "Lower the batch size or use more training samples."
+        raise invalid(
+            "batch_size",
+            f"at most the number of training samples ({num_train})",
+            training.batch_size,
+            "Lower the batch size or use more training samples.",
         )
 
 

@@ -15,6 +15,7 @@ from core.config import (
     LR_SCHEDULES,
     MAX_HIDDEN_LAYERS,
     MAX_UNITS,
+    MOMENTUM_OPTIMIZERS,
     OPTIMIZERS,
     RECOMMENDED_REGRESSION_TRAINING,
     RECOMMENDED_TRAINING,
@@ -166,7 +167,7 @@ def training_form(prefix: str, *, extra=None, presets: dict[str, TrainingConfig]
     values = {
         "optimizer": optimizer,
         "learning_rate": float(learning_rate),
-        "momentum": float(momentum) if optimizer in ("sgd", "rmsprop") else 0.0,
+        "momentum": float(momentum) if optimizer in MOMENTUM_OPTIMIZERS else 0.0,
         "nesterov": bool(nesterov) and optimizer == "sgd" and momentum > 0,
         "lr_schedule": lr_schedule,
         "batch_size": int(batch_size),

@@ -23,13 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.validation import check_float, check_int
+
 DIVERGENCE_LOSS = 1e6  # a path whose loss passes this is declared divergent and stopped
 MAX_STEPS = 2000
-
-
-def _invalid(name: str, expected: str, value, hint: str = "") -> ValueError:
-    message = f"Received an invalid value for `{name}`, expected {expected}. Received: {name}={value!r}"
-    return ValueError(message + (f". {hint}" if hint else ""))
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,10 +57,8 @@ def make_linear_data(
     Raises:
         ValueError: if `num_samples` < 2 or `noise` < 0.
     """
-    if not (isinstance(num_samples, int) and num_samples >= 2):
-        raise _invalid("num_samples", "an integer >= 2", num_samples)
-    if not noise >= 0:
-        raise _invalid("noise", "a non-negative number", noise)
+    check_int("num_samples", num_samples, 2)
+    check_float("noise", noise, 0)
     rng = np.random.default_rng(seed)
     x = rng.normal(1.0, 1.0, num_samples)
     y = true_w * x + true_b + rng.normal(0.0, noise, num_samples)
@@ -154,13 +149,11 @@ def descend(
         ValueError: for a non-positive learning rate, steps out of range or a batch size
             out of range.
     """
-    if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
-        raise _invalid("learning_rate", "a positive number", learning_rate)
-    if not (isinstance(steps, int) and 1 <= steps <= MAX_STEPS):
-        raise _invalid("steps", f"an integer between 1 and {MAX_STEPS}", steps)
+    check_float("learning_rate", learning_rate, 0, open_low=True)
+    check_int("steps", steps, 1, MAX_STEPS)
     n = len(data.x)
-    if batch_size is not None and not (isinstance(batch_size, int) and 1 <= batch_size <= n):
-        raise _invalid("batch_size", f"an integer between 1 and {n} (the data size)", batch_size)
+    if batch_size is not None:
+        check_int("batch_size", batch_size, 1, n, hint=f"The data has {n} samples.")
     import tensorflow as tf
 
     full = batch_size is None or batch_size == n

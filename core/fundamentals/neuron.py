@@ -22,6 +22,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from core.validation import check_choice, check_float, check_int, invalid
+
 INPUT_NAMES = "ABCDEF"
 MAX_INPUTS = len(INPUT_NAMES)
 GATES = ("AND", "OR", "NOR", "NOT", "identity", "A and not B")
@@ -35,11 +37,6 @@ XOR_HIDDEN_WEIGHTS = ((1.0, 1.0), (1.0, 1.0))  # (input, hidden unit)
 XOR_HIDDEN_BIAS = (-1.5, -0.5)
 XOR_OUTPUT_WEIGHTS = (-1.0, 1.0)
 XOR_OUTPUT_BIAS = -0.5
-
-
-def _invalid(name: str, expected: str, value, hint: str = "") -> ValueError:
-    message = f"Received an invalid value for `{name}`, expected {expected}. Received: {name}={value!r}"
-    return ValueError(message + (f". {hint}" if hint else ""))
 
 
 # ---------------------------------------------------------------- McCulloch-Pitts
@@ -66,13 +63,12 @@ class MPNeuron:
 
     def __post_init__(self):
         if not 1 <= len(self.connections) <= MAX_INPUTS:
-            raise _invalid("connections", f"between 1 and {MAX_INPUTS} inputs", self.connections)
+            raise invalid("connections", f"between 1 and {MAX_INPUTS} inputs", self.connections)
         if len(self.inhibitory) != len(self.connections):
-            raise _invalid(
+            raise invalid(
                 "inhibitory", f"one flag per input ({len(self.connections)})", self.inhibitory
             )
-        if not (isinstance(self.threshold, (int, np.integer)) and self.threshold >= 0):
-            raise _invalid("threshold", "a non-negative integer", self.threshold)
+        check_int("threshold", self.threshold, 0)
 
     @property
     def num_inputs(self) -> int:
@@ -95,6 +91,7 @@ class MPNeuron:
 
 def gate_target(gate: str, x) -> np.ndarray:
     """What `gate` should output for binary inputs of shape (n, num_inputs)."""
+    check_choice("gate", gate, GATES)
     x = np.atleast_2d(np.asarray(x, dtype=bool))
     if gate == "AND":
         out = x.all(axis=1)
@@ -106,10 +103,8 @@ def gate_target(gate: str, x) -> np.ndarray:
         out = ~x[:, 0]
     elif gate == "identity":
         out = x[:, 0]
-    elif gate == "A and not B":
+    else:  # A and not B
         out = x[:, 0] & ~x[:, 1]
-    else:
-        raise _invalid("gate", f"one of {', '.join(GATES)}", gate)
     return out.astype(int)
 
 
@@ -135,11 +130,9 @@ def gate_neuron(gate: str, num_inputs: int = 2, threshold: int | None = None) ->
         ValueError: for an unknown gate, a number of inputs out of range, or a negative
             threshold.
     """
-    if gate not in GATES:
-        raise _invalid("gate", f"one of {', '.join(GATES)}", gate)
+    check_choice("gate", gate, GATES)
     n = FIXED_INPUTS.get(gate, num_inputs)
-    if not (isinstance(n, (int, np.integer)) and 1 <= n <= MAX_INPUTS):
-        raise _invalid("num_inputs", f"an integer between 1 and {MAX_INPUTS}", num_inputs)
+    check_int("num_inputs", n, 1, MAX_INPUTS)
     if gate == "AND":
         neuron = MPNeuron((1,) * n, (False,) * n, n)
     elif gate in ("OR", "identity"):
@@ -193,8 +186,7 @@ def perceptron_predict(x, weights, bias: float) -> np.ndarray:
 
 def random_points(num_points: int = 200, seed: int = 0) -> np.ndarray:
     """Standard normal 2-D points, shape (num_points, 2), the same for the same seed."""
-    if not (isinstance(num_points, int) and num_points >= 1):
-        raise _invalid("num_points", "a positive integer", num_points)
+    check_int("num_points", num_points, 1)
     return np.random.default_rng(seed).normal(size=(num_points, 2))
 
 
@@ -302,8 +294,7 @@ def init_perceptron(
     Raises:
         ValueError: if `learning_rate` is not positive.
     """
-    if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
-        raise _invalid("learning_rate", "a positive number", learning_rate)
+    check_float("learning_rate", learning_rate, 0, open_low=True)
     order = np.arange(num_samples)
     if seed is not None:
         # Iris is sorted by class; visiting it in that order makes the line swing far.
@@ -371,8 +362,7 @@ def train_perceptron(
     Raises:
         ValueError: if `epochs` is not a positive integer or `learning_rate` not positive.
     """
-    if not (isinstance(epochs, int) and epochs >= 1):
-        raise _invalid("epochs", "a positive integer", epochs)
+    check_int("epochs", epochs, 1)
     x = np.asarray(x, dtype=float)
     state = init_perceptron(len(x), x.shape[1], learning_rate, seed)
     while state.epoch < epochs and not state.converged:
@@ -420,6 +410,8 @@ class XorMLPResult:
     weights: tuple[np.ndarray, ...]
 
 
+# A subset of core.config.ACTIVATIONS, tanh first as the page's default: on four points
+# a smooth S-curve, a kinked ReLU and the logistic unit are enough to compare.
 XOR_ACTIVATIONS = ("tanh", "relu", "sigmoid")
 
 
@@ -450,14 +442,10 @@ def train_xor_mlp(
     Raises:
         ValueError: for out-of-range arguments.
     """
-    if not (isinstance(hidden_units, int) and 1 <= hidden_units <= 64):
-        raise _invalid("hidden_units", "an integer between 1 and 64", hidden_units)
-    if activation not in XOR_ACTIVATIONS:
-        raise _invalid("activation", f"one of {', '.join(XOR_ACTIVATIONS)}", activation)
-    if not (isinstance(learning_rate, (int, float)) and 0 < learning_rate <= 10):
-        raise _invalid("learning_rate", "a number in (0, 10]", learning_rate)
-    if not (isinstance(epochs, int) and 1 <= epochs <= 5000):
-        raise _invalid("epochs", "an integer between 1 and 5000", epochs)
+    check_int("hidden_units", hidden_units, 1, 64)
+    check_choice("activation", activation, XOR_ACTIVATIONS)
+    check_float("learning_rate", learning_rate, 0, 10, open_low=True)
+    check_int("epochs", epochs, 1, 5000)
     import keras
 
     x, y = xor_data()

@@ -23,15 +23,13 @@ from core.playground.config import MOMENTUM, PlaygroundConfig
 from core.playground.data import GENERATORS, NUM_SAMPLES, UPLOAD
 from core.playground.features import FEATURES
 from core.playground.upload import UploadedPoints
+from core.validation import check_int, invalid
 
 
 def _data_code(config: PlaygroundConfig, upload: UploadedPoints | None) -> str:
     if config.dataset == UPLOAD:
         if upload is None:
-            raise ValueError(
-                "Received an invalid value for `upload`, expected the uploaded points for "
-                "dataset='upload'. Received: upload=None"
-            )
+            raise invalid("upload", "the uploaded points for dataset='upload'", None)
         points = np.round(upload.points.astype("float64"), 6).tolist()
         labels = np.round(upload.labels.astype("float64"), 6).tolist()
         return (
@@ -89,10 +87,7 @@ def generate_code(config: PlaygroundConfig, *, epochs: int = 100, upload: Upload
         ValueError: if the config uses uploaded points and none are given, or
             `epochs` is not a positive integer.
     """
-    if not (isinstance(epochs, int) and epochs >= 1):
-        raise ValueError(
-            f"Received an invalid value for `epochs`, expected a positive integer. Received: epochs={epochs!r}"
-        )
+    check_int("epochs", epochs, 1)
     feature_names = ", ".join(FEATURES[name][0] for name in config.features)
     feature_columns = ", ".join(FEATURES[name][1] for name in config.features)
     loss = "binary_crossentropy" if config.effective_loss == "cross_entropy" else "mean_squared_error"

@@ -16,35 +16,34 @@ True
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.config import _invalid
+from core.config import ACTIVATIONS as MODEL_ACTIVATIONS
+from core.config import MAX_SEED
 from core.playground.data import CLASSIFICATION_DATASETS, REGRESSION_DATASETS, UPLOAD
 from core.playground.features import FEATURES
+from core.validation import as_tuple, check_choice, check_float, check_int, invalid
 
 PROBLEMS = ("classification", "regression")
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear", "elu", "selu", "gelu", "swish", "softplus", "leaky_relu")
+# The same activations as the model pages, with TensorFlow Playground's four first, in
+# its menu order, so the page opens on the choices the original offers.
+_PLAYGROUND_MENU = ("tanh", "relu", "sigmoid", "linear")
+ACTIVATIONS = _PLAYGROUND_MENU + tuple(name for name in MODEL_ACTIVATIONS if name not in _PLAYGROUND_MENU)
 REGULARIZATIONS = ("none", "l1", "l2")
-OPTIMIZERS = ("sgd", "momentum", "adam")  # "momentum" is SGD with momentum 0.9
+# Not core.config.OPTIMIZERS: the Playground's menu, where "momentum" is SGD with momentum 0.9.
+OPTIMIZERS = ("sgd", "momentum", "adam")
+# The Playground's names for its two losses (the regression page has its own LOSSES).
 LOSSES = ("cross_entropy", "squared_error")
 # Playground's menus, kept as the page's choices; the config accepts any value in range.
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REGULARIZATION_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+# The Playground's own, smaller limits (its networks are drawn neuron by neuron).
 MAX_HIDDEN_LAYERS = 6
 MAX_UNITS = 8
 MAX_BATCH_SIZE = 500
 MOMENTUM = 0.9
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass(frozen=True)
@@ -91,47 +90,35 @@ class PlaygroundConfig:
     loss: str = "cross_entropy"
 
     def __post_init__(self):
-        if self.problem not in PROBLEMS:
-            raise _invalid("problem", f"one of {', '.join(PROBLEMS)}", self.problem)
+        check_choice("problem", self.problem, PROBLEMS)
         allowed = CLASSIFICATION_DATASETS if self.problem == "classification" else REGRESSION_DATASETS
         if self.dataset not in allowed + (UPLOAD,):
-            raise _invalid(
+            raise invalid(
                 "dataset", f"one of {', '.join(allowed + (UPLOAD,))} for {self.problem}", self.dataset
             )
-        if not (_is_int(self.noise) and 0 <= self.noise <= 50):
-            raise _invalid("noise", "an integer in [0, 50] (percent)", self.noise)
-        if not (_is_int(self.train_ratio) and 10 <= self.train_ratio <= 90):
-            raise _invalid("train_ratio", "an integer in [10, 90] (percent)", self.train_ratio)
-        if not (_is_int(self.seed) and 0 <= self.seed < 2**31):
-            raise _invalid("seed", "an integer in [0, 2**31)", self.seed)
-        features = tuple(self.features) if isinstance(self.features, (list, tuple)) else self.features
-        if not isinstance(features, tuple) or not features or any(f not in FEATURES for f in features):
-            raise _invalid(
-                "features", f"a non-empty tuple of names from {', '.join(FEATURES)}", self.features
-            )
+        check_int("noise", self.noise, 0, 50, expected="an integer in [0, 50] (percent)")
+        check_int("train_ratio", self.train_ratio, 10, 90, expected="an integer in [10, 90] (percent)")
+        check_int("seed", self.seed, 0, MAX_SEED)
+        expected = f"a non-empty tuple of names from {', '.join(FEATURES)}"
+        features = as_tuple("features", self.features, expected)
+        if not features or any(f not in FEATURES for f in features):
+            raise invalid("features", expected, self.features)
         # Keep the canonical order, so the same set of features is the same config.
         object.__setattr__(self, "features", tuple(f for f in FEATURES if f in features))
-        layers = tuple(self.hidden_layers) if isinstance(self.hidden_layers, (list, tuple)) else None
-        if layers is None or len(layers) > MAX_HIDDEN_LAYERS:
-            raise _invalid("hidden_layers", f"a tuple of at most {MAX_HIDDEN_LAYERS} unit counts", self.hidden_layers)
+        expected = f"a tuple of at most {MAX_HIDDEN_LAYERS} unit counts"
+        layers = as_tuple("hidden_layers", self.hidden_layers, expected)
+        if len(layers) > MAX_HIDDEN_LAYERS:
+            raise invalid("hidden_layers", expected, self.hidden_layers)
         for units in layers:
-            if not (_is_int(units) and 1 <= units <= MAX_UNITS):
-                raise _invalid("units", f"an integer in [1, {MAX_UNITS}]", units, "Check the hidden layers.")
+            check_int("units", units, 1, MAX_UNITS, hint="Check the hidden layers.")
         object.__setattr__(self, "hidden_layers", layers)
-        if self.activation not in ACTIVATIONS:
-            raise _invalid("activation", f"one of {', '.join(ACTIVATIONS)}", self.activation)
-        if self.regularization not in REGULARIZATIONS:
-            raise _invalid("regularization", f"one of {', '.join(REGULARIZATIONS)}", self.regularization)
-        if not (_is_number(self.regularization_rate) and 0 <= self.regularization_rate <= 10):
-            raise _invalid("regularization_rate", "a number in [0, 10]", self.regularization_rate)
-        if not (_is_number(self.learning_rate) and 0 < self.learning_rate <= 10):
-            raise _invalid("learning_rate", "a number in (0, 10]", self.learning_rate)
-        if not (_is_int(self.batch_size) and 1 <= self.batch_size <= MAX_BATCH_SIZE):
-            raise _invalid("batch_size", f"an integer in [1, {MAX_BATCH_SIZE}]", self.batch_size)
-        if self.optimizer not in OPTIMIZERS:
-            raise _invalid("optimizer", f"one of {', '.join(OPTIMIZERS)}", self.optimizer)
-        if self.loss not in LOSSES:
-            raise _invalid("loss", f"one of {', '.join(LOSSES)}", self.loss)
+        check_choice("activation", self.activation, ACTIVATIONS)
+        check_choice("regularization", self.regularization, REGULARIZATIONS)
+        check_float("regularization_rate", self.regularization_rate, 0, 10)
+        check_float("learning_rate", self.learning_rate, 0, 10, open_low=True)
+        check_int("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("loss", self.loss, LOSSES)
         # Floats as floats, so 1 and 1.0 make equal configs.
         object.__setattr__(self, "learning_rate", float(self.learning_rate))
         object.__setattr__(self, "regularization_rate", float(self.regularization_rate))

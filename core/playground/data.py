@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.validation import check_choice, check_float
+
 CLASSIFICATION_DATASETS = ("circle", "xor", "gaussian", "spiral")
 REGRESSION_DATASETS = ("plane", "multi_gaussian")
 UPLOAD = "upload"  # points the user brought as a CSV file
@@ -132,15 +134,8 @@ def make_dataset(name: str, num_samples: int = NUM_SAMPLES, *, noise: float = 0.
     Raises:
         ValueError: for an unknown name or a noise outside [0, 0.5].
     """
-    if name not in GENERATORS:
-        raise ValueError(
-            f"Received an invalid value for `name`, expected one of {', '.join(GENERATORS)}. "
-            f"Received: name={name!r}"
-        )
-    if not 0 <= noise <= 0.5:
-        raise ValueError(
-            f"Received an invalid value for `noise`, expected a fraction in [0, 0.5]. Received: noise={noise!r}"
-        )
+    check_choice("name", name, GENERATORS)
+    check_float("noise", noise, 0, 0.5, expected="a fraction in [0, 0.5]")
     return GENERATORS[name](num_samples, noise, np.random.default_rng(seed))
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.validation import invalid
+
 # name -> (label shown on the page, the NumPy expression of x1 and x2 used in generated code)
 FEATURES = {
     "x1": ("x₁", "x1"),
@@ -52,17 +54,11 @@ def transform(points: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
         ValueError: for an unknown feature name or an empty selection.
     """
     if not features:
-        raise ValueError(
-            "Received an invalid value for `features`, expected at least one feature. "
-            "Received: features=(). Switch on x₁ or another input."
-        )
+        raise invalid("features", "at least one feature", (), "Switch on x₁ or another input.")
     x1, x2 = points[:, 0], points[:, 1]
     columns = []
     for name in features:
         if name not in FEATURES:
-            raise ValueError(
-                f"Received an invalid value for `features`, expected names from {', '.join(FEATURES)}. "
-                f"Received: features={features!r}"
-            )
+            raise invalid("features", f"names from {', '.join(FEATURES)}", features)
         columns.append(_COMPUTE[name](x1, x2))
     return np.stack(columns, axis=1).astype("float32")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.evaluation import most_confident_wrong
+from core.validation import check_choice, invalid
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 # Far more than any photo needs, far less than a decompression bomb.
@@ -188,16 +189,12 @@ def pick_test_images(
     Raises:
         ValueError: for an unknown mode, or `"by_class"` without a valid class.
     """
-    if mode not in PICK_MODES:
-        raise ValueError(f"Received an invalid value for `mode`, expected one of {', '.join(PICK_MODES)}. Received: mode={mode!r}")
+    check_choice("mode", mode, PICK_MODES)
     if mode == "confidently_wrong":
         return most_confident_wrong(proba, y_true, k=k)
     if mode == "by_class":
         if true_class is None or not 0 <= true_class < proba.shape[1]:
-            raise ValueError(
-                f"Received an invalid value for `true_class`, expected a class index below "
-                f"{proba.shape[1]}. Received: true_class={true_class!r}"
-            )
+            raise invalid("true_class", f"a class index below {proba.shape[1]}", true_class)
         candidates = np.flatnonzero(y_true == true_class)
     elif mode == "misclassified":
         candidates = np.flatnonzero(np.argmax(proba, axis=1) != y_true)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.data import DatasetUnavailableError
+from core.validation import check_choice
 
 SPLIT_SEED = 42
 REGRESSION_DATASETS = ("california_housing", "diabetes")
@@ -135,11 +136,7 @@ def load_regression_data(name: str = "california_housing") -> RegressionData:
         ValueError: for an unknown name.
         DatasetUnavailableError: when California housing cannot be downloaded.
     """
-    if name not in REGRESSION_DATASETS:
-        raise ValueError(
-            f"Received an invalid value for `name`, expected one of {', '.join(REGRESSION_DATASETS)}. "
-            f"Received: name={name!r}"
-        )
+    check_choice("name", name, REGRESSION_DATASETS)
     bunch = _fetch(name)
     x = np.asarray(bunch.data, dtype=np.float32)
     y = np.asarray(bunch.target, dtype=np.float32)

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.config import Keyed, MLPConfig, TrainingConfig, _check_choice, _check_float, _check_int, _invalid
-from core.regression.housing import REGRESSION_DATASETS, RegressionData
+from core.config import Keyed, MLPConfig, TrainingConfig
 from core.models import LayerRow
+from core.regression.housing import REGRESSION_DATASETS, RegressionData
 from core.training import (
     EVAL_BATCH_SIZE,
     STEPS_PER_EXECUTION,
@@ -39,6 +39,7 @@ from core.training import (
     make_batches,
     make_optimizer,
 )
+from core.validation import check_bool, check_choice, check_float, check_int
 
 LOSSES = ("mse", "mae", "huber")
 LOSS_LABELS = {"mse": "Mean squared error", "mae": "Mean absolute error", "huber": "Huber"}
@@ -71,11 +72,10 @@ class RegressionConfig:
             mlp = dict(self.mlp)
             mlp["hidden_layers"] = tuple(tuple(layer) for layer in mlp["hidden_layers"])
             object.__setattr__(self, "mlp", MLPConfig(**mlp))
-        _check_choice("output_activation", self.mlp.output_activation, REGRESSION_OUTPUT_ACTIVATIONS)
-        if not isinstance(self.normalize, bool):
-            raise _invalid("normalize", "True or False", self.normalize)
-        _check_choice("loss", self.loss, LOSSES)
-        _check_float("huber_delta", self.huber_delta, 0.0, 1000.0, open_low=True)
+        check_choice("output_activation", self.mlp.output_activation, REGRESSION_OUTPUT_ACTIVATIONS)
+        check_bool("normalize", self.normalize)
+        check_choice("loss", self.loss, LOSSES)
+        check_float("huber_delta", self.huber_delta, 0.0, 1000.0, open_low=True)
         object.__setattr__(self, "huber_delta", float(self.huber_delta))
 
     def describe(self) -> str:
@@ -87,9 +87,9 @@ class _Run(Keyed):
     """What every regression run shares: a JSON form, a key, a data subset check."""
 
     def _check_data(self):
-        _check_choice("dataset", self.dataset, REGRESSION_DATASETS)
+        check_choice("dataset", self.dataset, REGRESSION_DATASETS)
         if self.num_train is not None:
-            _check_int("num_train", self.num_train, 10)
+            check_int("num_train", self.num_train, 10)
 
 
 @dataclass(frozen=True)

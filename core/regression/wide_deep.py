@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.config import ACTIVATIONS, MAX_UNITS, TrainingConfig, _check_choice, _check_float, _check_int, _invalid
+from core.config import ACTIVATIONS, MAX_UNITS, TrainingConfig
 from core.regression.housing import RegressionData
 from core.regression.sequential import (
     _Run,
@@ -44,6 +44,7 @@ from core.regression.sequential import (
     seeded,
 )
 from core.training import EpochUpdate
+from core.validation import as_tuple, check_choice, check_float, check_int, invalid
 
 VARIANTS = ("one_input", "two_inputs", "aux_output")
 VARIANT_TITLES = {
@@ -60,16 +61,16 @@ def _features(name: str, value) -> tuple[int, ...]:
     try:
         features = tuple(sorted({int(index) for index in value}))
     except (TypeError, ValueError):
-        raise _invalid(name, "a list of feature indices", value) from None
+        raise invalid(name, "a list of feature indices", value) from None
     if not features:
-        raise _invalid(
+        raise invalid(
             name,
             "at least one feature",
             tuple(value),
             f"Pick at least one feature for the {name.split('_')[0]} path.",
         )
     if features[0] < 0:
-        raise _invalid(name, "feature indices >= 0", tuple(value))
+        raise invalid(name, "feature indices >= 0", tuple(value))
     return features
 
 
@@ -97,9 +98,9 @@ class WideDeepConfig:
     loss_weights: tuple[float, float] = (0.9, 0.1)
 
     def __post_init__(self):
-        _check_choice("variant", self.variant, VARIANTS)
-        _check_int("units", self.units, 1, MAX_UNITS)
-        _check_choice("activation", self.activation, ACTIVATIONS)
+        check_choice("variant", self.variant, VARIANTS)
+        check_int("units", self.units, 1, MAX_UNITS)
+        check_choice("activation", self.activation, ACTIVATIONS)
         # Fields a variant does not use get one canonical value, so equal models share a key.
         if self.variant == "one_input":
             wide, deep = (), ()
@@ -111,13 +112,13 @@ class WideDeepConfig:
         if self.variant != "aux_output":
             weights = (1.0, 0.0)
         else:
-            weights = tuple(self.loss_weights)
+            weights = as_tuple("loss_weights", self.loss_weights, "two numbers (main, auxiliary)")
             if len(weights) != 2:
-                raise _invalid("loss_weights", "two numbers (main, auxiliary)", self.loss_weights)
+                raise invalid("loss_weights", "two numbers (main, auxiliary)", self.loss_weights)
             for weight in weights:
-                _check_float("loss_weights", weight, 0.0, 100.0)
+                check_float("loss_weights", weight, 0.0, 100.0)
             if weights[0] == 0:
-                raise _invalid(
+                raise invalid(
                     "loss_weights", "a positive weight for the main output", weights,
                     "With weight 0 the main output would not be trained.",
                 )
@@ -167,7 +168,7 @@ def check_features(config: WideDeepConfig, num_features: int) -> None:
     for name in ("wide_features", "deep_features"):
         features = getattr(config, name)
         if features and features[-1] >= num_features:
-            raise _invalid(
+            raise invalid(
                 name,
                 f"feature indices between 0 and {num_features - 1}",
                 features,
@@ -257,7 +258,7 @@ def make_subclassed_model(config: WideDeepConfig, x_train: np.ndarray, *, seed: 
     import keras
 
     if config.variant != "aux_output":
-        raise _invalid("variant", "'aux_output' for the subclassed model", config.variant)
+        raise invalid("variant", "'aux_output' for the subclassed model", config.variant)
     columns = model_inputs(config, x_train.shape[1])
 
     class WideAndDeepModel(keras.Model):

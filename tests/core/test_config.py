@@ -61,3 +61,46 @@ def test_json_round_trip_and_stable_key():
 def test_describe_is_short_and_readable():
     assert MLPConfig().describe() == "300-100 relu"
     assert MLPConfig(((8, "tanh"), (4, "relu"))).describe() == "8-4 relu/tanh"
+
+
+def test_other_pages_derive_their_activation_lists_from_the_models_one():
+    from core.config import ACTIVATIONS
+    from core.fundamentals import activations, neuron
+    from core.playground import config as playground
+
+    # The Playground offers the same set, its own four first, as TensorFlow Playground does.
+    assert sorted(playground.ACTIVATIONS) == sorted(ACTIVATIONS)
+    assert playground.ACTIVATIONS[:4] == ("tanh", "relu", "sigmoid", "linear")
+    # The activations page draws every one a model page offers, plus a few for comparison.
+    assert activations.ACTIVATIONS[:2] == ("sigmoid", "tanh")  # as history had them
+    assert sorted(activations.ACTIVATIONS) == sorted(ACTIVATIONS + activations.DRAWN_ONLY)
+    assert not set(activations.DRAWN_ONLY) & set(ACTIVATIONS)
+    assert set(neuron.XOR_ACTIVATIONS) <= set(ACTIVATIONS)
+
+
+def test_seeds_share_one_bound():
+    from core.config import MAX_SEED
+    from core.playground.config import PlaygroundConfig
+
+    assert TrainingConfig(seed=MAX_SEED).seed == PlaygroundConfig(seed=MAX_SEED).seed == 2**31 - 1
+    for make in (lambda: TrainingConfig(seed=MAX_SEED + 1), lambda: PlaygroundConfig(seed=MAX_SEED + 1)):
+        with pytest.raises(ValueError, match=f"Received: seed={MAX_SEED + 1}"):
+            make()
+
+
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda: TrainingConfig(batch_size=True), "Received: batch_size=True"),
+        (lambda: TrainingConfig(learning_rate=float("inf")), "Received: learning_rate=inf"),
+        (lambda: TrainingConfig(nesterov=1), "expected True or False. Received: nesterov=1"),
+        (lambda: TrainingConfig(mixed_precision="yes"), "Received: mixed_precision='yes'"),
+        (lambda: MLPConfig(hidden_layers=300), "expected a tuple of (units, activation) pairs"),
+        (lambda: MLPConfig(hidden_layers=((True, "relu"),)), "Received: units=True. Check hidden layer 1."),
+        (lambda: DataConfig(validation="middle"), "expected one of last, first. Received: validation='middle'"),
+    ],
+)
+def test_configs_refuse_bools_infinity_and_other_types(make, fragment):
+    with pytest.raises(ValueError, match="Received an invalid value") as error:
+        make()
+    assert fragment in str(error.value)
