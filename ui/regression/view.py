@@ -14,8 +14,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from core.regression.housing import RegressionData
 from core.models import LayerRow
+from core.regression.housing import RegressionData
 from core.regression.sequential import RMSE
 from ui import cache, charts, train_view
 
@@ -318,8 +318,8 @@ def comparison_figure(table: pd.DataFrame):
 @st.cache_resource(show_spinner="Building the model…", max_entries=16)
 def model_graph(config_json: str):
     """`(nodes, edges)` of the untrained model of a run, read from the Keras model itself."""
-    from core.regression_runs import run_from_json
     from core.regression.wide_deep import build_wide_deep, describe_graph
+    from core.regression_runs import run_from_json
 
     run = run_from_json(config_json)
     data, _ = regression_data(run.dataset)
