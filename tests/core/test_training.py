@@ -18,6 +18,7 @@ def run_config(layers=((32, "relu"),), **training):
     return RunConfig(DataConfig("digits"), MLPConfig(layers), TrainingConfig(**training))
 
 
+@pytest.mark.slow
 def test_a_tiny_model_overfits_eight_samples(digits):
     eight = ImageDataset(
         "digits", digits.x_train[:8], digits.y_train[:8], digits.x_train[:8], digits.y_train[:8],
@@ -90,6 +91,7 @@ def test_batches_cover_every_sample_once_per_epoch():
     assert list(seen) != list(range(10))  # shuffled
 
 
+@pytest.mark.slow
 def test_the_engine_matches_plain_fit(digits):
     """Same model, same initial weights, same recipe: plain `fit` on NumPy arrays and the
     engine's pipeline reach the same accuracy (the batches are shuffled differently)."""
