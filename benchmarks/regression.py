@@ -11,8 +11,8 @@ Usage: python -m benchmarks.regression   (with SCIKIT_LEARN_DATA pointing at the
 from core.config import RECOMMENDED_REGRESSION_TRAINING
 from core.regression.housing import load_regression_data
 from core.regression.sequential import RegressionRun, train_baseline, train_regression
-from core.training import device_name
 from core.regression.wide_deep import VARIANT_TITLES, VARIANTS, WideDeepConfig, WideDeepRun, train_wide_deep
+from core.training import device_name
 
 
 def benchmark(data, training) -> None:

@@ -8,9 +8,12 @@ download is impossible, `load_dataset` raises `DatasetUnavailableError`, and sci
 
 Example:
 
->>> data = load_dataset(DataConfig("fashion_mnist"))
+>>> data = load_dataset(DataConfig("digits"))
 >>> data.x_train.shape, data.x_valid.shape, data.x_test.shape
-((55000, 28, 28), (5000, 28, 28), (10000, 28, 28))
+((1077, 8, 8), (360, 8, 8), (360, 8, 8))
+
+`load_dataset(DataConfig("fashion_mnist"))` splits the same way: 55,000, 5,000 and
+10,000 images of 28x28.
 """
 
 from __future__ import annotations

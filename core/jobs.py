@@ -17,9 +17,15 @@ progress is shown); `"queued"` (for a training slot, with a place); `"running"`;
 
 Example:
 
->>> job = pool().submit(run, data, owner="session-1")   # doctest: +SKIP
->>> job.status().state, job.status().epoch              # doctest: +SKIP
-('running', 3)
+>>> import tempfile
+>>> from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
+>>> from core.data import load_dataset
+>>> run = RunConfig(DataConfig("digits"), MLPConfig(((8, "relu"),)), TrainingConfig(epochs=2))
+>>> job = pool().submit(run, load_dataset("digits"), store=RunStore(tempfile.mkdtemp()))
+>>> job.status().state in ACTIVE  # submit returned at once
+True
+>>> job.wait(120), job.status().state, job.status().epoch
+(True, 'done', 2)
 """
 
 from __future__ import annotations

@@ -23,10 +23,14 @@ save, the least recently used entries are removed until the store holds at most
 
 Example:
 
->>> store = RunStore()
->>> store.save(config_json, model=model, history=history, meta={"wall_time": 12.3})
->>> store.load(config_json).meta["wall_time"]
+>>> import tempfile, keras
+>>> store = RunStore(tempfile.mkdtemp())
+>>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+>>> _ = store.save('{"units": 1}', model=model, history={"loss": [0.5]}, meta={"wall_time": 12.3})
+>>> store.load('{"units": 1}').meta["wall_time"]
 12.3
+>>> store.load('{"units": 2}') is None
+True
 """
 
 from __future__ import annotations

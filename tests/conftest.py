@@ -1,4 +1,5 @@
-"""Test set-up: a private run store per test session, quiet TensorFlow, shared fixtures."""
+"""Test set-up: a private run store per test session, quiet TensorFlow, shared fixtures,
+and the `e2e` marker on every browser test."""
 
 import os
 import sys
@@ -9,6 +10,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+E2E = ROOT / "tests" / "e2e"
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects, so `-m "not e2e"` sees the marker
+def pytest_collection_modifyitems(items):
+    """Marks every test under tests/e2e as `e2e` by its path, so no new browser test can
+    forget the marker."""
+    for item in items:
+        if item.path.is_relative_to(E2E):
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -12,7 +12,7 @@ code" copies their source into a script that runs on its own.
 Example:
 
 >>> points, labels = make_dataset("circle", 500, noise=0.1, seed=1)
->>> points.shape, sorted(set(labels))
+>>> points.shape, sorted(set(labels.tolist()))
 ((500, 2), [0.0, 1.0])
 """
 

@@ -14,6 +14,7 @@ a grid over the plane in one batched call, for the heatmaps.
 
 Example:
 
+>>> from core.playground.data import make_dataset, split_dataset
 >>> trainer = Trainer(PlaygroundConfig(), split_dataset(*make_dataset("circle"), 0.5, 0))
 >>> trainer.step(10)
 >>> trainer.epoch, trainer.history["test_loss"][-1] < trainer.history["test_loss"][0]

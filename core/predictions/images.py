@@ -10,9 +10,14 @@ object, centred in a square, resized, scaled to [0, 1].
 
 Example:
 
->>> converted = image_to_input(Path("sneaker.png").read_bytes(), (28, 28), dataset="fashion_mnist")
->>> converted.pixels.shape, converted.inverted
-((28, 28), True)
+>>> from PIL import Image, ImageDraw
+>>> drawing = Image.new("L", (120, 90), 255)  # a dark stroke on white paper
+>>> ImageDraw.Draw(drawing).line([(20, 60), (100, 30)], fill=0, width=8)
+>>> png = io.BytesIO()
+>>> drawing.save(png, format="PNG")
+>>> converted = image_to_input(png.getvalue(), (28, 28), dataset="fashion_mnist")
+>>> converted.pixels.shape, converted.inverted, converted.original_size
+((28, 28), True, (120, 90))
 """
 
 from __future__ import annotations

@@ -13,7 +13,11 @@
 
 Example:
 
->>> model = load_uploaded_model(Path("my_model.keras").read_bytes())
+>>> from core.config import MLPConfig
+>>> from core.models import build_mlp
+>>> with tempfile.TemporaryDirectory() as folder:  # a user's model.save("my_model.keras")
+...     build_mlp(MLPConfig(((8, "relu"),)), (28, 28), 10, seed=0).save(f"{folder}/my_model.keras")
+...     model = load_uploaded_model(Path(folder, "my_model.keras").read_bytes())
 >>> match_dataset(model).datasets
 ('fashion_mnist', 'mnist')
 """

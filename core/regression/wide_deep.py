@@ -17,6 +17,7 @@ diagrams.
 
 Example:
 
+>>> x_train = np.random.default_rng(0).normal(size=(32, 8)).astype("float32")  # 8 features
 >>> config = WideDeepConfig("two_inputs", wide_features=(0, 1, 2, 3, 4), deep_features=(2, 3, 4, 5, 6, 7))
 >>> model = build_wide_deep(config, x_train, seed=42)
 >>> [tensor.name for tensor in model.inputs]

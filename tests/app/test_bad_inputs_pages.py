@@ -120,8 +120,8 @@ def test_wide_and_deep_empty_wide_path_keeps_the_deep_path():
 
 
 def test_regression_page_offline_falls_back_to_diabetes_with_a_warning(monkeypatch):
-    from core.regression import housing
     from core.data import DatasetUnavailableError
+    from core.regression import housing
     from ui.regression import view as regression
 
     real = housing._fetch

@@ -1,5 +1,6 @@
 """The classification page end to end, as a user drives it, on small subsets."""
 
+import pytest
 
 from tests.app.helpers import button, finish_jobs, open_page, texts
 
@@ -37,6 +38,7 @@ def test_defaults_show_the_course_model():
     assert "Not trained yet" in texts(at.info)
 
 
+@pytest.mark.slow
 def test_train_evaluate_then_come_back_from_the_cache():
     at = configure(open_page(PAGE))
     assert not at.exception, at.exception

@@ -60,11 +60,14 @@ def test_xor_tab_hand_wired_and_mlp(neuron_page):
     assert any("Wrong on" in w.value for w in at.warning)
     at.slider(key="neuron.xor_epochs").set_value(50).run()
     assert "never reaches 0" in at.caption[-1].value
+    charts_before = len(at.get("plotly_chart"))
     form_sliders = [s for s in at.slider if s.label == "Epochs"]
     form_sliders[0].set_value(150)
     at.button(key="FormSubmitter:neuron.xor_mlp_form-Train on XOR").click().run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) >= 4
+    assert len(at.get("plotly_chart")) == charts_before + 2  # the MLP's surface and its loss
+    probabilities = next(df.value for df in at.dataframe if "P(XOR = 1)" in df.value)["P(XOR = 1)"]
+    assert len(probabilities) == 4 and probabilities.between(0, 1).all()
 
 
 def test_exercises_are_answered(neuron_page):

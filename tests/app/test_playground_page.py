@@ -88,6 +88,7 @@ def test_changing_widgets_changes_the_network_and_the_url():
     assert "**3 hidden layers**" in [m.value for m in at.markdown]
 
 
+@pytest.mark.slow
 def test_the_experiment_survives_a_visit_to_another_page():
     at = open_page()
     at.selectbox(key="playground.activation").select("relu").run()
@@ -101,6 +102,7 @@ def test_the_experiment_survives_a_visit_to_another_page():
     assert epoch_line(at).startswith("**Epoch 1**")  # the same trainer, kept
 
 
+@pytest.mark.slow
 def test_a_diverging_network_says_so(short_live_runs):
     config = PlaygroundConfig(
         problem="regression", dataset="plane", activation="relu", learning_rate=10.0,

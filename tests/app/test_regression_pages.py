@@ -19,6 +19,7 @@ def regression_page():
     return at
 
 
+@pytest.mark.slow
 def test_regression_page_trains_a_subset_then_loads_it_from_the_store(regression_page):
     at = regression_page
     assert "Not trained yet" in texts(at.info)
@@ -57,6 +58,7 @@ def test_regression_settings_errors_keep_the_page_working(regression_page):
     assert not at.exception
 
 
+@pytest.mark.slow
 def test_wide_and_deep_page_trains_variant_three_and_compares():
     at = open_page("pages/wide_and_deep.py")
     assert not at.exception, at.exception

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.predictions import images, predict
 from core.config import MAX_HIDDEN_LAYERS, MLPConfig, TrainingConfig
 from core.limits import Limits
 from core.playground.upload import parse_points_csv
+from core.predictions import images, predict
 
 FEATURES = ("MedInc", "HouseAge", "AveRooms", "AveBedrms", "Population", "AveOccup", "Latitude", "Longitude")
 HEADER = ",".join(FEATURES)

@@ -224,6 +224,7 @@ def test_two_sessions_asking_at_once_train_once(tmp_path, digits, counting_train
     assert sorted(result.from_cache for result in results) == [False, True]
 
 
+@pytest.mark.slow
 def test_a_process_killed_while_saving_leaves_no_entry(tmp_path, digits):
     """A real SIGKILL in the middle of writing a run: no entry, and the next process
     trains and stores it normally."""

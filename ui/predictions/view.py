@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.predictions import images, predict
 from core.data import TITLES as IMAGE_TITLES
 from core.data import DatasetUnavailableError
+from core.predictions import images, predict
 from core.store import RunStore
 from ui import cache, charts
 from ui.nav import PAGES

@@ -16,8 +16,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from core.regression.housing import RegressionData
 from core.models import LayerRow
+from core.regression.housing import RegressionData
 from core.regression.sequential import RMSE
 from ui import cache, charts, run_view
 

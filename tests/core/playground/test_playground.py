@@ -277,6 +277,7 @@ def _run_script(code, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_generated_code_runs_and_trains(tmp_path):
     config = PlaygroundConfig(
         dataset="xor", noise=10, features=("x1", "x2", "x1x2"), hidden_layers=(4,), regularization="l2",

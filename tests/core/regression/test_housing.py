@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from core.regression import housing
 from core.data import DatasetUnavailableError
+from core.regression import housing
 from core.regression.housing import load_or_fallback, load_regression_data
 
 

@@ -128,6 +128,7 @@ def test_graph_is_read_from_the_keras_model(california):
     assert {node.name: node.kind for node in nodes}["concat"] == "Concatenate"
 
 
+@pytest.mark.slow
 def test_subclassed_model_gives_the_same_results_as_the_functional_one(california):
     config = WideDeepConfig("aux_output")
     run = WideDeepRun(num_train=500, model=config, training=FAST)
