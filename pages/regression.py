@@ -13,8 +13,9 @@ from core.regression.sequential import (
     summarize_regression,
 )
 from core.regression_runs import check_limits
-from ui.regression import view as ui
 from ui import train_view, widgets
+from ui.regression import figures
+from ui.regression import view as ui
 
 PREFIX = "regression"
 RESULT_KEY = f"{PREFIX}.result"
@@ -88,7 +89,7 @@ if result is None:
     st.info("Not trained yet. Press **Train** to train this configuration.", icon=":material/info:")
 elif result.diverged:
     train_view.diverged_message(result)
-    st.plotly_chart(ui.learning_curves(result.history), key=f"{PREFIX}.diverged_curves")
+    st.plotly_chart(figures.learning_curves(result.history), key=f"{PREFIX}.diverged_curves")
 else:
     st.subheader("Results")
     ui.result_metrics(result, ui.baseline(data.name, run.num_train) if with_baseline else None)

@@ -4,7 +4,6 @@ import streamlit as st
 
 from core.config import ACTIVATIONS
 from core.regression.sequential import check_fits
-from core.regression_runs import check_limits
 from core.regression.wide_deep import (
     DEFAULT_DEEP,
     DEFAULT_WIDE,
@@ -14,8 +13,10 @@ from core.regression.wide_deep import (
     WideDeepRun,
     check_features,
 )
-from ui.regression import view as ui
+from core.regression_runs import check_limits
 from ui import train_view, widgets
+from ui.regression import figures
+from ui.regression import view as ui
 
 PREFIX = "wide_deep"
 RESULT_KEY = f"{PREFIX}.result"
@@ -73,7 +74,7 @@ except ValueError as error:
 with diagram:
     st.subheader("The model's graph")
     nodes, edges = ui.model_graph(run.to_json())
-    st.graphviz_chart(ui.graph_dot(nodes, edges))
+    st.graphviz_chart(figures.graph_dot(nodes, edges))
     with st.expander("Model summary"):
         ui.graph_summary(nodes, edges)
 
