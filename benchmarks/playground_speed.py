@@ -47,7 +47,7 @@ def main() -> None:
     from core.playground.config import PlaygroundConfig
     from core.playground.data import make_dataset, split_dataset
     from core.playground.model import Trainer, make_loss, make_optimizer
-    from ui.playground import view as ui
+    from ui.playground import figures
 
     config = PlaygroundConfig(dataset="circle", hidden_layers=(4, 4), activation="tanh")
     points, labels = make_dataset("circle", 500, noise=0.0, seed=0)
@@ -70,10 +70,10 @@ def main() -> None:
     rows.append(("grids, all layers: one compiled call (Trainer.grids)", grids))
     rows.append(("grids, all layers: activations_model.predict", predict))
     layers = trainer.grids()
-    frame = timed(lambda: ui.live_frame_png(config, trainer, layers))
-    rows.append(("live picture: draw + PNG encode (ui.live_frame_png)", frame))
-    plotly = timed(lambda: pio.to_json(ui.dashboard_figure(config, trainer, layers), validate=False))
-    rows.append(("paused chart: Plotly figure + JSON (ui.dashboard_figure)", plotly))
+    frame = timed(lambda: figures.live_frame_png(config, trainer, layers))
+    rows.append(("live picture: draw + PNG encode (figures.live_frame_png)", frame))
+    plotly = timed(lambda: pio.to_json(figures.dashboard_figure(config, trainer, layers), validate=False))
+    rows.append(("paused chart: Plotly figure + JSON (figures.dashboard_figure)", plotly))
 
     width = max(len(name) for name, _ in rows)
     print(f"Playground speed: {config.hidden_layers} {config.activation}, {len(points)} circle points, "

@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.fundamentals.activations import ACTIVATIONS, describe
 from core.fundamentals.descent import regime
+from ui.fundamentals import figures
 from ui.fundamentals import view as ui
 
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.34, 0.36, 0.38, 0.4, 0.5)
@@ -32,7 +33,7 @@ with curves_tab:
         except ValueError as error:
             st.error(str(error))
             st.stop()
-        st.plotly_chart(ui.activations_figure(curves, layout, derivatives))
+        st.plotly_chart(figures.activations_figure(curves, layout, derivatives))
         st.dataframe(describe(curves), hide_index=True)
         st.caption(
             "Saturating means the derivative is close to 0: gradients passing through "
@@ -53,7 +54,7 @@ with linear_tab:
     b1 = c4.slider("b₁ (outer bias)", -3.0, 3.0, 0.5, 0.5, key="activations.b1")
     between = c5.selectbox("Activation between", ACTIVATIONS, ACTIVATIONS.index("linear"), key="activations.between")
     composition = ui.composition(a1, b1, a2, b2, between)
-    st.plotly_chart(ui.composition_figure(composition))
+    st.plotly_chart(figures.composition_figure(composition))
     if composition.is_affine:
         st.success(f"f(g(x)) is the single affine map {composition.formula}.")
     else:
@@ -78,8 +79,8 @@ with descent_tab:
     }
     st.markdown(f"η = {learning_rate:g} is **{regime(learning_rate, bound)}** (η / (2/L) = {learning_rate / bound:.2f}).")
     left, right = st.columns(2)
-    left.plotly_chart(ui.descent_figure(problem, paths))
-    right.plotly_chart(ui.losses_figure(paths))
+    left.plotly_chart(figures.descent_figure(problem, paths))
+    right.plotly_chart(figures.losses_figure(paths))
     for name, path in paths.items():
         if path.diverged:
             st.error(f"{name} diverged after {len(path.losses) - 1} steps: the loss passed 10⁶.")
@@ -90,6 +91,6 @@ with descent_tab:
         rate = round(factor * bound, 4)
         path = ui.descent_path(rate, steps, None)
         column.plotly_chart(
-            ui.descent_figure(problem, {"GD": path}, f"η = {rate:g}: {regime(rate, bound)}", 320, False)
+            figures.descent_figure(problem, {"GD": path}, f"η = {rate:g}: {regime(rate, bound)}", 320, False)
         )
         column.caption(f"loss after {len(path.losses) - 1} steps: {path.losses[-1]:.3g}")

@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from core.fundamentals import neuron as mp
+from ui.fundamentals import figures
 from ui.fundamentals import view as ui
 
 RULE_STATE = "neuron.perceptron_state"
@@ -35,7 +36,7 @@ with gates_tab:
         "Threshold θ", 0, wired.max_signal + 1, wired.threshold, key=f"neuron.threshold.{gate}.{num_inputs}"
     )
     neuron = mp.gate_neuron(gate, num_inputs, threshold)
-    left.graphviz_chart(ui.mp_network_dot(neuron))
+    left.graphviz_chart(figures.mp_network_dot(neuron))
     table = mp.truth_table(neuron, gate)
     right.dataframe(table, hide_index=True)
     if table["agrees"].all():
@@ -55,7 +56,7 @@ with perceptron_tab:
     points = ui.random_points(200, 0)
     classes = mp.perceptron_predict(points, (w1, w2), bias)
     left.metric("Points in class 1", int(classes.sum()))
-    right.plotly_chart(ui.perceptron_figure(points, classes, (w1, w2), bias))
+    right.plotly_chart(figures.perceptron_figure(points, classes, (w1, w2), bias))
 
 with rule_tab:
     st.markdown(
@@ -83,14 +84,14 @@ with rule_tab:
     state = st.session_state[RULE_STATE]
     reference = ui.sklearn_perceptron()
     left, right = st.columns([2, 1])
-    left.plotly_chart(ui.iris_rule_figure(x, y, state, reference))
-    right.dataframe(ui.weights_table(state), hide_index=True)
+    left.plotly_chart(figures.iris_rule_figure(x, y, state, reference))
+    right.dataframe(figures.weights_table(state), hide_index=True)
     right.metric("Finished epochs", state.epoch, help=f"next instance: {state.position + 1} of {len(x)}")
     right.metric("Mistakes so far in this epoch", state.epoch_errors)
     if state.converged:
         right.success(f"Converged: epoch {state.epoch} made no mistake.")
     if state.errors_per_epoch:
-        right.plotly_chart(ui.errors_figure(state.errors_per_epoch))
+        right.plotly_chart(figures.errors_figure(state.errors_per_epoch))
     st.info(
         f"scikit-learn's `Perceptron` on the same data: w = ({reference.weights[0]:.2f}, "
         f"{reference.weights[1]:.2f}), b = {reference.bias:.2f}, {reference.n_iter} epochs, "
@@ -102,7 +103,7 @@ with xor_tab:
     st.markdown("**1. One perceptron cannot do it.** No line puts (0,1) and (1,0) on one side and (0,0), (1,1) on the other.")
     epochs = st.slider("Epochs of the perceptron rule on XOR", 5, 100, 20, key="neuron.xor_epochs")
     xor_state = ui.xor_perceptron(epochs, 1.0)
-    st.plotly_chart(ui.errors_figure(xor_state.errors_per_epoch, "Perceptron rule on XOR"))
+    st.plotly_chart(figures.errors_figure(xor_state.errors_per_epoch, "Perceptron rule on XOR"))
     st.caption(f"Fewest mistakes in an epoch: {min(xor_state.errors_per_epoch)}; it never reaches 0.")
 
     st.markdown("**2. Two layers of threshold units can.** The book's network: h₁ is an AND, h₂ an OR, the output fires for h₂ and not h₁. Edit any weight.")
@@ -110,7 +111,7 @@ with xor_tab:
     xor_x, xor_y = mp.xor_data()
     hidden, output = mp.threshold_network(xor_x, hw, hb, ow, ob)
     left, right = st.columns([1, 1])
-    left.graphviz_chart(ui.xor_network_dot(hw, hb, ow, ob))
+    left.graphviz_chart(figures.xor_network_dot(hw, hb, ow, ob))
     right.dataframe(
         {"A": xor_x[:, 0].astype(int), "B": xor_x[:, 1].astype(int), "h1": hidden[:, 0],
          "h2": hidden[:, 1], "out": output, "XOR": xor_y},
@@ -134,8 +135,8 @@ with xor_tab:
         with st.spinner("Training…"):
             result = ui.xor_mlp(*st.session_state[XOR_MLP_ARGS])
         left, right = st.columns([3, 2])
-        left.plotly_chart(ui.xor_mlp_figure(result))
-        right.plotly_chart(ui.loss_figure(result.losses, "Binary cross-entropy per epoch", x_title="epoch"))
+        left.plotly_chart(figures.xor_mlp_figure(result))
+        right.plotly_chart(figures.loss_figure(result.losses, "Binary cross-entropy per epoch", x_title="epoch"))
         right.dataframe({"A": xor_x[:, 0], "B": xor_x[:, 1], "P(XOR = 1)": result.probabilities.round(3)}, hide_index=True)
 
 with exercise_tab:

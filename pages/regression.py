@@ -12,8 +12,9 @@ from core.regression.sequential import (
     RegressionRun,
     summarize_regression,
 )
-from ui.regression import view as ui
 from ui import run_view, widgets
+from ui.regression import figures
+from ui.regression import view as ui
 
 PREFIX = "regression"
 OUTPUT_LABELS = {"linear": "None (any value)", "softplus": "softplus (positive)", "relu": "ReLU (positive)"}
@@ -80,7 +81,7 @@ if result is None:
     run_view.not_trained_notice(PREFIX)
 elif result.diverged:
     run_view.diverged_message(result)
-    st.plotly_chart(ui.learning_curves(result.history), key=f"{PREFIX}.diverged_curves")
+    st.plotly_chart(figures.learning_curves(result.history), key=f"{PREFIX}.diverged_curves")
 else:
     st.subheader("Results")
     run_view.other_config_caption(result, run)

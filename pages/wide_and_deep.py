@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from core.config import ACTIVATIONS
 from core import runs
+from core.config import ACTIVATIONS
 from core.regression.wide_deep import (
     DEFAULT_DEEP,
     DEFAULT_WIDE,
@@ -13,8 +13,9 @@ from core.regression.wide_deep import (
     WideDeepRun,
     check_features,
 )
-from ui.regression import view as ui
 from ui import run_view, widgets
+from ui.regression import figures
+from ui.regression import view as ui
 
 PREFIX = "wide_deep"
 
@@ -69,7 +70,7 @@ except ValueError as error:
 with diagram:
     st.subheader("The model's graph")
     nodes, edges = ui.model_graph(run.to_json())
-    st.graphviz_chart(ui.graph_dot(nodes, edges))
+    st.graphviz_chart(figures.graph_dot(nodes, edges))
     with st.expander("Model summary"):
         ui.graph_summary(nodes, edges)
 

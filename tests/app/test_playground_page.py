@@ -163,11 +163,11 @@ def trained():
 
 
 def test_figures_are_valid_plotly(trained):
-    from ui.playground import view as ui
+    from ui.playground import figures
 
     config, trainer = trained
     grids = trainer.grids()
-    figure = ui.dashboard_figure(config, trainer, grids)
+    figure = figures.dashboard_figure(config, trainer, grids)
     go.Figure(figure.to_dict())  # validates every property the fast path skipped
     hover = [t for t in figure.data if t.text is not None and any("weight" in s for s in t.text)]
     assert len(hover[0].text) == 3 * 4 + 4 * 3 + 3 * 1  # one hover point per connection
@@ -175,11 +175,11 @@ def test_figures_are_valid_plotly(trained):
 
 
 def test_live_frame_is_a_picture_of_network_surface_and_loss(trained):
-    from ui.playground import view as ui
+    from ui.playground import figures
 
     config, trainer = trained
-    frame = np.asarray(ui.live_frame(config, trainer, trainer.grids()))
+    frame = np.asarray(figures.live_frame(config, trainer, trainer.grids()))
     assert frame.ndim == 3 and frame.shape[2] == 3
     assert frame.shape[0] >= 320 and frame.shape[1] > 600
-    orange = (np.abs(frame.astype(int) - ui.ORANGE).sum(axis=2) < 30).mean()
+    orange = (np.abs(frame.astype(int) - figures.ORANGE).sum(axis=2) < 30).mean()
     assert orange > 0.01  # heatmaps drawn, not a blank canvas

@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.data import TITLES as IMAGE_TITLES
 from core.data import DatasetUnavailableError
 from core.predictions import images, predict
 from core.store import RunStore
 from ui import cache, charts
 from ui.nav import PAGES
+from ui.predictions.figures import DATASET_TITLES, PAGE_TITLES, runs_table
 
 PREFIX = "predictions"
 SELECTED_KEY = f"{PREFIX}.selected"  # key of the run shown
@@ -36,8 +36,6 @@ WRONG = ":red[:material/cancel: wrong]"
 MAX_UPLOADS = 3  # models kept per session: each holds its weights in memory
 NUM_IMAGES = 6
 TRAINING_PAGES = ("pages/classification.py", "pages/regression.py", "pages/wide_and_deep.py")
-PAGE_TITLES = {"classification": "Classification", "regression": "Regression", "wide_and_deep": "Wide & deep"}
-DATASET_TITLES = {**IMAGE_TITLES, "california_housing": "California housing", "diabetes": "Diabetes (offline)"}
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
@@ -74,26 +72,6 @@ def _uploads() -> dict:
     return st.session_state.setdefault(UPLOADS_KEY, {})
 
 
-def _table(runs: list) -> pd.DataFrame:
-    rows = []
-    for run in runs:
-        meta = run.meta
-        metric = meta.get("key_metric") or {}
-        rows.append(
-            {
-                "From": "Uploaded (you)" if meta.get("source") == "upload" else PAGE_TITLES.get(meta.get("kind"), meta.get("kind")),
-                "Data set": DATASET_TITLES.get(meta.get("dataset"), meta.get("dataset")),
-                "Architecture": meta.get("architecture", "?"),
-                "Parameters": meta.get("params"),
-                "Key metric": metric.get("name"),
-                "Value": metric.get("value"),
-                "Training time (s)": meta.get("wall_time") if meta.get("wall_time") is not None else float("nan"),
-                "Trained": pd.to_datetime(meta.get("created", 0), unit="s"),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def _no_model_message() -> None:
     st.info(
         "No trained model yet. Train one on a page below (each trained run is kept and "
@@ -116,7 +94,7 @@ def pick_model(store: RunStore):
     runs.sort(key=lambda run: run.meta.get("created", 0), reverse=True)
     keys = [run.key for run in runs]
     event = st.dataframe(
-        _table(runs),
+        runs_table(runs),
         key=f"{TABLE_KEY}.{st.session_state.get(TABLE_GENERATION_KEY, 0)}",
         on_select="rerun",
         selection_mode="single-row",

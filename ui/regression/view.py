@@ -1,28 +1,30 @@
-"""Figures and Streamlit glue shared by the Regression MLP and Wide & deep pages.
+"""Streamlit glue shared by the Regression MLP and Wide & deep pages.
 
-Figures are plain functions from arrays to plotly figures (no Streamlit): the data
-overview, learning curves with per-output losses, predicted vs actual, residuals, a map
-of errors, and the comparison chart. The rest caches data and stored runs, trains with
-live progress (through `ui.run_view`) and shows results. Session-state keys are namespaced by each page's prefix.
+It caches data and stored runs, trains in the background with live progress (through
+`ui.run_view`) and shows results, drawing them with the figures of
+`ui.regression.figures`. Session-state keys are namespaced by each page's prefix.
 """
 
 from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from core.models import LayerRow
 from core.regression.housing import RegressionData
-from core.regression.sequential import RMSE
 from ui import cache, charts, run_view
+from ui.regression.figures import (
+    comparison_figure,
+    histogram,
+    learning_curves,
+    map_figure,
+    predicted_vs_actual,
+    rmse_key,
+)
 
 SUBSETS = (0, 5000, 2000, 1000)  # training samples; 0: all of them (1000 still fits a batch of 512)
-COLORS = {"training": charts.TRAIN_COLOR, "validation": charts.VALID_COLOR}
 
 
 # --- Data ---------------------------------------------------------------------------
@@ -57,33 +59,6 @@ def subset_field(data: RegressionData, prefix: str):
 
 def num_train(data: RegressionData, choice: int) -> int | None:
     return min(choice, len(data.x_train)) or None
-
-
-def map_figure(lon, lat, values, *, title: str, colorscale="Viridis", zmid=None, height=420):
-    """Districts as dots at their longitude / latitude, coloured by `values`."""
-    marker = {"color": values, "colorscale": colorscale, "size": 4, "opacity": 0.7, "colorbar": {"title": title}}
-    if zmid is not None:
-        bound = float(np.percentile(np.abs(values), 98)) or 1.0
-        marker.update(cmin=-bound, cmax=bound)
-    figure = go.Figure(
-        go.Scattergl(
-            x=lon, y=lat, mode="markers", marker=marker,
-            hovertemplate="lon %{x:.2f}, lat %{y:.2f}<br>%{marker.color:.2f}<extra></extra>",
-        )
-    )
-    figure.update_layout(
-        height=height,
-        margin={"t": 20, "b": 40, "l": 50, "r": 20},
-        xaxis={"title": "longitude"},
-        yaxis={"title": "latitude", "scaleanchor": "x"},  # degrees equal on both axes, roughly a map
-    )
-    return figure
-
-
-def histogram(values, *, title: str, color: str = charts.TRAIN_COLOR, height: int = 300):
-    figure = go.Figure(go.Histogram(x=values, nbinsx=60, marker_color=color))
-    figure.update_layout(height=height, margin={"t": 20, "b": 40, "l": 50, "r": 20}, xaxis={"title": title}, bargap=0.02)
-    return figure
 
 
 def data_overview(data: RegressionData) -> None:
@@ -137,56 +112,7 @@ def summary_table(rows: list[LayerRow]) -> None:
     st.markdown(f"**Total params: {total:,}** · trainable {total - frozen:,} · non-trainable {frozen:,}")
 
 
-def graph_dot(nodes, edges) -> str:
-    """DOT text for a model graph from `core.regression.wide_deep.describe_graph`."""
-    fills = {"InputLayer": "#e0e7ff", "Normalization": "#f1f5f9", "Concatenate": "#fef3c7"}
-    lines = ['digraph {', 'rankdir=TB; node [shape=box, style="rounded,filled", fontname="sans-serif", fontsize=11];']
-    for node in nodes:
-        detail = f"{node.kind}"
-        if node.kind == "Dense":
-            units = node.output_shape[-1] if node.output_shape else "?"
-            detail = f"Dense({units}{', ' + node.activation if node.activation not in ('', 'linear') else ''})"
-        fill = "#dcfce7" if "output" in node.name else fills.get(node.kind, "#ffffff")
-        lines.append(f'"{node.name}" [label="{node.name}\\n{detail}", fillcolor="{fill}"];')
-    lines += [f'"{source}" -> "{target}";' for source, target in edges]
-    return "\n".join(lines + ["}"])
-
-
 # --- Curves and results -------------------------------------------------------------
-
-
-def rmse_key(history: dict) -> str:
-    """The RMSE entry of a history: `root_mean_squared_error` or `main_output_...`."""
-    return next((name for name in history if name.endswith(RMSE) and not name.startswith("val_")), RMSE)
-
-
-def learning_curves(history: dict[str, list[float]], epochs: int | None = None):
-    """Loss and RMSE per epoch; with an auxiliary output, the two outputs' losses too."""
-    if "aux_output_loss" not in history:
-        return charts.learning_curves(history, epochs, metric=rmse_key(history))
-    figure = make_subplots(rows=1, cols=3, subplot_titles=("Total loss (weighted)", "Main output RMSE", "Loss per output"))
-    panels = (
-        (1, "loss", "", "solid"),
-        (2, rmse_key(history), "", "solid"),
-        (3, "main_output_loss", "main ", "solid"),
-        (3, "aux_output_loss", "aux ", "dot"),
-    )
-    for column, name, label, dash in panels:
-        for prefix, split in (("", "training"), ("val_", "validation")):
-            values = history.get(prefix + name)
-            if values:
-                figure.add_trace(
-                    go.Scatter(
-                        x=list(range(1, len(values) + 1)), y=values, name=f"{label}{split}", mode="lines+markers",
-                        line={"color": COLORS[split], "dash": dash}, marker={"size": 4},
-                        showlegend=column in (1, 3) and (column == 3 or not label),
-                    ),
-                    row=1, col=column,
-                )
-    axis_max = max(epochs or 1, len(history.get("loss", [])))
-    figure.update_xaxes(title_text="epoch", range=[0.5, axis_max + 0.5])
-    figure.update_layout(height=330, margin={"t": 40, "b": 40, "l": 50, "r": 20}, legend={"orientation": "h", "y": -0.25})
-    return figure
 
 
 def _progress_text(logs: dict, status) -> str:
@@ -250,21 +176,6 @@ def result_metrics(result, baseline_result=None) -> None:
     )
 
 
-def predicted_vs_actual(y_true, y_pred, unit: str):
-    low, high = float(min(y_true.min(), y_pred.min())), float(max(y_true.max(), y_pred.max()))
-    figure = go.Figure(
-        [
-            go.Scattergl(x=y_true, y=y_pred, mode="markers", marker={"size": 3, "opacity": 0.4, "color": charts.TRAIN_COLOR}, name="test samples"),
-            go.Scatter(x=[low, high], y=[low, high], mode="lines", line={"color": "#64748b", "dash": "dash"}, name="perfect"),
-        ]
-    )
-    figure.update_layout(
-        height=380, margin={"t": 20, "b": 40, "l": 50, "r": 20}, showlegend=False,
-        xaxis={"title": f"actual ({unit})"}, yaxis={"title": f"predicted ({unit})", "scaleanchor": "x"},
-    )
-    return figure
-
-
 def result_figures(result, data: RegressionData, *, prefix: str) -> None:
     """Learning curves, predicted vs actual, residuals and the map of errors."""
     residuals = result.predictions - data.y_test
@@ -284,19 +195,6 @@ def result_figures(result, data: RegressionData, *, prefix: str) -> None:
             st.caption("Red: predicted too high, blue: too low. Coastal and city districts are the hardest.")
         else:
             st.info("This data set has no coordinates to draw a map with.")
-
-
-def comparison_figure(table: pd.DataFrame):
-    """Test RMSE per model, as bars with the training time on hover."""
-    figure = go.Figure(
-        go.Bar(
-            x=table["Model"], y=table["Test RMSE"], marker_color=charts.TRAIN_COLOR,
-            text=[f"{value:.3f}" for value in table["Test RMSE"]], textposition="outside",
-            customdata=table["Training time (s)"], hovertemplate="%{x}<br>RMSE %{y:.4f}<br>%{customdata:.1f} s<extra></extra>",
-        )
-    )
-    figure.update_layout(height=340, margin={"t": 20, "b": 40, "l": 50, "r": 20}, yaxis={"title": "test RMSE", "rangemode": "tozero"})
-    return figure
 
 
 # --- Wide & deep --------------------------------------------------------------------
