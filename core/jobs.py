@@ -51,6 +51,9 @@ KEEP_FINISHED_SECONDS = 15 * 60
 # An active status file not updated for this long, with its lock free, was left by a
 # process that died (the owner writes its final state within milliseconds of the end).
 STALE_SECONDS = 3.0
+# A session that has not looked at a job for this long no longer follows it (its tab
+# was closed or reloaded), so it does not keep the job alive against a Stop.
+WATCH_SECONDS = 5.0
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +135,8 @@ class Job:
         self.config = config
         self.key = store.key_for(config.to_json())
         self.store = store
-        self.owners: set[str] = {owner} if owner else set()
+        # Who follows the job, and when each last looked at it (a page polls it).
+        self.owners: dict[str, float] = {owner: time.time()} if owner else {}
         self.result: runs.RunResult | None = None
         self.finished_at: float | None = None
         self._data = data
@@ -167,12 +171,20 @@ class Job:
     def active(self) -> bool:
         return self.finished_at is None
 
-    def stop(self, owner: str | None = None) -> None:
-        """Stops the job, or, when several sessions asked for it, drops `owner`'s
-        interest (it stops once nobody is left). Nothing half-trained is stored."""
+    def watch(self, owner: str) -> None:
+        """Records that `owner` (a session) follows the job right now."""
         with self._guard:
-            self.owners.discard(owner)
-            if owner is None or not self.owners:
+            self.owners[owner] = time.time()
+
+    def stop(self, owner: str | None = None) -> None:
+        """Stops the job; nothing half-trained is stored. When another session asked for
+        the same run and still follows it (looked within `WATCH_SECONDS`), only
+        `owner`'s interest is dropped and the job goes on for the other one."""
+        with self._guard:
+            self.owners.pop(owner, None)
+            now = time.time()
+            followed = any(now - seen < WATCH_SECONDS for seen in self.owners.values())
+            if owner is None or not followed:
                 self._stop.set()
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -265,7 +277,7 @@ class JobPool:
             existing = self._jobs.get((str(store.root), key))
             if existing is not None and existing.active and not existing._stop.is_set():
                 if owner:
-                    existing.owners.add(owner)
+                    existing.watch(owner)
                 return existing
             job = Job(config, data, store, owner)
             self._jobs[(str(store.root), key)] = job

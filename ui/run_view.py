@@ -62,7 +62,7 @@ def _adopt_from_url(prefix: str) -> None:
     st.session_state[f"{prefix}.adopted"] = key
     job = jobs.pool().get(key)
     if job is not None:
-        job.owners.add(session_id())
+        job.watch(session_id())
         _keys(prefix).append(key)
         return
     status = jobs.read_status(RunStore().root, key)
@@ -79,6 +79,7 @@ def _adopt_from_url(prefix: str) -> None:
 def _status(key: str) -> tuple[jobs.JobStatus | None, jobs.Job | None]:
     job = jobs.pool().get(key)
     if job is not None:
+        job.watch(session_id())
         return job.status(), job
     return jobs.read_status(RunStore().root, key), None
 

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.predictions import predict
 from core.store import RunStore
-from tests.app.helpers import APP, button, open_page, texts
+from tests.app.helpers import APP, button, finish_jobs, open_page, texts
 from ui.predictions import view as ui_predictions
 
 CLASSIFICATION = "pages/classification.py"
@@ -64,7 +64,7 @@ def train(at, **fields):
     for name, value in fields.items():
         widget = at.selectbox(key=f"classification.{name}") if name == "optimizer" else at.number_input(key=f"classification.{name}")
         widget.set_value(value)
-    button(at, "Train").click().run()
+    finish_jobs(button(at, "Train").click().run())
     return at
 
 

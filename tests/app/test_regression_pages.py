@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.app.helpers import open_page, texts
+from tests.app.helpers import finish_jobs, open_page, texts
 
 REGRESSION_TRAIN = "FormSubmitter:regression.training_form-Train"
 WIDE_DEEP_TRAIN = "FormSubmitter:wide_deep.training_form-Train"
@@ -26,7 +26,7 @@ def test_regression_page_trains_a_subset_then_loads_it_from_the_store(regression
     at.selectbox(key="regression.num_train").set_value(1000)
     at.number_input(key="regression.epochs").set_value(2)
     at.number_input(key="regression.batch_size").set_value(128)
-    at.button(key=REGRESSION_TRAIN).click().run()
+    finish_jobs(at.button(key=REGRESSION_TRAIN).click().run())
     assert not at.exception, at.exception
     shown = metrics(at)
     assert float(shown["Test RMSE"]) > 0 and shown["Epochs"] == "2" and shown["Parameters"] == "5,618"
@@ -41,7 +41,7 @@ def test_regression_page_trains_a_subset_then_loads_it_from_the_store(regression
     again.number_input(key="regression.epochs").set_value(2)
     again.number_input(key="regression.batch_size").set_value(128)
     again.checkbox(key="regression.baseline").uncheck()
-    again.button(key=REGRESSION_TRAIN).click().run()
+    finish_jobs(again.button(key=REGRESSION_TRAIN).click().run())
     assert "Loaded from cache" in texts(again.success)
     assert metrics(again)["Test RMSE"] == shown["Test RMSE"]
     assert not again.exception
@@ -51,7 +51,7 @@ def test_regression_settings_errors_keep_the_page_working(regression_page):
     at = regression_page
     at.selectbox(key="regression.num_train").set_value(1000)
     at.number_input(key="regression.batch_size").set_value(2000)
-    at.button(key=REGRESSION_TRAIN).click().run()
+    finish_jobs(at.button(key=REGRESSION_TRAIN).click().run())
     assert "Received: batch_size=2000" in texts(at.error)
     at.toggle(key="regression.normalize").set_value(False).run()
     assert "Without scaling" in texts(at.warning)
@@ -67,13 +67,13 @@ def test_wide_and_deep_page_trains_variant_three_and_compares():
     at.selectbox(key="wide_deep.num_train").set_value(1000)
     at.number_input(key="wide_deep.epochs").set_value(1)
     at.number_input(key="wide_deep.batch_size").set_value(128)
-    at.button(key=WIDE_DEEP_TRAIN).click().run()
+    finish_jobs(at.button(key=WIDE_DEEP_TRAIN).click().run())
     assert not at.exception, at.exception
     assert metrics(at)["Parameters"] == "1,231"
     losses = at.dataframe[-2].value if "main loss" in at.dataframe[-2].value else at.dataframe[-3].value
     assert list(losses["Set"]) == ["training", "validation"] and (losses["aux loss"] > 0).all()
 
-    at.button(key="wide_deep.compare").click().run()
+    finish_jobs(at.button(key="wide_deep.compare").click().run())
     assert not at.exception, at.exception
     table = at.dataframe[-1].value
     assert list(table["Model"]) == ["Sequential MLP", "1 · One input", "2 · Two inputs", "3 · Auxiliary output"]

@@ -46,6 +46,67 @@ def configure_digits(page, units: int, epochs: int = 2) -> None:
         field.press("Tab")
 
 
+def entries(store) -> list[str]:
+    """The runs in the server's store (its lock and job folders aside)."""
+    return sorted(path.name for path in store.iterdir() if not path.name.startswith("."))
+
+
+def epoch_shown(page) -> int:
+    """The epoch the live progress bar shows now (0 before the first one ends)."""
+    found = re.search(r"Epoch (\d+)/\d+", page.content())
+    return int(found.group(1)) if found else 0
+
+
+def wait_for_epoch_after(page, epoch: int, timeout: float = 120.0) -> int:
+    """Waits until the live progress shows an epoch later than `epoch`; returns it."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        shown = epoch_shown(page)
+        if shown > epoch:
+            return shown
+        time.sleep(0.3)
+    raise TimeoutError(f"the progress stayed at epoch {epoch_shown(page)}")
+
+
+def test_a_training_survives_a_widget_change_a_page_switch_and_a_reload(server, page):
+    """Train starts a job on the server; nothing the visitor does to the page stops it."""
+    page.goto(f"{server}/classification")
+    page.get_by_role("heading", name="Classification MLP").wait_for(timeout=60_000)
+    wait_until_idle(page)
+    # The course's recipe on all of Fashion-MNIST: 30 epochs of a few seconds each.
+    page.get_by_text("The course's recipe: SGD 0.01, batch 32").click()
+    wait_until_idle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    epoch = wait_for_epoch_after(page, 0)
+    assert "run=" in page.url  # the URL names the run, for a reload
+    screenshot(page, "job-running")
+
+    layers = page.get_by_role("spinbutton", name="Hidden layers")  # a widget change reruns the page
+    layers.fill("1")
+    layers.press("Enter")
+    epoch = wait_for_epoch_after(page, epoch)
+    assert page.get_by_role("button", name="Stop training").is_visible()
+    screenshot(page, "job-after-widget-change")
+
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Home", exact=True).click()
+    page.get_by_role("heading", name="MLP Explorer").first.wait_for(timeout=60_000)
+    time.sleep(2)
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Classification MLP").click()
+    page.get_by_role("heading", name="Classification MLP").wait_for(timeout=60_000)
+    epoch = wait_for_epoch_after(page, epoch)
+    screenshot(page, "job-after-page-switch")
+
+    page.reload()
+    page.get_by_role("heading", name="Classification MLP").wait_for(timeout=60_000)
+    epoch = wait_for_epoch_after(page, epoch)
+    assert exceptions(page) == []
+    screenshot(page, "job-after-reload")
+
+    page.get_by_role("button", name="Stop training").click()
+    page.get_by_text(re.compile(r"Stopped at epoch \d+ of 30; nothing was saved")).wait_for(timeout=60_000)
+    assert epoch >= 4
+
+
 def metric(page, label: str) -> str:
     card = page.locator("[data-testid='stMetric']").filter(has_text=label)
     return card.locator("[data-testid='stMetricValue']").inner_text()
@@ -106,13 +167,13 @@ def test_stop_ends_training_and_keeps_nothing(server, page):
     wait_until_idle(page)
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text(re.compile(r"Epoch 1/30")).wait_for(timeout=120_000)
-    before = sorted(path.name for path in server.store.iterdir())
+    before = entries(server.store)
     page.get_by_role("button", name="Stop training").click()
-    page.get_by_text(re.compile(r"Training stopped at epoch \d+ of 30")).wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"Stopped at epoch \d+ of 30; nothing was saved")).wait_for(timeout=60_000)
     wait_until_idle(page)
     assert exceptions(page) == []
     assert "Not trained yet" in page.content()
-    assert sorted(path.name for path in server.store.iterdir()) == before  # nothing stored
+    assert entries(server.store) == before  # nothing stored
     screenshot(page, "classification-stopped")
 
 
@@ -125,7 +186,7 @@ def test_an_uploaded_model_stays_in_its_session(server, browser, tmp_path):
     model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
     upload = tmp_path / "my_private_digits.keras"
     model.save(upload)
-    before = sorted(path.name for path in server.store.iterdir())
+    before = entries(server.store)
 
     first, second = (browser.new_context(viewport={"width": 1400, "height": 1600}) for _ in range(2))
     try:
@@ -145,7 +206,7 @@ def test_an_uploaded_model_stays_in_its_session(server, browser, tmp_path):
         wait_until_idle(theirs)
         assert "my_private_digits" not in theirs.content()
         assert "Uploaded (you)" not in theirs.content()
-        assert sorted(path.name for path in server.store.iterdir()) == before
+        assert entries(server.store) == before
     finally:
         first.close()
         second.close()
@@ -166,9 +227,12 @@ def test_two_sessions_asking_for_the_same_run_train_it_once(server, browser):
             page.locator("[data-testid='stMetric']").filter(has_text="Test accuracy").wait_for(timeout=240_000)
             wait_until_idle(page)
             assert exceptions(page) == []
-        cached = ["Loaded from cache" in page.content() for page in pages]
-        assert sorted(cached) == [False, True]  # one trained it, the other waited and loaded it
+        # Both followed one job: the same run, trained once and stored once.
         assert metric(pages[0], "Test accuracy") == metric(pages[1], "Test accuracy")
+        from core.store import RunStore
+
+        stored = [run for run in RunStore(server.store).list_runs() if run.meta["architecture"] == "23 relu"]
+        assert len(stored) == 1 and stored[0].meta["epochs_run"] == 6
     finally:
         for context in contexts:
             context.close()

@@ -1,0 +1,234 @@
+"""Trainings as background jobs: submit returns at once, progress is readable from
+memory and from the status file, Stop stops, jobs queue for slots, one configuration
+trains once, and a job killed with its process reads as interrupted."""
+
+import json
+import os
+import time
+
+import pytest
+
+from core import jobs, locks, runs
+from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
+from core.data import load_dataset
+from core.store import RunStore
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_dataset("digits")
+
+
+def config(seed=0, epochs=3, units=16, **training):
+    return RunConfig(DataConfig("digits"), MLPConfig(((units, "relu"),)), TrainingConfig(epochs=epochs, seed=seed, **training))
+
+
+def wait_for(condition, timeout=60.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_submit_returns_at_once_and_the_job_trains_and_stores(tmp_path, digits):
+    store = RunStore(tmp_path)
+    started = time.perf_counter()
+    job = jobs.JobPool().submit(config(epochs=4), digits, store=store, owner="a")
+    assert time.perf_counter() - started < 1.0  # training happens in the background
+    assert job.status().active
+    assert job.wait(120)
+    status = job.status()
+    assert status.state == "done" and status.epoch == 4 and len(status.history["loss"]) == 4
+    assert job.result.epochs_run == 4 and not job.result.from_cache
+    assert runs.load_cached(config(epochs=4), store) is not None
+    assert not jobs.status_path(tmp_path, job.key).exists()  # the store holds it all now
+
+
+def test_progress_is_written_per_epoch_for_other_processes_to_read(tmp_path, digits):
+    store = RunStore(tmp_path)
+    seen = []
+
+    job = jobs.JobPool().submit(config(seed=1, epochs=40, units=64, batch_size=16), digits, store=store)
+    assert wait_for(lambda: (s := jobs.read_status(tmp_path, job.key)) is not None and s.epoch >= 2 and seen.append(s) is None)
+    on_disk = seen[0]
+    assert on_disk.state == "running" and on_disk.kind == "classification" and on_disk.label == "64 relu"
+    assert len(on_disk.history["loss"]) == on_disk.epoch and on_disk.epochs == 40
+    job.stop()
+    assert job.wait(60)
+    assert job.status().state == "stopped" and "nothing was saved" in job.status().message
+    assert jobs.read_status(tmp_path, job.key).state == "stopped"
+    assert not runs.is_cached(config(seed=1, epochs=40, units=64, batch_size=16), store)
+
+
+def test_one_sessions_stop_does_not_stop_a_job_another_session_waits_for(tmp_path, digits):
+    pool = jobs.JobPool()
+    store = RunStore(tmp_path)
+    slow = config(seed=2, epochs=30, units=64, batch_size=16)
+    first = pool.submit(slow, digits, store=store, owner="alice")
+    second = pool.submit(slow, digits, store=store, owner="bob")
+    assert first is second  # one configuration, one job
+    first.stop("alice")
+    time.sleep(0.5)
+    assert first.active and first.status().state in ("starting", "queued", "running")
+    first.stop("bob")
+    assert first.wait(60) and first.status().state == "stopped"
+
+
+def test_jobs_beyond_the_slots_queue_and_see_their_place(tmp_path, digits, monkeypatch):
+    monkeypatch.setenv("MLP_EXPLORER_MAX_JOBS", "1")
+    pool = jobs.JobPool()
+    store = RunStore(tmp_path)
+    first = pool.submit(config(seed=3, epochs=30, units=64, batch_size=16), digits, store=store)
+    assert wait_for(lambda: first.status().state == "running")
+    second = pool.submit(config(seed=4, epochs=2), digits, store=store)
+    assert wait_for(lambda: second.status().state == "queued" and second.status().place == 1)
+    assert locks.queued(tmp_path) == 1 and locks.running_slots(tmp_path, 1) == 1
+    first.stop()
+    assert second.wait(120) and second.status().state == "done"
+    assert first.status().state == "stopped"
+
+
+def test_a_queued_job_can_be_stopped_before_it_starts(tmp_path, digits, monkeypatch):
+    monkeypatch.setenv("MLP_EXPLORER_MAX_JOBS", "1")
+    pool = jobs.JobPool()
+    store = RunStore(tmp_path)
+    with locks.job_slot(tmp_path, 1):  # another process holds the only slot
+        job = pool.submit(config(seed=5), digits, store=store)
+        assert wait_for(lambda: job.status().state == "queued")
+        job.stop()
+        assert job.wait(30)
+    assert job.status().state == "stopped" and locks.queued(tmp_path) == 0
+
+
+def test_a_job_that_may_not_train_fails_with_the_reason_before_starting(tmp_path, digits, monkeypatch):
+    monkeypatch.setenv("MLP_EXPLORER_HOSTED", "1")
+    monkeypatch.setenv("MLP_EXPLORER_MAX_EPOCHS", "2")
+    with pytest.raises(ValueError, match="Received: epochs=5; this server trains at most 2"):
+        jobs.JobPool().submit(config(epochs=5), digits, store=RunStore(tmp_path))
+
+
+def test_a_diverged_job_says_why_and_stores_nothing(tmp_path, digits):
+    bad = RunConfig(
+        DataConfig("digits"),
+        MLPConfig(((64, "linear"), (64, "linear"))),
+        TrainingConfig(optimizer="sgd", learning_rate=5.0, epochs=3),
+    )
+    job = jobs.JobPool().submit(bad, digits, store=RunStore(tmp_path))
+    assert job.wait(60)
+    assert job.status().state == "diverged" and job.status().message
+    assert job.result.diverged and not runs.is_cached(bad, RunStore(tmp_path))
+
+
+def test_a_status_left_by_a_killed_process_reads_as_interrupted(tmp_path):
+    status = jobs.JobStatus(key="abc", kind="classification", label="300-100 relu", dataset="fashion_mnist",
+                            state="running", epoch=3, epochs=10, updated=time.time() - 60)
+    (tmp_path / jobs.JOBS_DIR).mkdir()
+    jobs.status_path(tmp_path, "abc").write_text(json.dumps(status.to_dict()))
+    read = jobs.read_status(tmp_path, "abc")
+    assert read.state == "interrupted" and "epoch 3 of 10" in read.message
+    with locks.run_lock(tmp_path, "abc"):  # its trainer is alive: still running
+        assert jobs.read_status(tmp_path, "abc").state == "running"
+
+
+def test_a_second_submission_after_the_run_is_stored_loads_it(tmp_path, digits):
+    pool = jobs.JobPool()
+    store = RunStore(tmp_path)
+    pool.submit(config(seed=6, epochs=2), digits, store=store).wait(120)
+    again = pool.submit(config(seed=6, epochs=2), digits, store=store)
+    assert again.wait(30) and again.status().state == "done" and again.result.from_cache
+
+
+@pytest.mark.slow
+def test_two_processes_on_one_store_train_a_configuration_once(tmp_path):
+    """Two server processes (replicas of a hosted demo) share a store and ask for the
+    same configuration at the same moment: exactly one trains, both get the run."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    go = tmp_path / "go"
+    code = f"""
+import os, sys, time, json
+sys.path.insert(0, {str(ROOT)!r})
+from core import runs
+from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
+from core.data import load_dataset
+from core.store import RunStore
+data = load_dataset("digits")
+run = RunConfig(DataConfig("digits"), MLPConfig(((32, "relu"),)), TrainingConfig(epochs=8, seed=11))
+kind = runs.kind_of(run)
+trained = []
+real = type(kind).train
+def counted(self, *args, **kwargs):
+    trained.append(os.getpid())
+    return real(self, *args, **kwargs)
+type(kind).train = counted
+print("ready", flush=True)
+while not os.path.exists({str(go)!r}):
+    time.sleep(0.01)
+result = runs.load_or_train(run, data, store=RunStore({str(tmp_path / "store")!r}))
+print(json.dumps({{"trained": len(trained), "from_cache": result.from_cache, "accuracy": result.test_metrics["accuracy"]}}))
+"""
+    env = {**os.environ, "MLP_EXPLORER_MAX_JOBS": "2"}
+    processes = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    try:
+        for process in processes:
+            assert process.stdout.readline().strip() == "ready"
+        go.write_text("")  # both ask at the same moment
+        outputs = [json.loads(process.communicate(timeout=240)[0].strip().splitlines()[-1]) for process in processes]
+    finally:
+        for process in processes:
+            process.kill()
+    assert sorted(output["trained"] for output in outputs) == [0, 1]
+    assert sorted(output["from_cache"] for output in outputs) == [False, True]
+    assert outputs[0]["accuracy"] == outputs[1]["accuracy"]
+    store = RunStore(tmp_path / "store")
+    assert len(store.list_runs()) == 1 and store.problems == []
+
+
+@pytest.mark.slow
+def test_processes_sharing_a_store_together_run_at_most_max_jobs(tmp_path):
+    """Three processes, three different configurations, one slot: the trainings never
+    overlap, whatever process they run in."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = f"""
+import sys, time, json
+sys.path.insert(0, {str(ROOT)!r})
+from core import runs
+from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
+from core.data import load_dataset
+from core.store import RunStore
+run = RunConfig(DataConfig("digits"), MLPConfig(((16, "relu"),)), TrainingConfig(epochs=4, seed=int(sys.argv[1])))
+kind = runs.kind_of(run)
+real = type(kind).train
+spans = []
+def timed(self, *args, **kwargs):
+    start = time.time()
+    try:
+        return real(self, *args, **kwargs)
+    finally:
+        spans.append((start, time.time()))
+type(kind).train = timed
+runs.load_or_train(run, load_dataset("digits"), store=RunStore({str(tmp_path)!r}))
+print(json.dumps(spans))
+"""
+    env = {**os.environ, "MLP_EXPLORER_MAX_JOBS": "1"}
+    processes = [
+        subprocess.Popen([sys.executable, "-c", code, str(seed)], stdout=subprocess.PIPE, text=True, env=env)
+        for seed in range(3)
+    ]
+    try:
+        spans = sorted(span for process in processes for span in json.loads(process.communicate(timeout=300)[0].strip().splitlines()[-1]))
+    finally:
+        for process in processes:
+            process.kill()
+    assert len(spans) == 3
+    for (_, end), (start, _) in zip(spans, spans[1:]):
+        assert start >= end - 0.05, spans  # one slot: the next training starts after the last one ended
