@@ -6,6 +6,7 @@ training itself is `core.training.train`.
 Example:
 
 >>> from core.config import RunConfig
+from core.data import TITLES
 >>> CLASSIFICATION.describe(RunConfig())
 '300-100 relu'
 """
@@ -13,6 +14,7 @@ Example:
 from __future__ import annotations
 
 from core.config import RunConfig
+from core.data import TITLES
 from core.models import count_params
 from core.runs import RunKind, check_limits, register
 from core.training import check_batch_size, split_train_valid
@@ -27,6 +29,9 @@ class ClassificationKind(RunKind):
 
     def dataset(self, config: RunConfig) -> str:
         return config.data.name
+
+    def dataset_title(self, config: RunConfig) -> str:
+        return TITLES.get(config.data.name, config.data.name)
 
     def check(self, config: RunConfig, data) -> None:
         if config.data.name != data.name:

@@ -65,7 +65,7 @@ class JobStatus:
     key: str
     kind: str
     label: str  # the architecture, e.g. "300-100 relu"
-    dataset: str
+    dataset: str  # as the pages name it, e.g. "Fashion-MNIST"
     state: str = "starting"
     epoch: int = 0
     epochs: int = 0
@@ -86,8 +86,7 @@ class JobStatus:
 
     @classmethod
     def from_dict(cls, data: dict) -> JobStatus:
-        names = {item.name for item in dataclasses.fields(cls)}
-        return cls(**{name: value for name, value in data.items() if name in names})
+        return runs.from_known_fields(cls, data)
 
 
 def status_path(root: str | os.PathLike, key: str) -> Path:
@@ -147,7 +146,7 @@ class Job:
             key=self.key,
             kind=kind.name,
             label=kind.describe(config),
-            dataset=kind.dataset(config),
+            dataset=kind.dataset_title(config),
             epochs=config.training.epochs,
         )
         self._thread = threading.Thread(target=self._run, name=f"job-{self.key}", daemon=True)

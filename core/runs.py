@@ -99,8 +99,14 @@ class RunMeta:
     @classmethod
     def from_dict(cls, data: dict) -> RunMeta:
         """Reads the stored form; keys the store added (`key`, `created`, ...) are ignored."""
-        names = {item.name for item in dataclasses.fields(cls)}
-        return cls(**{name: value for name, value in data.items() if name in names})
+        return from_known_fields(cls, data)
+
+
+def from_known_fields(cls, data: dict):
+    """`cls(**data)` for a dataclass, leaving out the keys it has no field for (a
+    newer writer's, or a store's own), so stored files stay readable."""
+    names = {item.name for item in dataclasses.fields(cls)}
+    return cls(**{name: value for name, value in data.items() if name in names})
 
 
 class RunKind:
@@ -119,6 +125,10 @@ class RunKind:
     def dataset(self, config) -> str:
         """The name of the data set `config` trains on."""
         raise NotImplementedError
+
+    def dataset_title(self, config) -> str:
+        """The data set's name as the pages show it, e.g. "Fashion-MNIST"."""
+        return self.dataset(config)
 
     def check(self, config, data) -> None:
         """Raises `ValueError` when `config` cannot or may not train on `data` here."""

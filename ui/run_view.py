@@ -118,7 +118,6 @@ def follow(
     *,
     curves: Callable = charts.learning_curves,
     progress_text: Callable[[dict, jobs.JobStatus], str] = default_progress_text,
-    titles: dict[str, str] | None = None,
 ) -> None:
     """Shows this session's trainings on the page, live, while they run.
 
@@ -126,8 +125,6 @@ def follow(
         prefix: the page's session-state namespace.
         curves: `(history, epochs) -> figure`, redrawn as epochs finish.
         progress_text: `(last epoch's logs, status) -> str` for the progress bar.
-        titles: run key -> what to call it in the status line. Defaults to the
-            architecture and data set.
     """
     _adopt_from_url(prefix)
     keys = _keys(prefix)
@@ -144,8 +141,8 @@ def follow(
             if status is None or not status.active:
                 ended.append((key, status, job))
                 continue
-            title = (titles or {}).get(key) or f"{status.label} on {status.dataset}"
-            with st.status(f"Training {title}…", expanded=True, state="running"):
+            with st.container(border=True):
+                st.markdown(f":material/model_training: **Training {status.label} on {status.dataset}**")
                 fraction = status.epoch / status.epochs if status.epochs else 0.0
                 st.progress(min(1.0, fraction), text=_progress_text(status, progress_text))
                 if status.history.get("loss"):
@@ -267,6 +264,19 @@ def cache_marker(result) -> None:
             f"this configuration was trained before in {result.wall_time:.1f} s on {result.device}.",
             icon=":material/bolt:",
         )
+
+
+def metric_row(result, first: tuple[str, str], second: tuple[str, str]) -> None:
+    """The cache marker, then five headline metrics: two of the kind's own (label,
+    formatted value), then epochs, training time and parameters, as every model page
+    shows them."""
+    cache_marker(result)
+    columns = st.columns(5)
+    columns[0].metric(*first)
+    columns[1].metric(*second)
+    columns[2].metric("Epochs", f"{result.epochs_run}", help=f"stopped: {result.stop_reason.replace('_', ' ')}")
+    columns[3].metric("Training time", f"{result.wall_time:.1f} s", help=result.device)
+    columns[4].metric("Parameters", f"{result.model.count_params():,}")
 
 
 def other_config_caption(result, config) -> None:

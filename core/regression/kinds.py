@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from core.regression.housing import RegressionData
+from core.regression.housing import TITLES, RegressionData
 from core.regression.sequential import RegressionRun, check_fits, summarize_regression, train_regression
 from core.regression.wide_deep import WideDeepRun, check_features, count_params, model_inputs, train_wide_deep
 from core.runs import RunKind, check_limits, register
@@ -25,6 +25,9 @@ class _TabularKind(RunKind):
 
     def dataset(self, config) -> str:
         return config.dataset
+
+    def dataset_title(self, config) -> str:
+        return TITLES.get(config.dataset, config.dataset)
 
     def describe(self, config) -> str:
         return config.describe()

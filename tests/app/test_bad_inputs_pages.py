@@ -86,6 +86,7 @@ def test_a_batch_larger_than_the_subset_keeps_the_architecture(classification):
     at.number_input(key="classification.batch_size").set_value(32)
 
 
+@pytest.mark.slow
 def test_nesterov_with_adam_is_not_applied_and_not_an_error(classification):
     at = classification
     at.checkbox(key="classification.nesterov").check()
@@ -246,6 +247,7 @@ BAD_IMAGES = {
 }
 
 
+@pytest.mark.slow
 def test_refused_images_keep_the_selected_run_and_its_test_images(classifier_key):
     at = predictions_page(classifier_key)
     at.button_group(key="predictions.mode").set_value("misclassified").run()
@@ -266,6 +268,7 @@ BAD_CSVS = {  # what the user sees for each file below
 }
 
 
+@pytest.mark.slow
 def test_refused_csvs_keep_the_run_and_the_prediction_shown(regression_key):
     from core.regression.housing import load_regression_data
 

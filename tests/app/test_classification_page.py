@@ -73,6 +73,7 @@ def test_a_negative_learning_rate_is_explained():
     assert not at.exception
 
 
+@pytest.mark.slow
 def test_divergence_says_to_lower_the_learning_rate():
     at = open_page(PAGE)
     at.selectbox(key="classification.activation_0").set_value("linear")

@@ -49,6 +49,7 @@ def test_page_opens_with_the_defaults_and_writes_them_into_the_url():
     assert any("model.fit(" in code.value for code in at.code)
 
 
+@pytest.mark.slow
 def test_step_trains_one_epoch_and_reset_starts_over():
     at = open_page()
     at.button(key="playground.step").click().run()
@@ -60,6 +61,7 @@ def test_step_trains_one_epoch_and_reset_starts_over():
     assert epoch_line(at).startswith("**Epoch 0**")
 
 
+@pytest.mark.slow
 def test_play_trains_and_draws_live_frames_then_pause_stops(short_live_runs):
     at = open_page()
     at.button(key="playground.play").click().run()
@@ -73,6 +75,7 @@ def test_play_trains_and_draws_live_frames_then_pause_stops(short_live_runs):
     assert len(at.get("plotly_chart")) == 1
 
 
+@pytest.mark.slow
 def test_changing_widgets_changes_the_network_and_the_url():
     at = open_page()
     at.button(key="playground.add_layer").click().run()

@@ -84,6 +84,7 @@ def test_without_models_the_page_links_to_the_training_pages(monkeypatch, tmp_pa
     assert not at.dataframe and not at.metric
 
 
+@pytest.mark.slow
 def test_classifier_shows_test_images_in_every_mode(classifier_key):
     at = open_page(classifier_key)
     assert at.metric[1].label == "Test accuracy"
@@ -102,6 +103,7 @@ def test_classifier_shows_test_images_in_every_mode(classifier_key):
     assert not at.exception
 
 
+@pytest.mark.slow
 def test_regression_form_reproduces_model_predict_for_the_same_row(regression_key):
     from core.regression.housing import load_regression_data
 
@@ -129,6 +131,7 @@ def test_downloads_and_details(classifier_key):
     assert at.get("json")  # configuration and meta shown
 
 
+@pytest.mark.slow
 def test_deleting_a_run_removes_it_from_the_store_and_the_table(classifier_key):
     doomed = RunStore().save(
         json.dumps({"doomed": True}),
@@ -144,6 +147,7 @@ def test_deleting_a_run_removes_it_from_the_store_and_the_table(classifier_key):
     assert not at.exception
 
 
+@pytest.mark.slow
 def test_an_uploaded_model_is_used_from_the_session_only(tmp_path):
     import keras
 

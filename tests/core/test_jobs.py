@@ -46,6 +46,7 @@ def test_submit_returns_at_once_and_the_job_trains_and_stores(tmp_path, digits):
     assert not jobs.status_path(tmp_path, job.key).exists()  # the store holds it all now
 
 
+@pytest.mark.slow
 def test_progress_is_written_per_epoch_for_other_processes_to_read(tmp_path, digits):
     store = RunStore(tmp_path)
     seen = []
@@ -62,6 +63,7 @@ def test_progress_is_written_per_epoch_for_other_processes_to_read(tmp_path, dig
     assert not runs.is_cached(config(seed=1, epochs=40, units=64, batch_size=16), store)
 
 
+@pytest.mark.slow
 def test_one_sessions_stop_does_not_stop_a_job_another_session_waits_for(tmp_path, digits):
     pool = jobs.JobPool()
     store = RunStore(tmp_path)
@@ -76,6 +78,7 @@ def test_one_sessions_stop_does_not_stop_a_job_another_session_waits_for(tmp_pat
     assert first.wait(60) and first.status().state == "stopped"
 
 
+@pytest.mark.slow
 def test_jobs_beyond_the_slots_queue_and_see_their_place(tmp_path, digits, monkeypatch):
     monkeypatch.setenv("MLP_EXPLORER_MAX_JOBS", "1")
     pool = jobs.JobPool()

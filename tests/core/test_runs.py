@@ -41,7 +41,8 @@ def kind_config(kind: str, seed: int = 0):
     return WideDeepRun("diabetes", model=WideDeepConfig("aux_output", (0, 1, 2), (2, 3, 4, 5), 8), training=training)
 
 
-@pytest.fixture(params=KINDS)
+# The fast loop (-m "not slow") checks the classification kind; CI checks every kind.
+@pytest.fixture(params=[KINDS[0], *(pytest.param(kind, marks=pytest.mark.slow) for kind in KINDS[1:])])
 def any_kind(request, digits, diabetes):
     """`(config factory, data)` for each kind of run."""
     data = digits if request.param == "classification" else diabetes

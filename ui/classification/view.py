@@ -14,14 +14,10 @@ from ui import charts, run_view
 
 def result_header(result) -> None:
     """The cache marker and the headline metrics."""
-    params = result.model.count_params()
-    run_view.cache_marker(result)
-    columns = st.columns(5)
-    columns[0].metric("Test accuracy", f"{result.test_metrics['accuracy']:.2%}")
-    columns[1].metric("Test loss", f"{result.test_metrics['loss']:.4f}")
-    columns[2].metric("Epochs", f"{result.epochs_run}", help=f"stopped: {result.stop_reason.replace('_', ' ')}")
-    columns[3].metric("Training time", f"{result.wall_time:.1f} s", help=result.device)
-    columns[4].metric("Parameters", f"{params:,}")
+    metrics = result.test_metrics
+    run_view.metric_row(
+        result, ("Test accuracy", f"{metrics['accuracy']:.2%}"), ("Test loss", f"{metrics['loss']:.4f}")
+    )
     notes = [f"Trained on {result.device}."]
     if result.stop_reason == "early_stopping":
         notes.append("Early stopping ended training and restored the weights of the best epoch.")

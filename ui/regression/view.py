@@ -144,13 +144,8 @@ def baseline(name: str, num_train: int | None):
 
 def result_metrics(result, baseline_result=None) -> None:
     """Cache marker, test RMSE and MAE, time and parameters, with the baseline beside."""
-    run_view.cache_marker(result)
-    columns = st.columns(5)
-    columns[0].metric("Test RMSE", f"{result.test_metrics['rmse']:.4f}")
-    columns[1].metric("Test MAE", f"{result.test_metrics['mae']:.4f}")
-    columns[2].metric("Epochs", f"{result.epochs_run}", help=f"stopped: {result.stop_reason.replace('_', ' ')}")
-    columns[3].metric("Training time", f"{result.wall_time:.1f} s", help=result.device)
-    columns[4].metric("Parameters", f"{result.model.count_params():,}")
+    metrics = result.test_metrics
+    run_view.metric_row(result, ("Test RMSE", f"{metrics['rmse']:.4f}"), ("Test MAE", f"{metrics['mae']:.4f}"))
     if baseline_result is None:
         return
     val_rmse = result.history.get("val_" + rmse_key(result.history), [float("nan")])
