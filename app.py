@@ -8,8 +8,6 @@ st.set_page_config(page_title="MLP Explorer", page_icon=":material/hub:", layout
 
 sections: dict[str, list] = {"": [st.Page(HOME.path, title=HOME.title, icon=HOME.icon, default=True)]}
 for entry in built_pages():
-    sections.setdefault(entry.section, []).append(
-        st.Page(entry.path, title=entry.title, icon=entry.icon)
-    )
+    sections.setdefault(entry.section, []).append(st.Page(entry.path, title=entry.title, icon=entry.icon))
 
 st.navigation(sections).run()

@@ -62,7 +62,12 @@ def main() -> None:
     rows = []
     for epochs in (1, 5):
         step = timed(lambda epochs=epochs: trainer.step(epochs))
-        fit = timed(lambda epochs=epochs: fit_model.fit(x_train, y_train, epochs=epochs, batch_size=config.batch_size, verbose=0), 10)
+        fit = timed(
+            lambda epochs=epochs: fit_model.fit(
+                x_train, y_train, epochs=epochs, batch_size=config.batch_size, verbose=0
+            ),
+            10,
+        )
         rows.append((f"train {epochs} epoch(s): compiled loop (Trainer.step)", step))
         rows.append((f"train {epochs} epoch(s): model.fit, steps_per_execution=25", fit))
     grids = timed(trainer.grids)
@@ -76,9 +81,11 @@ def main() -> None:
     rows.append(("paused chart: Plotly figure + JSON (figures.dashboard_figure)", plotly))
 
     width = max(len(name) for name, _ in rows)
-    print(f"Playground speed: {config.hidden_layers} {config.activation}, {len(points)} circle points, "
-          f"batch {config.batch_size}, grid {len(trainer.grid_axis)}x{len(trainer.grid_axis)}, "
-          f"{os.cpu_count()} CPUs, median of {REPEATS}")
+    print(
+        f"Playground speed: {config.hidden_layers} {config.activation}, {len(points)} circle points, "
+        f"batch {config.batch_size}, grid {len(trainer.grid_axis)}x{len(trainer.grid_axis)}, "
+        f"{os.cpu_count()} CPUs, median of {REPEATS}"
+    )
     print(f"{'what':<{width}}  {'ms':>8}")
     for name, seconds in rows:
         print(f"{name:<{width}}  {seconds * 1000:8.2f}")
@@ -105,9 +112,22 @@ def browser_rate(seconds: float, chromium: str = "/usr/bin/chromium") -> list[fl
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     query = urllib.parse.urlencode(
         PlaygroundConfig(dataset="circle", hidden_layers=(4, 4), activation="tanh").to_query_params()
@@ -116,8 +136,13 @@ def browser_rate(seconds: float, chromium: str = "/usr/bin/chromium") -> list[fl
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=chromium,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update", "--disable-sync"],
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
             )
             page = browser.new_page(viewport={"width": 1400, "height": 1200})
             for _ in range(100):

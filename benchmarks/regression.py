@@ -18,12 +18,16 @@ from core.training import device_name
 def benchmark(data, training) -> None:
     rows = []
     result = train_regression(RegressionRun(training=training), data)
-    rows.append(("Keras Sequential 50-50-50 (page default)", result.test_metrics["rmse"], result.wall_time, result.epochs_run))
+    rows.append(
+        ("Keras Sequential 50-50-50 (page default)", result.test_metrics["rmse"], result.wall_time, result.epochs_run)
+    )
     baseline = train_baseline(data)
     rows.append(("scikit-learn MLPRegressor(50, 50, 50)", baseline.test_rmse, baseline.wall_time, baseline.n_iter))
     for variant in VARIANTS:
         result = train_wide_deep(WideDeepRun(model=WideDeepConfig(variant), training=training), data)
-        rows.append((f"Wide & deep {VARIANT_TITLES[variant]}", result.test_metrics["rmse"], result.wall_time, result.epochs_run))
+        rows.append(
+            (f"Wide & deep {VARIANT_TITLES[variant]}", result.test_metrics["rmse"], result.wall_time, result.epochs_run)
+        )
     print(f"California housing, {len(data.x_train):,} training samples, {device_name()}; training: {training}")
     print(f"{'model':<45} {'test RMSE':>9} {'time (s)':>9} {'epochs':>7}")
     for name, rmse, seconds, epochs in rows:

@@ -248,16 +248,34 @@ def app_start(chromium="/usr/bin/chromium"):
     port = free_port()
     started = time.perf_counter()
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=chromium,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update", "--disable-sync"],
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
             )
             page = browser.new_page()
             deadline = time.time() + 60
@@ -301,8 +319,12 @@ def main(argv=None):
     lines = [f"# Training speed ({time.strftime('%Y-%m-%d')})", ""]
     info = machine()
     lines += ["| machine | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in info.items()]
-    lines += ["", f"Data: Fashion-MNIST, {len(data.x_train):,} training / {len(data.x_valid):,} validation / "
-              f"{len(data.x_test):,} test images; model 300-100-10 relu/softmax (266,610 parameters).", ""]
+    lines += [
+        "",
+        f"Data: Fashion-MNIST, {len(data.x_train):,} training / {len(data.x_valid):,} validation / "
+        f"{len(data.x_test):,} test images; model 300-100-10 relu/softmax (266,610 parameters).",
+        "",
+    ]
     print("\n".join(lines), flush=True)
 
     # 1. Same recipe.
@@ -312,12 +334,15 @@ def main(argv=None):
     samples = len(data.x_train) * args.epochs
     plain_rate, core_rate = samples / plain_time, samples / core_time
     section = [
-        f"## 1. Same recipe: SGD 0.01, batch 32, {args.epochs} epochs", "",
-        "| | samples/s | time | validation accuracy |", "|---|---:|---:|---:|",
+        f"## 1. Same recipe: SGD 0.01, batch 32, {args.epochs} epochs",
+        "",
+        "| | samples/s | time | validation accuracy |",
+        "|---|---:|---:|---:|",
         f"| plain `model.fit` (course code) | {plain_rate:,.0f} | {plain_time:.1f} s | {pct(plain_history['val_accuracy'][-1])} |",
         f"| core | {core_rate:,.0f} | {core_time:.1f} s | {pct(core_result.history['val_accuracy'][-1])} |",
         f"| **ratio core / plain** | **{core_rate / plain_rate:.2f}×** | | "
-        f"{100 * (core_result.history['val_accuracy'][-1] - plain_history['val_accuracy'][-1]):+.2f} points |", "",
+        f"{100 * (core_result.history['val_accuracy'][-1] - plain_history['val_accuracy'][-1]):+.2f} points |",
+        "",
     ]
     print("\n".join(section), flush=True)
     lines += section
@@ -327,8 +352,13 @@ def main(argv=None):
     probe = TestAccuracy(data.x_test, data.y_test, args.target)
     _, course_time = plain_fit(data, args.max_epochs, probe)
     rows.append(("course recipe (plain `fit`, SGD 0.01, batch 32)", course_time, probe))
-    recommended = RECOMMENDED_TRAINING.__class__(**{**RECOMMENDED_TRAINING.__dict__, "early_stopping_patience": None,
-                                                    "epochs": min(RECOMMENDED_TRAINING.epochs, args.max_epochs)})
+    recommended = RECOMMENDED_TRAINING.__class__(
+        **{
+            **RECOMMENDED_TRAINING.__dict__,
+            "early_stopping_patience": None,
+            "epochs": min(RECOMMENDED_TRAINING.epochs, args.max_epochs),
+        }
+    )
     core_runs, sk_runs = [], []
     for index in range(args.seeds):
         probe = TestAccuracy(data.x_test, data.y_test, args.target)
@@ -343,11 +373,14 @@ def main(argv=None):
         rows.append((f"scikit-learn `MLPClassifier((300, 100))`, defaults, random_state={seed}", seconds, probe))
     floor_epoch = fastest_epoch(data)
     section = [
-        f"## 2. Time to {args.target:.1%} test accuracy (at most {args.max_epochs} epochs)", "",
+        f"## 2. Time to {args.target:.1%} test accuracy (at most {args.max_epochs} epochs)",
+        "",
         "Evaluated on the test set after every epoch (that time is not counted); each stops once it "
         "gets there. The seed changes the initial weights and the order of the batches, so core and "
-        f"scikit-learn run {args.seeds} seeds each and are compared by their medians.", "",
-        "| | reached | epochs | training time | best test accuracy |", "|---|---|---:|---:|---:|",
+        f"scikit-learn run {args.seeds} seeds each and are compared by their medians.",
+        "",
+        "| | reached | epochs | training time | best test accuracy |",
+        "|---|---|---:|---:|---:|",
     ]
     for name, seconds, p in rows:
         reached = f"yes, epoch {p.reached_at}" if p.reached_at else "**no**"
@@ -365,11 +398,15 @@ def main(argv=None):
     if core_median is not None:
         epochs = float(np.median([p.reached_at for _, _, p in core_runs]))
         floor = epochs * floor_epoch
-        section.append(f"- Compute floor: {epochs:g} epochs (median) × fastest epoch {floor_epoch:.2f} s "
-                       f"(batch 2048) = {floor:.1f} s; core's median time is **{core_median / floor:.2f}×** the floor.")
+        section.append(
+            f"- Compute floor: {epochs:g} epochs (median) × fastest epoch {floor_epoch:.2f} s "
+            f"(batch 2048) = {floor:.1f} s; core's median time is **{core_median / floor:.2f}×** the floor."
+        )
     if core_median is not None and sk_median is not None:
-        section.append(f"- Median time, core / scikit-learn: {core_median:.1f} s / {sk_median:.1f} s = "
-                       f"**{core_median / sk_median:.2f}×**.")
+        section.append(
+            f"- Median time, core / scikit-learn: {core_median:.1f} s / {sk_median:.1f} s = "
+            f"**{core_median / sk_median:.2f}×**."
+        )
     elif core_median is None:
         section.append("- Core did not reach the target with most seeds.")
     else:
@@ -389,11 +426,13 @@ def main(argv=None):
     finally:
         shutil.rmtree(store_root, ignore_errors=True)
     section = [
-        "## 3. Cached result (the classification page's defaults, 300-100-10)", "",
+        "## 3. Cached result (the classification page's defaults, 300-100-10)",
+        "",
         "| test accuracy | epochs | trained in | read back by a fresh process (model + history) | share | importing Keras first |",
         "|---:|---:|---:|---:|---:|---:|",
         f"| {pct(trained.test_metrics['accuracy'])} | {trained.epochs_run} | {train_time:.1f} s | {load_time:.2f} s "
-        f"| {load_time / train_time:.2%} | {import_time:.1f} s |", "",
+        f"| {load_time / train_time:.2%} | {import_time:.1f} s |",
+        "",
     ]
     print("\n".join(section), flush=True)
     lines += section
@@ -402,9 +441,12 @@ def main(argv=None):
     if not args.skip_app:
         seconds, loaded = app_start()
         section = [
-            "## 4. App start", "",
-            "| `streamlit run app.py` to home page rendered | TensorFlow loaded by then |", "|---:|---|",
-            f"| {seconds:.1f} s | {'yes' if loaded else 'no'} |", "",
+            "## 4. App start",
+            "",
+            "| `streamlit run app.py` to home page rendered | TensorFlow loaded by then |",
+            "|---:|---|",
+            f"| {seconds:.1f} s | {'yes' if loaded else 'no'} |",
+            "",
         ]
         print("\n".join(section), flush=True)
         lines += section

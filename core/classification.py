@@ -25,6 +25,7 @@ class ClassificationKind(RunKind):
     title = "Classification MLP"
     config_type = RunConfig
     predictions_array = "test_proba"
+    inputs = "images"
     key_metric = ("test accuracy", "accuracy")
 
     def dataset(self, config: RunConfig) -> str:

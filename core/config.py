@@ -195,7 +195,11 @@ COURSE_TRAINING = TrainingConfig(optimizer="sgd", learning_rate=0.01, batch_size
 # What the app recommends: on Fashion-MNIST it passes 88.5% test accuracy in about 8
 # epochs of large, cheap batches (see benchmarks/RESULTS.md).
 RECOMMENDED_TRAINING = TrainingConfig(
-    optimizer="adam", learning_rate=3e-3, lr_schedule="cosine", batch_size=512, epochs=10,
+    optimizer="adam",
+    learning_rate=3e-3,
+    lr_schedule="cosine",
+    batch_size=512,
+    epochs=10,
     early_stopping_patience=5,
 )
 

@@ -231,7 +231,10 @@ class Job:
         else:
             self.result = result
             if result.stop_reason == "stopped":
-                self._finish("stopped", f"Stopped at epoch {result.epochs_run} of {result.config.training.epochs}; nothing was saved.")
+                self._finish(
+                    "stopped",
+                    f"Stopped at epoch {result.epochs_run} of {result.config.training.epochs}; nothing was saved.",
+                )
             elif result.diverged:
                 self._finish("diverged", result.divergence)
             else:

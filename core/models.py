@@ -42,9 +42,7 @@ def summarize_mlp(config: MLPConfig, input_shape: tuple[int, ...], num_outputs: 
         rows.append(LayerRow(name, "Dense", (None, units), (inputs + 1) * units, activation))
         inputs = units
     name = f"dense_{len(config.hidden_layers)}"
-    rows.append(
-        LayerRow(name, "Dense", (None, num_outputs), (inputs + 1) * num_outputs, config.output_activation)
-    )
+    rows.append(LayerRow(name, "Dense", (None, num_outputs), (inputs + 1) * num_outputs, config.output_activation))
     return rows
 
 
@@ -87,9 +85,7 @@ def build_mlp(
     layers = [keras.Input(shape=tuple(input_shape)), keras.layers.Flatten()]
     for index, (units, activation) in enumerate(config.hidden_layers):
         layers.append(
-            keras.layers.Dense(
-                units, activation=activation, kernel_initializer=initializer(index), dtype=dtype
-            )
+            keras.layers.Dense(units, activation=activation, kernel_initializer=initializer(index), dtype=dtype)
         )
     layers.append(
         keras.layers.Dense(

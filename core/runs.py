@@ -120,6 +120,7 @@ class RunKind:
     title: ClassVar[str]  # what the user calls it (the page that trains it)
     config_type: ClassVar[type]
     predictions_array: ClassVar[str]  # the name of `RunResult.predictions` in the store
+    inputs: ClassVar[str]  # what a model of the kind reads: "images" or "rows" (of features)
     key_metric: ClassVar[tuple[str, str]]  # (label, test_metrics key)
 
     def dataset(self, config) -> str:
@@ -188,6 +189,19 @@ def kind_of(config) -> RunKind:
         if type(config) is kind.config_type:
             return kind
     raise ValueError(f"Received a config of unknown type {type(config).__name__}; register its RunKind first.")
+
+
+def title_of(name: str) -> str:
+    """What the user calls the kind of run `name` (e.g. in a table of runs)."""
+    try:
+        return kind_named(name).title
+    except ValueError:
+        return str(name)
+
+
+def takes_images(name: str) -> bool:
+    """Whether models of the kind `name` read images (else rows of features)."""
+    return kind_named(name).inputs == "images"
 
 
 def check(config, data) -> None:

@@ -212,8 +212,7 @@ class RunStore:
                 raise OSError("model.keras is missing or empty")
         except (OSError, ValueError, KeyError) as error:
             self._warn(
-                f"The stored run {key} could not be read ({type(error).__name__}: {error}); "
-                "it will be trained again."
+                f"The stored run {key} could not be read ({type(error).__name__}: {error}); it will be trained again."
             )
             return None
         if touch:

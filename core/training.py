@@ -148,6 +148,13 @@ def _progress_callback(on_epoch, should_stop, epochs, started, history):
     import keras
 
     class Progress(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            # Called once per fused chunk of steps: Stop takes effect within seconds,
+            # not at the end of a long epoch (Keras ends the epoch there).
+            if should_stop is not None and should_stop():
+                self.model.stop_training = True
+                history["_stopped"] = [1.0]
+
         def on_epoch_end(self, epoch, logs=None):
             logs = {name: float(value) for name, value in (logs or {}).items()}
             for name, value in logs.items():
@@ -155,9 +162,7 @@ def _progress_callback(on_epoch, should_stop, epochs, started, history):
             if divergence({"loss": history.get("loss", [])}):
                 self.model.stop_training = True  # no point in more epochs of an exploded loss
             if on_epoch is not None:
-                on_epoch(
-                    EpochUpdate(epoch + 1, epochs, logs, time.perf_counter() - started, history, self.model)
-                )
+                on_epoch(EpochUpdate(epoch + 1, epochs, logs, time.perf_counter() - started, history, self.model))
             if should_stop is not None and should_stop():
                 self.model.stop_training = True
                 history["_stopped"] = [1.0]

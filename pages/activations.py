@@ -15,9 +15,7 @@ st.caption(
     "downhill. Every value here comes from `keras.activations`, every derivative from a "
     "`tf.GradientTape`."
 )
-curves_tab, linear_tab, descent_tab = st.tabs(
-    ["Activation functions", "Why activations?", "Gradient descent & SGD"]
-)
+curves_tab, linear_tab, descent_tab = st.tabs(["Activation functions", "Why activations?", "Gradient descent & SGD"])
 
 with curves_tab:
     names = st.multiselect("Activations", ACTIVATIONS, ["sigmoid", "tanh", "relu"], key="activations.names")
@@ -77,7 +75,9 @@ with descent_tab:
         "gradient descent": ui.descent_path(learning_rate, steps, None),
         f"SGD (batch {batch_size})": ui.descent_path(learning_rate, steps, batch_size),
     }
-    st.markdown(f"η = {learning_rate:g} is **{regime(learning_rate, bound)}** (η / (2/L) = {learning_rate / bound:.2f}).")
+    st.markdown(
+        f"η = {learning_rate:g} is **{regime(learning_rate, bound)}** (η / (2/L) = {learning_rate / bound:.2f})."
+    )
     left, right = st.columns(2)
     left.plotly_chart(figures.descent_figure(problem, paths))
     right.plotly_chart(figures.losses_figure(paths))

@@ -21,9 +21,10 @@ st.markdown(
     "the course's model: two hidden layers of 300 and 100 ReLU units and a softmax output."
 )
 
-name = st.segmented_control(
-    "Data set", list(TITLES), format_func=TITLES.get, default="fashion_mnist", key=DATASET_KEY
-) or "fashion_mnist"
+name = (
+    st.segmented_control("Data set", list(TITLES), format_func=TITLES.get, default="fashion_mnist", key=DATASET_KEY)
+    or "fashion_mnist"
+)
 try:
     data = cache.image_dataset(name)
 except DatasetUnavailableError as error:
@@ -37,7 +38,8 @@ except DatasetUnavailableError as error:
 
 with st.expander(
     f"{data.title}: {len(data.x_train):,} training, {len(data.x_valid):,} validation and "
-    f"{len(data.x_test):,} test images", expanded=False
+    f"{len(data.x_test):,} test images",
+    expanded=False,
 ):
     picks = np.random.default_rng(0).choice(len(data.x_train), size=12, replace=False)
     st.image(

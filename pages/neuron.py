@@ -100,21 +100,31 @@ with rule_tab:
     )
 
 with xor_tab:
-    st.markdown("**1. One perceptron cannot do it.** No line puts (0,1) and (1,0) on one side and (0,0), (1,1) on the other.")
+    st.markdown(
+        "**1. One perceptron cannot do it.** No line puts (0,1) and (1,0) on one side and (0,0), (1,1) on the other."
+    )
     epochs = st.slider("Epochs of the perceptron rule on XOR", 5, 100, 20, key="neuron.xor_epochs")
     xor_state = ui.xor_perceptron(epochs, 1.0)
     st.plotly_chart(figures.errors_figure(xor_state.errors_per_epoch, "Perceptron rule on XOR"))
     st.caption(f"Fewest mistakes in an epoch: {min(xor_state.errors_per_epoch)}; it never reaches 0.")
 
-    st.markdown("**2. Two layers of threshold units can.** The book's network: h₁ is an AND, h₂ an OR, the output fires for h₂ and not h₁. Edit any weight.")
+    st.markdown(
+        "**2. Two layers of threshold units can.** The book's network: h₁ is an AND, h₂ an OR, the output fires for h₂ and not h₁. Edit any weight."
+    )
     hw, hb, ow, ob = ui.xor_weight_inputs("neuron.xor")
     xor_x, xor_y = mp.xor_data()
     hidden, output = mp.threshold_network(xor_x, hw, hb, ow, ob)
     left, right = st.columns([1, 1])
     left.graphviz_chart(figures.xor_network_dot(hw, hb, ow, ob))
     right.dataframe(
-        {"A": xor_x[:, 0].astype(int), "B": xor_x[:, 1].astype(int), "h1": hidden[:, 0],
-         "h2": hidden[:, 1], "out": output, "XOR": xor_y},
+        {
+            "A": xor_x[:, 0].astype(int),
+            "B": xor_x[:, 1].astype(int),
+            "h1": hidden[:, 0],
+            "h2": hidden[:, 1],
+            "out": output,
+            "XOR": xor_y,
+        },
         hide_index=True,
     )
     if np.array_equal(output, xor_y):
@@ -137,10 +147,14 @@ with xor_tab:
         left, right = st.columns([3, 2])
         left.plotly_chart(figures.xor_mlp_figure(result))
         right.plotly_chart(figures.loss_figure(result.losses, "Binary cross-entropy per epoch", x_title="epoch"))
-        right.dataframe({"A": xor_x[:, 0], "B": xor_x[:, 1], "P(XOR = 1)": result.probabilities.round(3)}, hide_index=True)
+        right.dataframe(
+            {"A": xor_x[:, 0], "B": xor_x[:, 1], "P(XOR = 1)": result.probabilities.round(3)}, hide_index=True
+        )
 
 with exercise_tab:
-    st.markdown("The notes ask: can one threshold unit compute **NOT** (one input), **NOR**, **XOR**? Find weights and a bias.")
+    st.markdown(
+        "The notes ask: can one threshold unit compute **NOT** (one input), **NOR**, **XOR**? Find weights and a bias."
+    )
     target = st.radio("Gate", ["NOT", "NOR", "XOR"], horizontal=True, key="neuron.exercise_gate")
     n = 1 if target == "NOT" else 2
     cols = st.columns(n + 1)

@@ -36,21 +36,41 @@ row[2].select_slider("Learning rate", LEARNING_RATES, key=k("learning_rate"))
 row[3].selectbox("Regularization", REGULARIZATIONS, key=k("regularization"))
 row[4].select_slider("Regularization rate", REGULARIZATION_RATES, key=k("regularization_rate"))
 row[5].number_input("Batch size", 1, 500, key=k("batch_size"))
-row[6].selectbox("Optimizer", OPTIMIZERS, key=k("optimizer"), format_func={"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}.get)
-row[7].selectbox("Loss", LOSSES, key=k("loss"), format_func=lambda s: s.replace("_", " "),
-                 disabled=st.session_state[k("problem")] == "regression", help="Regression always uses squared error.")
+row[6].selectbox(
+    "Optimizer",
+    OPTIMIZERS,
+    key=k("optimizer"),
+    format_func={"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}.get,
+)
+row[7].selectbox(
+    "Loss",
+    LOSSES,
+    key=k("loss"),
+    format_func=lambda s: s.replace("_", " "),
+    disabled=st.session_state[k("problem")] == "regression",
+    help="Regression always uses squared error.",
+)
 
 with st.sidebar:
-    st.radio("Data", ui.dataset_options(st.session_state[k("problem")]), key=k("dataset"), format_func=DATASET_TITLES.get)
+    st.radio(
+        "Data", ui.dataset_options(st.session_state[k("problem")]), key=k("dataset"), format_func=DATASET_TITLES.get
+    )
     st.slider("Noise (%)", 0, 50, step=5, key=k("noise"))
     st.slider("Training data (%)", 10, 90, step=10, key=k("train_ratio"))
-    st.button("Regenerate", icon=":material/refresh:", on_click=ui.regenerate, help="New points and new initial weights.")
+    st.button(
+        "Regenerate", icon=":material/refresh:", on_click=ui.regenerate, help="New points and new initial weights."
+    )
     st.markdown("**Features**")
     for name, (label, _) in FEATURES.items():
         st.checkbox(label, key=ui.feature_key(name))
     with st.expander("Your own points"):
-        st.file_uploader("CSV with columns x1, x2, label", type="csv", key=ui.UPLOAD_WIDGET, on_change=ui.on_upload,
-                         help="Labels 0/1 (or -1/+1) make a classification problem, other numbers a regression.")
+        st.file_uploader(
+            "CSV with columns x1, x2, label",
+            type="csv",
+            key=ui.UPLOAD_WIDGET,
+            on_change=ui.on_upload,
+            help="Labels 0/1 (or -1/+1) make a classification problem, other numbers a regression.",
+        )
 if st.session_state.get(ui.UPLOAD_ERROR):
     st.error(f"Could not use your CSV file. {st.session_state[ui.UPLOAD_ERROR]}")
 
@@ -64,28 +84,73 @@ trainer = ui.current_trainer(config)
 
 controls = st.columns([1, 1, 1, 2, 3])
 playing = st.session_state[ui.PLAYING]
-controls[0].button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
-                   on_click=ui.toggle_play, type="primary", use_container_width=True, key=k("play"))
+controls[0].button(
+    "Pause" if playing else "Play",
+    icon=":material/pause:" if playing else ":material/play_arrow:",
+    on_click=ui.toggle_play,
+    type="primary",
+    use_container_width=True,
+    key=k("play"),
+)
 controls[1].button("Step", icon=":material/skip_next:", on_click=ui.step_once, use_container_width=True, key=k("step"))
 controls[2].button("Reset", icon=":material/replay:", on_click=ui.reset, use_container_width=True, key=k("reset"))
-controls[3].selectbox("Epochs per update", ui.EPOCHS_PER_UPDATE, key=ui.SPEED, label_visibility="collapsed",
-                      format_func=lambda n: f"{n} epoch{'s' * (n > 1)} per update")
+controls[3].selectbox(
+    "Epochs per update",
+    ui.EPOCHS_PER_UPDATE,
+    key=ui.SPEED,
+    label_visibility="collapsed",
+    format_func=lambda n: f"{n} epoch{'s' * (n > 1)} per update",
+)
 layers = st.session_state[ui.LAYERS]
 with controls[4]:
     minus, label, plus = st.columns([1, 3, 1], vertical_alignment="center")
-    minus.button("", icon=":material/remove:", key=k("remove_layer"), on_click=ui.change_layers, args=(-1,), disabled=not layers, help="Remove the last hidden layer")
+    minus.button(
+        "",
+        icon=":material/remove:",
+        key=k("remove_layer"),
+        on_click=ui.change_layers,
+        args=(-1,),
+        disabled=not layers,
+        help="Remove the last hidden layer",
+    )
     label.markdown(f"**{len(layers)} hidden layer{'s' * (len(layers) != 1)}**")
-    plus.button("", icon=":material/add:", key=k("add_layer"), on_click=ui.change_layers, args=(1,), disabled=len(layers) >= 6, help="Add a hidden layer")
+    plus.button(
+        "",
+        icon=":material/add:",
+        key=k("add_layer"),
+        on_click=ui.change_layers,
+        args=(1,),
+        disabled=len(layers) >= 6,
+        help="Add a hidden layer",
+    )
 if layers:
     for index, column in enumerate(st.columns(6)[: len(layers)]):
         minus, label, plus = column.columns([1, 2, 1], vertical_alignment="center")
-        minus.button("", icon=":material/remove:", key=k(f"units_minus_{index}"), on_click=ui.change_units, args=(index, -1), disabled=layers[index] <= 1, help=f"One neuron fewer in layer {index + 1}")
+        minus.button(
+            "",
+            icon=":material/remove:",
+            key=k(f"units_minus_{index}"),
+            on_click=ui.change_units,
+            args=(index, -1),
+            disabled=layers[index] <= 1,
+            help=f"One neuron fewer in layer {index + 1}",
+        )
         label.caption(f"Layer {index + 1}: {layers[index]} neuron{'s' * (layers[index] != 1)}")
-        plus.button("", icon=":material/add:", key=k(f"units_plus_{index}"), on_click=ui.change_units, args=(index, 1), disabled=layers[index] >= 8, help=f"One neuron more in layer {index + 1}")
+        plus.button(
+            "",
+            icon=":material/add:",
+            key=k(f"units_plus_{index}"),
+            on_click=ui.change_units,
+            args=(index, 1),
+            disabled=layers[index] >= 8,
+            help=f"One neuron more in layer {index + 1}",
+        )
 
 ui.live_view(config, trainer)
 
 with st.expander("Show the code", icon=":material/code:"):
     code = generate_code(config, epochs=trainer.epoch or 100, upload=st.session_state.get(ui.UPLOADED))
     st.code(code, language="python")
-    st.download_button("Download playground_experiment.py", code, file_name="playground_experiment.py", mime="text/x-python")
+    st.download_button(
+        "Download playground_experiment.py", code, file_name="playground_experiment.py", mime="text/x-python"
+    )

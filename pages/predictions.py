@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core import runs
 from core.store import RunStore
 from ui.predictions import view as predictions
 
@@ -18,7 +19,7 @@ if run is not None:
     predictions.model_header(run)
     use, take, manage = st.tabs(["Predict", "Take it away", "Details & delete"])
     with use:
-        if run.meta.get("kind") == "classification":
+        if runs.takes_images(run.meta.get("kind")):
             st.markdown("##### Test images")
             predictions.test_images(run)
             st.markdown("##### Your own image")

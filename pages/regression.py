@@ -35,14 +35,22 @@ with build:
     st.subheader("Architecture")
     layers = widgets.architecture_builder(PREFIX, RegressionConfig().mlp.hidden_layers)
     normalize = st.toggle(
-        "Start with a Normalization layer (adapted on the training set)", value=True, key=f"{PREFIX}.normalize",
+        "Start with a Normalization layer (adapted on the training set)",
+        value=True,
+        key=f"{PREFIX}.normalize",
         help="Like scikit-learn's StandardScaler, but inside the model: it learns each feature's mean "
         "and variance from the training set with adapt(), so the saved model takes raw features.",
     )
-    output_activation = st.segmented_control(
-        "Output activation", REGRESSION_OUTPUT_ACTIVATIONS, format_func=OUTPUT_LABELS.get,
-        default="linear", key=f"{PREFIX}.output_activation",
-    ) or "linear"
+    output_activation = (
+        st.segmented_control(
+            "Output activation",
+            REGRESSION_OUTPUT_ACTIVATIONS,
+            format_func=OUTPUT_LABELS.get,
+            default="linear",
+            key=f"{PREFIX}.output_activation",
+        )
+        or "linear"
+    )
     if not normalize:
         st.warning(
             "Without scaling, `Population` (in the thousands) dwarfs `AveBedrms` (about 1): "
@@ -53,10 +61,21 @@ with build:
 
 def loss_fields():
     left, right = st.columns(2)
-    loss = left.selectbox("Loss", LOSSES, format_func=LOSS_LABELS.get, key=f"{PREFIX}.loss",
-                          help="MAE and Huber care less about outliers than MSE.")
-    delta = right.number_input("Huber delta", min_value=0.01, value=1.0, step=0.1, key=f"{PREFIX}.huber_delta",
-                               help="Errors smaller than delta are squared, larger ones count linearly.")
+    loss = left.selectbox(
+        "Loss",
+        LOSSES,
+        format_func=LOSS_LABELS.get,
+        key=f"{PREFIX}.loss",
+        help="MAE and Huber care less about outliers than MSE.",
+    )
+    delta = right.number_input(
+        "Huber delta",
+        min_value=0.01,
+        value=1.0,
+        step=0.1,
+        key=f"{PREFIX}.huber_delta",
+        help="Errors smaller than delta are squared, larger ones count linearly.",
+    )
     baseline = left.checkbox("Compare with scikit-learn's MLPRegressor", value=True, key=f"{PREFIX}.baseline")
     return loss, delta, ui.subset_field(data, PREFIX), baseline
 

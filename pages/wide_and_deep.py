@@ -30,9 +30,12 @@ st.markdown(
 
 data = ui.load_data_or_warn()
 ui.data_overview(data)
-variant = st.segmented_control(
-    "Variant", VARIANTS, format_func=VARIANT_TITLES.get, default="one_input", key=f"{PREFIX}.variant"
-) or "one_input"
+variant = (
+    st.segmented_control(
+        "Variant", VARIANTS, format_func=VARIANT_TITLES.get, default="one_input", key=f"{PREFIX}.variant"
+    )
+    or "one_input"
+)
 
 settings, diagram = st.columns([2, 3], gap="large")
 with settings:
@@ -44,13 +47,31 @@ with settings:
     if variant != "one_input":
         features = list(range(data.num_features))
         label = lambda index: f"{index}: {data.feature_names[index]}"  # noqa: E731
-        wide = st.multiselect("Wide path features", features, [i for i in DEFAULT_WIDE if i < len(features)],
-                              format_func=label, key=f"{PREFIX}.wide")
-        deep = st.multiselect("Deep path features", features, [i for i in DEFAULT_DEEP if i < len(features)],
-                              format_func=label, key=f"{PREFIX}.deep", help="Overlap with the wide path is allowed.")
+        wide = st.multiselect(
+            "Wide path features",
+            features,
+            [i for i in DEFAULT_WIDE if i < len(features)],
+            format_func=label,
+            key=f"{PREFIX}.wide",
+        )
+        deep = st.multiselect(
+            "Deep path features",
+            features,
+            [i for i in DEFAULT_DEEP if i < len(features)],
+            format_func=label,
+            key=f"{PREFIX}.deep",
+            help="Overlap with the wide path is allowed.",
+        )
     if variant == "aux_output":
-        main = st.slider("Loss weight of the main output", 0.05, 1.0, 0.9, 0.05, key=f"{PREFIX}.main_weight",
-                         help="The auxiliary output gets 1 − this weight.")
+        main = st.slider(
+            "Loss weight of the main output",
+            0.05,
+            1.0,
+            0.9,
+            0.05,
+            key=f"{PREFIX}.main_weight",
+            help="The auxiliary output gets 1 − this weight.",
+        )
         weights = (main, round(1.0 - main, 2))
         st.caption(f"loss = {weights[0]:g} · main MSE + {weights[1]:g} · auxiliary MSE")
 

@@ -23,9 +23,7 @@ class PageEntry:
         return (ROOT / self.path).is_file()
 
 
-HOME = PageEntry(
-    "pages/home.py", "Home", ":material/home:", "", "What MLP Explorer is and where to start."
-)
+HOME = PageEntry("pages/home.py", "Home", ":material/home:", "", "What MLP Explorer is and where to start.")
 
 PAGES = (
     PageEntry(
@@ -33,16 +31,14 @@ PAGES = (
         "Neuron & logic gates",
         ":material/memory:",
         "Foundations",
-        "McCulloch-Pitts neurons, the perceptron and its learning rule, and why XOR "
-        "needs a hidden layer.",
+        "McCulloch-Pitts neurons, the perceptron and its learning rule, and why XOR needs a hidden layer.",
     ),
     PageEntry(
         "pages/activations.py",
         "Activations & gradient descent",
         ":material/show_chart:",
         "Foundations",
-        "Activation functions and their derivatives; gradient descent and SGD on a "
-        "loss surface you can see.",
+        "Activation functions and their derivatives; gradient descent and SGD on a loss surface you can see.",
     ),
     PageEntry(
         "pages/classification.py",

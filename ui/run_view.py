@@ -1,7 +1,7 @@
 """Trainings on a page: start a background job, follow it live, show how it ended.
 
 Pressing Train submits a job to `core.jobs` and the page script ends at once; a
-fragment polls the job twice a second and redraws its progress bar and learning
+fragment polls the job every second and redraws its progress bar and learning
 curves. The job belongs to the server, not to the script: changing a widget, visiting
 another page and coming back, or reloading the tab finds it again (by this session's
 list of jobs, or by the run key kept in the URL as `?run=`).
@@ -21,7 +21,9 @@ from ui.cache import stored_result
 
 SESSION_ID = "mlp.session_id"
 QUERY_KEY = "run"
-POLL_SECONDS = 0.5
+# How often a page looks at its jobs. Each look redraws the progress; the curves are
+# rebuilt only when an epoch has ended.
+POLL_SECONDS = 1.0
 
 
 def session_id() -> str:
@@ -113,6 +115,15 @@ def default_progress_text(logs: dict, status: jobs.JobStatus) -> str:
     return " · ".join(parts)
 
 
+def _live_figure(prefix: str, key: str, status: jobs.JobStatus, curves: Callable):
+    # One figure per job and epoch: a poll that finds no new epoch reuses it.
+    cached = st.session_state.get(f"{prefix}.live_figure")
+    if cached is None or cached[:2] != (key, status.epoch):
+        cached = (key, status.epoch, curves(status.history, status.epochs))
+        st.session_state[f"{prefix}.live_figure"] = cached
+    return cached[2]
+
+
 def follow(
     prefix: str,
     *,
@@ -146,7 +157,7 @@ def follow(
                 fraction = status.epoch / status.epochs if status.epochs else 0.0
                 st.progress(min(1.0, fraction), text=_progress_text(status, progress_text))
                 if status.history.get("loss"):
-                    st.plotly_chart(curves(status.history, status.epochs), key=f"{prefix}.live.{key}")
+                    st.plotly_chart(_live_figure(prefix, key, status, curves), key=f"{prefix}.live.{key}")
                 if job is not None:
                     st.button(
                         "Stop training",
@@ -158,7 +169,8 @@ def follow(
         if ended:
             for key, status, job in ended:
                 keys.remove(key)
-                st.session_state[_finished_key(prefix)] = (status, job.result if job is not None else None)
+                kept = job is not None and status is not None and status.state in ("done", "diverged")
+                st.session_state[_finished_key(prefix)] = (status, job.result if kept else None)
             st.rerun(scope="app")  # the page shows the results, or says how it ended
 
     live()
@@ -175,7 +187,11 @@ def finished(prefix: str) -> tuple[jobs.JobStatus | None, runs.RunResult | None]
 def ended_notice(prefix: str) -> None:
     """Says once how a training that did not finish ended (stopped, failed, interrupted)."""
     status, _ = finished(prefix)
-    if status is None or status.state in ("done", "diverged") or st.session_state.get(f"{prefix}.noticed") == status.updated:
+    if (
+        status is None
+        or status.state in ("done", "diverged")
+        or st.session_state.get(f"{prefix}.noticed") == status.updated
+    ):
         return
     st.session_state[f"{prefix}.noticed"] = status.updated
     icons = {"stopped": ":material/stop_circle:", "failed": ":material/error:", "interrupted": ":material/cloud_off:"}
@@ -240,8 +256,11 @@ def running(prefix: str) -> bool:
 
 def not_trained_notice(prefix: str) -> None:
     if running(prefix):
-        st.info("Training in the background: the progress is shown above. You can change "
-                "settings or visit other pages meanwhile.", icon=":material/hourglass_top:")
+        st.info(
+            "Training in the background: the progress is shown above. You can change "
+            "settings or visit other pages meanwhile.",
+            icon=":material/hourglass_top:",
+        )
     else:
         st.info("Not trained yet. Press **Train** to train this configuration.", icon=":material/info:")
 

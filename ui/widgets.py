@@ -49,9 +49,7 @@ def architecture_builder(prefix: str, default_layers: tuple[tuple[int, str], ...
     )
     layers = []
     for index in range(int(num_layers)):
-        default_units, default_activation = (
-            default_layers[index] if index < len(default_layers) else default_layers[-1]
-        )
+        default_units, default_activation = default_layers[index] if index < len(default_layers) else default_layers[-1]
         units_column, activation_column = st.columns(2)
         units = units_column.number_input(
             f"Layer {index + 1}: units",
@@ -133,12 +131,8 @@ def training_form(prefix: str, *, extra=None, presets: dict[str, TrainingConfig]
 
     with st.form(f"{prefix}.training_form", border=True):
         left, middle, right = st.columns(3)
-        optimizer = left.selectbox(
-            "Optimizer", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get, key=f"{prefix}.optimizer"
-        )
-        learning_rate = middle.number_input(
-            "Learning rate", format="%.5f", step=0.001, key=f"{prefix}.learning_rate"
-        )
+        optimizer = left.selectbox("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get, key=f"{prefix}.optimizer")
+        learning_rate = middle.number_input("Learning rate", format="%.5f", step=0.001, key=f"{prefix}.learning_rate")
         lr_schedule = right.selectbox(
             "Learning-rate schedule",
             LR_SCHEDULES,
@@ -158,9 +152,7 @@ def training_form(prefix: str, *, extra=None, presets: dict[str, TrainingConfig]
             help="float16 hidden layers on a GPU: faster, same accuracy. Ignored on a CPU.",
         )
         left, middle, right = st.columns(3)
-        early_stopping = left.checkbox(
-            "Early stopping (restores the best weights)", key=f"{prefix}.early_stopping"
-        )
+        early_stopping = left.checkbox("Early stopping (restores the best weights)", key=f"{prefix}.early_stopping")
         patience = middle.number_input("Patience (epochs)", min_value=1, key=f"{prefix}.patience")
         extra_values = extra() if extra is not None else None
         submitted = st.form_submit_button("Train", type="primary", icon=":material/play_arrow:")

@@ -27,9 +27,7 @@ from core.validation import check_choice, check_int, invalid
 # then four more of Keras's that this page draws for comparison only.
 _HISTORY_FIRST = ("sigmoid", "tanh")
 DRAWN_ONLY = ("softsign", "hard_sigmoid", "relu6", "mish")
-ACTIVATIONS = (
-    _HISTORY_FIRST + tuple(name for name in MODEL_ACTIVATIONS if name not in _HISTORY_FIRST) + DRAWN_ONLY
-)
+ACTIVATIONS = _HISTORY_FIRST + tuple(name for name in MODEL_ACTIVATIONS if name not in _HISTORY_FIRST) + DRAWN_ONLY
 MAX_POINTS = 5001
 
 
@@ -48,7 +46,9 @@ DESCRIPTIONS = {
     "tanh": Description("(−1, 1)", "yes", "both sides, |x| ≳ 3", "nowhere"),
     "relu": Description("[0, ∞)", "no", "x < 0 (f′ = 0: dead units)", "x = 0"),
     "elu": Description("(−1, ∞)", "roughly (mean near 0)", "x ≲ −4, towards −1", "nowhere (alpha = 1)"),
-    "selu": Description("(−1.758, ∞)", "yes (self-normalising)", "x ≲ −5, towards −1.758", "x = 0 (slopes 1.76 | 1.05)"),
+    "selu": Description(
+        "(−1.758, ∞)", "yes (self-normalising)", "x ≲ −5, towards −1.758", "x = 0 (slopes 1.76 | 1.05)"
+    ),
     "softplus": Description("(0, ∞)", "no", "x ≲ −5, towards 0", "nowhere"),
     "swish": Description("[−0.278, ∞)", "no (small negative dip)", "x ≲ −6, towards 0", "nowhere"),
     "gelu": Description("[−0.170, ∞)", "no (small negative dip)", "x ≲ −4, towards 0", "nowhere"),
@@ -198,8 +198,14 @@ class Composition:
 
 
 def compose_affine(
-    a1: float, b1: float, a2: float, b2: float, activation: str = "linear",
-    x_min: float = -3.0, x_max: float = 3.0, num_points: int = 201,
+    a1: float,
+    b1: float,
+    a2: float,
+    b2: float,
+    activation: str = "linear",
+    x_min: float = -3.0,
+    x_max: float = 3.0,
+    num_points: int = 201,
 ) -> Composition:
     """Composes two affine maps, optionally with an activation in between.
 

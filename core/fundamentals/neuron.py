@@ -65,9 +65,7 @@ class MPNeuron:
         if not 1 <= len(self.connections) <= MAX_INPUTS:
             raise invalid("connections", f"between 1 and {MAX_INPUTS} inputs", self.connections)
         if len(self.inhibitory) != len(self.connections):
-            raise invalid(
-                "inhibitory", f"one flag per input ({len(self.connections)})", self.inhibitory
-            )
+            raise invalid("inhibitory", f"one flag per input ({len(self.connections)})", self.inhibitory)
         check_int("threshold", self.threshold, 0)
 
     @property
@@ -146,9 +144,7 @@ def gate_neuron(gate: str, num_inputs: int = 2, threshold: int | None = None) ->
 
 def binary_inputs(num_inputs: int) -> np.ndarray:
     """All 2**num_inputs binary input rows, in truth-table order, shape (2**n, n)."""
-    return np.array(list(itertools.product((0, 1), repeat=num_inputs)), dtype=int).reshape(
-        -1, num_inputs
-    )
+    return np.array(list(itertools.product((0, 1), repeat=num_inputs)), dtype=int).reshape(-1, num_inputs)
 
 
 def truth_table(neuron: MPNeuron, gate: str | None = None) -> pd.DataFrame:
@@ -300,9 +296,7 @@ def init_perceptron(
         # Iris is sorted by class; visiting it in that order makes the line swing far.
         order = np.random.default_rng(seed).permutation(num_samples)
     zeros = (0.0,) * num_features
-    return PerceptronState(
-        zeros, 0.0, tuple(int(i) for i in order), float(learning_rate), history=((*zeros, 0.0),)
-    )
+    return PerceptronState(zeros, 0.0, tuple(int(i) for i in order), float(learning_rate), history=((*zeros, 0.0),))
 
 
 def perceptron_step(state: PerceptronState, x, y) -> PerceptronState:
@@ -344,9 +338,7 @@ def perceptron_epoch(state: PerceptronState, x, y) -> PerceptronState:
     return state
 
 
-def train_perceptron(
-    x, y, learning_rate: float = 1.0, epochs: int = 20, seed: int | None = 0
-) -> PerceptronState:
+def train_perceptron(x, y, learning_rate: float = 1.0, epochs: int = 20, seed: int | None = 0) -> PerceptronState:
     """Runs the perceptron rule for at most `epochs` epochs, stopping once converged.
 
     Args:

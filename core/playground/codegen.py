@@ -34,8 +34,8 @@ def _data_code(config: PlaygroundConfig, upload: UploadedPoints | None) -> str:
         labels = np.round(upload.labels.astype("float64"), 6).tolist()
         return (
             f"# The points uploaded as {upload.name!r}.\n"
-            f"points = np.array({points!r}, dtype=\"float32\")\n"
-            f"labels = np.array({labels!r}, dtype=\"float32\")\n"
+            f'points = np.array({points!r}, dtype="float32")\n'
+            f'labels = np.array({labels!r}, dtype="float32")\n'
         )
     generator = GENERATORS[config.dataset]
     return (

@@ -93,9 +93,7 @@ class PlaygroundConfig:
         check_choice("problem", self.problem, PROBLEMS)
         allowed = CLASSIFICATION_DATASETS if self.problem == "classification" else REGRESSION_DATASETS
         if self.dataset not in allowed + (UPLOAD,):
-            raise invalid(
-                "dataset", f"one of {', '.join(allowed + (UPLOAD,))} for {self.problem}", self.dataset
-            )
+            raise invalid("dataset", f"one of {', '.join(allowed + (UPLOAD,))} for {self.problem}", self.dataset)
         check_int("noise", self.noise, 0, 50, expected="an integer in [0, 50] (percent)")
         check_int("train_ratio", self.train_ratio, 10, 90, expected="an integer in [10, 90] (percent)")
         check_int("seed", self.seed, 0, MAX_SEED)

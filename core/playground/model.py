@@ -121,9 +121,7 @@ class Trainer:
         self.data = data
         self.model = build_model(config)
         # Every Dense layer's activations at once: one call fills every heatmap.
-        self.activations_model = keras.Model(
-            self.model.inputs, [layer.output for layer in self.model.layers[1:]]
-        )
+        self.activations_model = keras.Model(self.model.inputs, [layer.output for layer in self.model.layers[1:]])
         self.optimizer = make_optimizer(config)
         self.optimizer.build(self.model.trainable_variables)
         self.loss_fn = make_loss(config)
@@ -193,9 +191,7 @@ class Trainer:
             `(resolution, resolution, units)`, indexed `[x2 index, x1 index, unit]`.
         """
         resolution = len(self.grid_axis)
-        return [
-            np.asarray(values).reshape(resolution, resolution, -1) for values in self._grids_fn()
-        ]
+        return [np.asarray(values).reshape(resolution, resolution, -1) for values in self._grids_fn()]
 
     def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """`(kernel, bias)` of every Dense layer; kernel of shape `(inputs, units)`."""

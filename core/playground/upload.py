@@ -65,13 +65,16 @@ def parse_points_csv(data: bytes | str, name: str = "points.csv") -> UploadedPoi
         text = decode_utf8(data)
     except NotUTF8Error as error:
         raise _bad_file(
-            "UTF-8 text", f"byte 0x{error.byte:02x} at position {error.position}",
+            "UTF-8 text",
+            f"byte 0x{error.byte:02x} at position {error.position}",
             "Save the file as 'CSV UTF-8' and upload it again.",
         ) from None
     if not text.strip():
         raise _bad_file("a header line x1,x2,label and rows of numbers", "an empty file")
     if semicolon_separated(text):
-        raise _bad_file("comma-separated values", "values separated by ';'", "Save the file with commas between values.")
+        raise _bad_file(
+            "comma-separated values", "values separated by ';'", "Save the file with commas between values."
+        )
     ragged = ragged_row(text)
     if ragged is not None:
         raise _bad_file(
@@ -95,9 +98,7 @@ def parse_points_csv(data: bytes | str, name: str = "points.csv") -> UploadedPoi
             )
             if part
         )
-        raise _bad_file(
-            "exactly the columns x1, x2, label", f"columns={columns} ({details})", "Fix the header line."
-        )
+        raise _bad_file("exactly the columns x1, x2, label", f"columns={columns} ({details})", "Fix the header line.")
     frame.columns = columns
     if len(frame) < MIN_UPLOAD_ROWS:
         raise _bad_file(f"at least {MIN_UPLOAD_ROWS} rows of points", f"{len(frame)} rows")

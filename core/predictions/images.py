@@ -83,8 +83,7 @@ def _open(data: bytes):
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
         raise ValueError(
-            f"Could not read the file as an image ({type(error).__name__}: {error}). "
-            "Expected a PNG or JPEG file."
+            f"Could not read the file as an image ({type(error).__name__}: {error}). Expected a PNG or JPEG file."
         ) from error
     return image
 

@@ -390,7 +390,9 @@ def read_feature_csv(data: bytes, feature_names) -> np.ndarray:
         raise _too_big("a CSV", len(data), MAX_CSV_BYTES, "Split it into smaller files.")
     text = decode_utf8(data)
     if not text.strip():
-        raise ValueError(f"The CSV is empty. Expected a header row with the columns {expected}, then one row per sample.")
+        raise ValueError(
+            f"The CSV is empty. Expected a header row with the columns {expected}, then one row per sample."
+        )
     ragged = ragged_row(text)
     if ragged is not None:
         raise ValueError(
@@ -417,7 +419,9 @@ def read_feature_csv(data: bytes, feature_names) -> np.ndarray:
     if frame.empty:
         raise ValueError(f"The CSV has a header but no rows. Add one row per sample with the columns {expected}.")
     if len(frame) > MAX_CSV_ROWS:
-        raise ValueError(f"Received a CSV of {len(frame):,} rows, expected at most {MAX_CSV_ROWS:,}. Split it into smaller files.")
+        raise ValueError(
+            f"Received a CSV of {len(frame):,} rows, expected at most {MAX_CSV_ROWS:,}. Split it into smaller files."
+        )
     cells = frame[list(feature_names)].apply(lambda column: column.str.strip())
     numeric = cells.apply(pd.to_numeric, errors="coerce")
     blank = cells == ""
@@ -440,7 +444,9 @@ def read_feature_csv(data: bytes, feature_names) -> np.ndarray:
     empty = blank.any(axis=1).to_numpy()
     if empty.any():
         rows = ", ".join(str(i + 1) for i in np.flatnonzero(empty)[:5])
-        raise ValueError(f"The CSV has empty cells in {int(empty.sum())} row(s) (rows {rows}). Fill them in or remove those rows.")
+        raise ValueError(
+            f"The CSV has empty cells in {int(empty.sum())} row(s) (rows {rows}). Fill them in or remove those rows."
+        )
     return numeric.to_numpy(dtype=np.float32)
 
 

@@ -21,6 +21,7 @@ from core.runs import RunKind, check_limits, register
 
 class _TabularKind(RunKind):
     predictions_array = "test_pred"
+    inputs = "rows"
     key_metric = ("test RMSE", "rmse")
 
     def dataset(self, config) -> str:
@@ -35,13 +36,13 @@ class _TabularKind(RunKind):
     def config_from_dict(self, data: dict):
         return self.config_type(**data)
 
-    def inputs(self, config, num_features: int) -> list[list[int]]:
+    def column_groups(self, config, num_features: int) -> list[list[int]]:
         return [list(range(num_features))]
 
     def meta_extras(self, config, data: RegressionData) -> dict:
         return {
             "feature_names": list(data.feature_names),
-            "model_inputs": self.inputs(config, data.num_features),
+            "model_inputs": self.column_groups(config, data.num_features),
             "target_name": data.target_name,
         }
 
@@ -73,7 +74,7 @@ class WideDeepKind(_TabularKind):
     def train(self, config: WideDeepRun, data: RegressionData, *, on_epoch=None, should_stop=None):
         return train_wide_deep(config, data, on_epoch=on_epoch, should_stop=should_stop)
 
-    def inputs(self, config: WideDeepRun, num_features: int) -> list[list[int]]:
+    def column_groups(self, config: WideDeepRun, num_features: int) -> list[list[int]]:
         return model_inputs(config.model, num_features)
 
 

@@ -332,8 +332,7 @@ def check_dataset(run, data: RegressionData) -> None:
     """Raises `ValueError` when `data` is not the data set `run` names."""
     if run.dataset != data.name:
         raise ValueError(
-            f"Received data set {data.name!r} for a run configured on {run.dataset!r}. "
-            "Load the data set the run names."
+            f"Received data set {data.name!r} for a run configured on {run.dataset!r}. Load the data set the run names."
         )
 
 

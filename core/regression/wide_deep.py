@@ -120,7 +120,9 @@ class WideDeepConfig:
                 check_float("loss_weights", weight, 0.0, 100.0)
             if weights[0] == 0:
                 raise invalid(
-                    "loss_weights", "a positive weight for the main output", weights,
+                    "loss_weights",
+                    "a positive weight for the main output",
+                    weights,
                     "With weight 0 the main output would not be trained.",
                 )
             weights = tuple(float(weight) for weight in weights)
@@ -239,12 +241,17 @@ def build_wide_deep(config: WideDeepConfig, x_train: np.ndarray, *, seed: int | 
     hidden = deep
     for index in range(NUM_HIDDEN):
         hidden = keras.layers.Dense(
-            config.units, activation=config.activation, kernel_initializer=seeded(seed, index), name=f"hidden{index + 1}"
+            config.units,
+            activation=config.activation,
+            kernel_initializer=seeded(seed, index),
+            name=f"hidden{index + 1}",
         )(hidden)
     concat = keras.layers.Concatenate(name="concat")([wide, hidden])
     outputs = [keras.layers.Dense(1, kernel_initializer=seeded(seed, NUM_HIDDEN), name="main_output")(concat)]
     if config.variant == "aux_output":
-        outputs.append(keras.layers.Dense(1, kernel_initializer=seeded(seed, NUM_HIDDEN + 1), name="aux_output")(hidden))
+        outputs.append(
+            keras.layers.Dense(1, kernel_initializer=seeded(seed, NUM_HIDDEN + 1), name="aux_output")(hidden)
+        )
     return keras.Model(inputs=inputs, outputs=outputs, name=f"wide_deep_{config.variant}")
 
 

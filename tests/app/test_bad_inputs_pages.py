@@ -62,7 +62,11 @@ def test_layer_counts_out_of_range_snap_back(classification, layers):
 
 def train(at, **fields):
     for name, value in fields.items():
-        widget = at.selectbox(key=f"classification.{name}") if name == "optimizer" else at.number_input(key=f"classification.{name}")
+        widget = (
+            at.selectbox(key=f"classification.{name}")
+            if name == "optimizer"
+            else at.number_input(key=f"classification.{name}")
+        )
         widget.set_value(value)
     finish_jobs(button(at, "Train").click().run())
     return at
@@ -115,7 +119,9 @@ def test_wide_and_deep_empty_wide_path_keeps_the_deep_path():
     at.segmented_control(key="wide_deep.variant").set_value("two_inputs").run()
     at.number_input(key="wide_deep.units").set_value(12).run()
     at.multiselect(key="wide_deep.wide").set_value([]).run()
-    assert "Received: wide_features=()" in texts(at.error) and "Pick at least one feature for the wide path" in texts(at.error)
+    assert "Received: wide_features=()" in texts(at.error) and "Pick at least one feature for the wide path" in texts(
+        at.error
+    )
     assert at.multiselect(key="wide_deep.deep").value == [2, 3, 4, 5, 6, 7]
     assert at.number_input(key="wide_deep.units").value == 12 and not at.exception
 
@@ -168,13 +174,20 @@ def regression_key():
     prediction = predict.predict_rows(model, data.x_test)
     metrics = predict.regression_scores(data.y_test, prediction)
     meta = {
-        "kind": "regression", "dataset": "diabetes", "architecture": "bad-inputs linear", "params": 11,
-        "test_metrics": metrics, "key_metric": {"name": "test RMSE", "value": metrics["rmse"]},
-        "feature_names": list(data.feature_names), "model_inputs": [list(range(data.num_features))],
+        "kind": "regression",
+        "dataset": "diabetes",
+        "architecture": "bad-inputs linear",
+        "params": 11,
+        "test_metrics": metrics,
+        "key_metric": {"name": "test RMSE", "value": metrics["rmse"]},
+        "feature_names": list(data.feature_names),
+        "model_inputs": [list(range(data.num_features))],
         "target_name": data.target_name,
     }
     config = json.dumps({"kind": "regression", "test": "bad inputs"})
-    return RunStore().save(config, model=model, history={"loss": [1.0]}, meta=meta, arrays={"test_pred": prediction}).name
+    return (
+        RunStore().save(config, model=model, history={"loss": [1.0]}, meta=meta, arrays={"test_pred": prediction}).name
+    )
 
 
 def predictions_page(selected: str):
@@ -214,7 +227,9 @@ def test_refused_model_uploads_keep_the_selected_run(classifier_key):
     at = predictions_page(classifier_key)
     before = shown_run(at)
     for name, data, message in BAD_MODELS.values():
-        at.file_uploader(key="predictions.model_file").set_value((name, zip_without_config() if data is None else data, "application/zip")).run()
+        at.file_uploader(key="predictions.model_file").set_value(
+            (name, zip_without_config() if data is None else data, "application/zip")
+        ).run()
         assert not at.exception, name
         assert message in texts(at.error), name
         assert shown_run(at) == before and classifier_key in before
@@ -227,7 +242,9 @@ def test_a_lambda_model_upload_is_refused_and_the_run_kept(classifier_key, tmp_p
     model = keras.Sequential([keras.Input((64,)), keras.layers.Lambda(lambda x: x * 2), keras.layers.Dense(10)])
     model.save(tmp_path / "lambda.keras")
     at = predictions_page(classifier_key)
-    at.file_uploader(key="predictions.model_file").upload("lambda.keras", (tmp_path / "lambda.keras").read_bytes()).run()
+    at.file_uploader(key="predictions.model_file").upload(
+        "lambda.keras", (tmp_path / "lambda.keras").read_bytes()
+    ).run()
     assert "Lambda layer, which holds arbitrary Python code" in texts(at.error)
     assert classifier_key in shown_run(at) and not at.exception
     assert not at.session_state[ui_predictions.UPLOADS_KEY]  # nothing entered the session's models

@@ -18,7 +18,11 @@ def configure(at, *, dataset="fashion_mnist", units=32, num_train=500, epochs=2,
     at.number_input(key="classification.epochs").set_value(epochs)
     at.number_input(key="classification.batch_size").set_value(batch_size)
     for key, value in form.items():
-        widget = at.selectbox(key=f"classification.{key}") if key == "optimizer" else at.number_input(key=f"classification.{key}")
+        widget = (
+            at.selectbox(key=f"classification.{key}")
+            if key == "optimizer"
+            else at.number_input(key=f"classification.{key}")
+        )
         widget.set_value(value)
     button(at, "Train").click()
     return finish_jobs(at.run())
@@ -49,7 +53,10 @@ def test_train_evaluate_then_come_back_from_the_cache():
     assert metric(at, "Parameters") == "25,450"
     assert not any("Loaded from cache" in s.value for s in at.success)
     assert [tab.label for tab in at.tabs] == [
-        "Learning curves", "Confusion matrix", "Test predictions", "Most confidently wrong"
+        "Learning curves",
+        "Confusion matrix",
+        "Test predictions",
+        "Most confidently wrong",
     ]
     assert len(at.get("plotly_chart")) >= 2 + 6  # curves, confusion matrix, probability bars
 

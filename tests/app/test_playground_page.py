@@ -108,8 +108,12 @@ def test_the_experiment_survives_a_visit_to_another_page():
 @pytest.mark.slow
 def test_a_diverging_network_says_so(short_live_runs):
     config = PlaygroundConfig(
-        problem="regression", dataset="plane", activation="relu", learning_rate=10.0,
-        features=("x1", "x2", "x1_squared", "x2_squared"), hidden_layers=(8, 8),
+        problem="regression",
+        dataset="plane",
+        activation="relu",
+        learning_rate=10.0,
+        features=("x1", "x2", "x1_squared", "x2_squared"),
+        hidden_layers=(8, 8),
     )
     at = open_page(config.to_query_params())
     at.button(key="playground.play").click().run()

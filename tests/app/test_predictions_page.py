@@ -43,7 +43,9 @@ def regression_model(num_features: int):
     import keras
 
     keras.utils.set_random_seed(0)
-    return keras.Sequential([keras.Input((num_features,)), keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)])
+    return keras.Sequential(
+        [keras.Input((num_features,)), keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -133,12 +135,16 @@ def test_downloads_and_details(classifier_key):
 
 @pytest.mark.slow
 def test_deleting_a_run_removes_it_from_the_store_and_the_table(classifier_key):
-    doomed = RunStore().save(
-        json.dumps({"doomed": True}),
-        model=regression_model(10),
-        history={"loss": [1.0]},
-        meta={"kind": "regression", "dataset": "diabetes", "architecture": "doomed", "created": 0},
-    ).name
+    doomed = (
+        RunStore()
+        .save(
+            json.dumps({"doomed": True}),
+            model=regression_model(10),
+            history={"loss": [1.0]},
+            meta={"kind": "regression", "dataset": "diabetes", "architecture": "doomed", "created": 0},
+        )
+        .name
+    )
     at = open_page(doomed)
     assert "doomed" in set(at.dataframe[0].value["Architecture"])
     at.button(key="predictions.delete").click().run()
@@ -153,7 +159,9 @@ def test_an_uploaded_model_is_used_from_the_session_only(tmp_path):
 
     from core.data import load_dataset
 
-    model = keras.Sequential([keras.Input((8, 8)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    model = keras.Sequential(
+        [keras.Input((8, 8)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+    )
     model.save(tmp_path / "mine.keras")
     data = (tmp_path / "mine.keras").read_bytes()
     loaded = predict.load_uploaded_model(data)

@@ -61,7 +61,9 @@ def test_too_many_hidden_layers_names_the_count_and_the_fix():
 
 
 def test_zero_learning_rate_is_refused():
-    refused(lambda: TrainingConfig(learning_rate=0.0), "expected a number in (0.0, 10.0]", "Received: learning_rate=0.0")
+    refused(
+        lambda: TrainingConfig(learning_rate=0.0), "expected a number in (0.0, 10.0]", "Received: learning_rate=0.0"
+    )
 
 
 def test_nesterov_without_momentum_says_it_needs_sgd_momentum():
@@ -99,7 +101,9 @@ def zip_bytes(files: dict[str, bytes | str]) -> bytes:
 @pytest.fixture(scope="module")
 def keras_file(tmp_path_factory) -> bytes:
     keras = pytest.importorskip("keras")
-    model = keras.Sequential([keras.Input((8, 8)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    model = keras.Sequential(
+        [keras.Input((8, 8)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+    )
     path = tmp_path_factory.mktemp("model") / "model.keras"
     model.save(path)
     return path.read_bytes()
@@ -123,7 +127,11 @@ def test_a_truncated_keras_file_is_refused(keras_file):
 
 def test_a_keras_file_over_the_upload_limit_is_refused():
     data = b"PK" + bytes(predict.MAX_MODEL_BYTES)  # one byte over, checked before unzipping
-    refused(lambda: predict.load_uploaded_model(data), "Received a file of 50.0 MB, expected at most 50 MB", "Upload a smaller model")
+    refused(
+        lambda: predict.load_uploaded_model(data),
+        "Received a file of 50.0 MB, expected at most 50 MB",
+        "Upload a smaller model",
+    )
 
 
 def test_a_zip_bomb_is_refused_before_unpacking(monkeypatch):
@@ -236,7 +244,11 @@ def test_an_animated_png_uses_its_first_frame():
 
 
 def test_text_named_png_is_refused():
-    refused(lambda: convert(b"<svg xmlns='http://www.w3.org/2000/svg'/>"), "Could not read the file as an image", "Expected a PNG or JPEG")
+    refused(
+        lambda: convert(b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+        "Could not read the file as an image",
+        "Expected a PNG or JPEG",
+    )
 
 
 def test_an_empty_image_file_says_it_is_empty():
@@ -256,7 +268,9 @@ def test_an_image_over_the_byte_limit_is_refused():
 
 def test_an_image_over_the_pixel_limit_is_refused():
     data = image_bytes(Image.new("1", (8000, 6000), 1))  # 48 MP, a few KB as PNG
-    refused(lambda: convert(data), "Received an image of 8000×6000 pixels, expected at most 40 million", "Scale it down")
+    refused(
+        lambda: convert(data), "Received an image of 8000×6000 pixels, expected at most 40 million", "Scale it down"
+    )
 
 
 def test_a_decompression_bomb_is_refused():
@@ -286,16 +300,26 @@ def test_a_csv_without_a_header_names_what_was_found():
 
 def test_a_csv_over_the_row_limit_is_refused(monkeypatch):
     monkeypatch.setattr(predict, "MAX_CSV_ROWS", 3)
-    refused(lambda: predict.read_feature_csv(feature_csv(*[ROW] * 4), FEATURES), "Received a CSV of 4 rows, expected at most 3")
+    refused(
+        lambda: predict.read_feature_csv(feature_csv(*[ROW] * 4), FEATURES),
+        "Received a CSV of 4 rows, expected at most 3",
+    )
 
 
 def test_a_csv_over_the_byte_limit_is_refused():
     data = feature_csv() + bytes(predict.MAX_CSV_BYTES)
-    refused(lambda: predict.read_feature_csv(data, FEATURES), "Received a CSV of 20.0 MB, expected at most 20 MB", "Split it into smaller files")
+    refused(
+        lambda: predict.read_feature_csv(data, FEATURES),
+        "Received a CSV of 20.0 MB, expected at most 20 MB",
+        "Split it into smaller files",
+    )
 
 
 def test_a_row_with_too_few_values_is_named():
-    refused(lambda: predict.read_feature_csv(feature_csv("1,2"), FEATURES), "Row 2 of the file has 2 values, but the header names 8")
+    refused(
+        lambda: predict.read_feature_csv(feature_csv("1,2"), FEATURES),
+        "Row 2 of the file has 2 values, but the header names 8",
+    )
 
 
 def test_a_repeated_column_is_named():
@@ -341,7 +365,11 @@ NOT_UTF8 = {
 
 @pytest.mark.parametrize("data", NOT_UTF8.values(), ids=NOT_UTF8.keys())
 def test_non_utf8_bytes_are_refused(data):
-    refused(lambda: predict.read_feature_csv(data, FEATURES), "The file is not UTF-8 text (byte 0x", "Save it as 'CSV UTF-8'")
+    refused(
+        lambda: predict.read_feature_csv(data, FEATURES),
+        "The file is not UTF-8 text (byte 0x",
+        "Save it as 'CSV UTF-8'",
+    )
 
 
 @pytest.mark.parametrize("data", NOT_UTF8.values(), ids=NOT_UTF8.keys())

@@ -52,9 +52,10 @@ def test_json_round_trip_and_stable_key():
     assert RunConfig.from_json(run.to_json()) == run
     assert RunConfig.from_json(run.to_json()).key() == run.key()
     # The key depends on the content only: ints and floats that are equal give one key.
-    assert RunConfig(training=TrainingConfig(learning_rate=1)).key() == RunConfig(
-        training=TrainingConfig(learning_rate=1.0)
-    ).key()
+    assert (
+        RunConfig(training=TrainingConfig(learning_rate=1)).key()
+        == RunConfig(training=TrainingConfig(learning_rate=1.0)).key()
+    )
     assert RunConfig(training=TrainingConfig(epochs=2)).key() != RunConfig().key()
 
 

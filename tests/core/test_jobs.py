@@ -20,7 +20,9 @@ def digits():
 
 
 def config(seed=0, epochs=3, units=16, **training):
-    return RunConfig(DataConfig("digits"), MLPConfig(((units, "relu"),)), TrainingConfig(epochs=epochs, seed=seed, **training))
+    return RunConfig(
+        DataConfig("digits"), MLPConfig(((units, "relu"),)), TrainingConfig(epochs=epochs, seed=seed, **training)
+    )
 
 
 def wait_for(condition, timeout=60.0):
@@ -52,7 +54,9 @@ def test_progress_is_written_per_epoch_for_other_processes_to_read(tmp_path, dig
     seen = []
 
     job = jobs.JobPool().submit(config(seed=1, epochs=40, units=64, batch_size=16), digits, store=store)
-    assert wait_for(lambda: (s := jobs.read_status(tmp_path, job.key)) is not None and s.epoch >= 2 and seen.append(s) is None)
+    assert wait_for(
+        lambda: (s := jobs.read_status(tmp_path, job.key)) is not None and s.epoch >= 2 and seen.append(s) is None
+    )
     on_disk = seen[0]
     assert on_disk.state == "running" and on_disk.kind == "classification" and on_disk.label == "64 relu"
     assert len(on_disk.history["loss"]) == on_disk.epoch and on_disk.epochs == 40
@@ -125,8 +129,16 @@ def test_a_diverged_job_says_why_and_stores_nothing(tmp_path, digits):
 
 
 def test_a_status_left_by_a_killed_process_reads_as_interrupted(tmp_path):
-    status = jobs.JobStatus(key="abc", kind="classification", label="300-100 relu", dataset="fashion_mnist",
-                            state="running", epoch=3, epochs=10, updated=time.time() - 60)
+    status = jobs.JobStatus(
+        key="abc",
+        kind="classification",
+        label="300-100 relu",
+        dataset="fashion_mnist",
+        state="running",
+        epoch=3,
+        epochs=10,
+        updated=time.time() - 60,
+    )
     (tmp_path / jobs.JOBS_DIR).mkdir()
     jobs.status_path(tmp_path, "abc").write_text(json.dumps(status.to_dict()))
     read = jobs.read_status(tmp_path, "abc")
@@ -176,7 +188,9 @@ result = runs.load_or_train(run, data, store=RunStore({str(tmp_path / "store")!r
 print(json.dumps({{"trained": len(trained), "from_cache": result.from_cache, "accuracy": result.test_metrics["accuracy"]}}))
 """
     env = {**os.environ, "MLP_EXPLORER_MAX_JOBS": "2"}
-    processes = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    processes = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env) for _ in range(2)
+    ]
     try:
         for process in processes:
             assert process.stdout.readline().strip() == "ready"
@@ -228,7 +242,11 @@ print(json.dumps(spans))
         for seed in range(3)
     ]
     try:
-        spans = sorted(span for process in processes for span in json.loads(process.communicate(timeout=300)[0].strip().splitlines()[-1]))
+        spans = sorted(
+            span
+            for process in processes
+            for span in json.loads(process.communicate(timeout=300)[0].strip().splitlines()[-1])
+        )
     finally:
         for process in processes:
             process.kill()

@@ -184,8 +184,11 @@ def test_an_unwritable_store_still_returns_the_result(tmp_path, digits):
 
 def test_diverged_runs_are_not_stored(tmp_path, digits):
     store = RunStore(tmp_path)
-    bad = RunConfig(DataConfig("digits"), MLPConfig(((64, "linear"), (64, "linear"))),
-                    TrainingConfig(optimizer="sgd", learning_rate=5.0, epochs=3))
+    bad = RunConfig(
+        DataConfig("digits"),
+        MLPConfig(((64, "linear"), (64, "linear"))),
+        TrainingConfig(optimizer="sgd", learning_rate=5.0, epochs=3),
+    )
     result = runs.load_or_train(bad, digits, store=store)
     assert result.diverged and result.divergence
     assert not runs.is_cached(bad, store)

@@ -21,8 +21,14 @@ def run_config(layers=((32, "relu"),), **training):
 @pytest.mark.slow
 def test_a_tiny_model_overfits_eight_samples(digits):
     eight = ImageDataset(
-        "digits", digits.x_train[:8], digits.y_train[:8], digits.x_train[:8], digits.y_train[:8],
-        digits.x_test, digits.y_test, digits.class_names,
+        "digits",
+        digits.x_train[:8],
+        digits.y_train[:8],
+        digits.x_train[:8],
+        digits.y_train[:8],
+        digits.x_test,
+        digits.y_test,
+        digits.class_names,
     )
     result = train(run_config(((64, "relu"),), learning_rate=0.02, batch_size=8, epochs=80), eight)
     assert result.history["accuracy"][-1] == 1.0
@@ -55,7 +61,7 @@ def test_divergence_stops_with_a_reason(digits):
     assert result.epochs_run <= 1
 
 
-def test_should_stop_ends_training_after_the_current_epoch(digits):
+def test_should_stop_ends_training_within_the_first_epoch(digits):
     result = train(run_config(epochs=50), digits, should_stop=lambda: True)
     assert result.stop_reason == "stopped"
     assert result.epochs_run == 1
@@ -102,11 +108,17 @@ def test_the_engine_matches_plain_fit(digits):
     config = run_config(((64, "relu"),), optimizer="sgd", learning_rate=0.05, batch_size=32, epochs=8, seed=5)
     engine = train(config, digits)
     model = build_mlp(config.model, (8, 8), 10, seed=5)
-    model.compile(loss="sparse_categorical_crossentropy", optimizer=make_optimizer(config.training), metrics=["accuracy"])
+    model.compile(
+        loss="sparse_categorical_crossentropy", optimizer=make_optimizer(config.training), metrics=["accuracy"]
+    )
     keras.utils.set_random_seed(5)
     plain = model.fit(
-        digits.x_train, digits.y_train, epochs=8, batch_size=32,
-        validation_data=(digits.x_valid, digits.y_valid), verbose=0,
+        digits.x_train,
+        digits.y_train,
+        epochs=8,
+        batch_size=32,
+        validation_data=(digits.x_valid, digits.y_valid),
+        verbose=0,
     )
     assert abs(engine.history["val_accuracy"][-1] - plain.history["val_accuracy"][-1]) < 0.04
     assert abs(engine.history["loss"][-1] - plain.history["loss"][-1]) < 0.1

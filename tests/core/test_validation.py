@@ -51,7 +51,9 @@ def test_check_int_accepts_integers_in_range(value):
 
 @pytest.mark.parametrize("value", [0, 11, True, False, 5.0, "5", None])
 def test_check_int_refuses_out_of_range_bools_and_other_types(value):
-    refused(lambda: check_int("epochs", value, 1, 10), "expected an integer between 1 and 10", f"Received: epochs={value!r}")
+    refused(
+        lambda: check_int("epochs", value, 1, 10), "expected an integer between 1 and 10", f"Received: epochs={value!r}"
+    )
 
 
 def test_check_int_words_the_bound():
@@ -92,7 +94,9 @@ def test_check_float_refuses_out_of_range_non_finite_bools_and_other_types(value
 
 def test_check_float_closed_low_accepts_its_bound():
     check_float("momentum", 0.0, 0.0, 0.999)
-    refused(lambda: check_float("momentum", 1.0, 0.0, 0.999), "expected a number in [0.0, 0.999]. Received: momentum=1.0")
+    refused(
+        lambda: check_float("momentum", 1.0, 0.0, 0.999), "expected a number in [0.0, 0.999]. Received: momentum=1.0"
+    )
 
 
 def test_check_float_without_an_upper_bound_still_refuses_infinity():

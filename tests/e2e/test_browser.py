@@ -103,7 +103,7 @@ def test_a_training_survives_a_widget_change_a_page_switch_and_a_reload(server, 
     screenshot(page, "job-after-reload")
 
     page.get_by_role("button", name="Stop training").click()
-    page.get_by_text(re.compile(r"Stopped at epoch \d+ of 30; nothing was saved")).wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"Stopped at epoch \d+ of 30; nothing was saved")).wait_for(timeout=180_000)
     assert epoch >= 4
 
 
@@ -169,7 +169,7 @@ def test_stop_ends_training_and_keeps_nothing(server, page):
     page.get_by_text(re.compile(r"Epoch 1/30")).wait_for(timeout=120_000)
     before = entries(server.store)
     page.get_by_role("button", name="Stop training").click()
-    page.get_by_text(re.compile(r"Stopped at epoch \d+ of 30; nothing was saved")).wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"Stopped at epoch \d+ of 30; nothing was saved")).wait_for(timeout=180_000)
     wait_until_idle(page)
     assert exceptions(page) == []
     assert "Not trained yet" in page.content()

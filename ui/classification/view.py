@@ -84,4 +84,3 @@ def result_details(result, data, *, prefix: str) -> None:
             columns = st.columns(6)
             for column, index in zip(columns, worst):
                 _image_card(column, data, proba[index], int(index), key=f"{prefix}.wrong_{index}")
-

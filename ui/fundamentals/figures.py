@@ -16,13 +16,29 @@ from core.fundamentals import neuron as mp
 CLASS_COLORS = ("#94a3b8", "#4f46e5")  # class 0, class 1
 LINE_COLOR = "#dc2626"
 REFERENCE_COLOR = "#059669"
-PALETTE = ("#4f46e5", "#dc2626", "#059669", "#d97706", "#0891b2", "#be185d", "#65a30d",
-           "#7c3aed", "#475569", "#ea580c", "#0d9488", "#9333ea", "#ca8a04", "#e11d48")
+PALETTE = (
+    "#4f46e5",
+    "#dc2626",
+    "#059669",
+    "#d97706",
+    "#0891b2",
+    "#be185d",
+    "#65a30d",
+    "#7c3aed",
+    "#475569",
+    "#ea580c",
+    "#0d9488",
+    "#9333ea",
+    "#ca8a04",
+    "#e11d48",
+)
 
 
 def _layout(fig: go.Figure, height: int = 380, **kwargs) -> go.Figure:
     fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.15),
+        height=height,
+        margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(orientation="h", y=-0.15),
         **kwargs,
     )
     return fig
@@ -59,7 +75,10 @@ def _add_line(fig, weights, bias, x_range, y_range, name, color, dash=None):
     segment = mp.decision_line(weights, bias, x_range, y_range)
     if segment is not None:
         fig.add_scatter(
-            x=segment[0], y=segment[1], mode="lines", name=name,
+            x=segment[0],
+            y=segment[1],
+            mode="lines",
+            name=name,
             line=dict(color=color, width=3, dash=dash),
         )
 
@@ -70,7 +89,10 @@ def perceptron_figure(points: np.ndarray, classes: np.ndarray, weights, bias: fl
     for label in (0, 1):
         mask = classes == label
         fig.add_scatter(
-            x=points[mask, 0], y=points[mask, 1], mode="markers", name=f"class {label}",
+            x=points[mask, 0],
+            y=points[mask, 1],
+            mode="markers",
+            name=f"class {label}",
             marker=dict(color=CLASS_COLORS[label], size=7, opacity=0.8),
         )
     _add_line(fig, weights, bias, (-3.5, 3.5), (-3.5, 3.5), "decision line", LINE_COLOR)
@@ -85,7 +107,10 @@ def iris_rule_figure(x, y, state: mp.PerceptronState, reference: mp.SklearnPerce
     for label, name in ((1, "setosa"), (0, "versicolor / virginica")):
         mask = y == label
         fig.add_scatter(
-            x=x[mask, 0], y=x[mask, 1], mode="markers", name=name,
+            x=x[mask, 0],
+            y=x[mask, 1],
+            mode="markers",
+            name=name,
             marker=dict(color=CLASS_COLORS[label], size=7, opacity=0.75),
         )
     box = ((0, 7.5), (-0.5, 3))
@@ -94,7 +119,10 @@ def iris_rule_figure(x, y, state: mp.PerceptronState, reference: mp.SklearnPerce
     if state.last_index is not None:
         i = state.last_index
         fig.add_scatter(
-            x=[x[i, 0]], y=[x[i, 1]], mode="markers", name="last instance" + (" (updated)" if state.last_update else ""),
+            x=[x[i, 0]],
+            y=[x[i, 1]],
+            mode="markers",
+            name="last instance" + (" (updated)" if state.last_update else ""),
             marker=dict(color="rgba(0,0,0,0)", size=16, line=dict(color="#f59e0b", width=3)),
         )
     fig.update_xaxes(range=box[0], title="petal length (cm)")
@@ -114,16 +142,26 @@ def xor_mlp_figure(result: mp.XorMLPResult) -> go.Figure:
     """The MLP's P(class 1) over the plane, its 0.5 contour, and the four XOR points."""
     fig = go.Figure(
         go.Contour(
-            x=result.grid_x, y=result.grid_y, z=result.grid_prob, zmin=0, zmax=1,
-            colorscale=[[0, "#e2e8f0"], [1, "#a5b4fc"]], contours=dict(start=0.5, end=0.5, size=1),
-            line=dict(width=3, color=LINE_COLOR), colorbar=dict(title="P(1)"), name="P(class 1)",
+            x=result.grid_x,
+            y=result.grid_y,
+            z=result.grid_prob,
+            zmin=0,
+            zmax=1,
+            colorscale=[[0, "#e2e8f0"], [1, "#a5b4fc"]],
+            contours=dict(start=0.5, end=0.5, size=1),
+            line=dict(width=3, color=LINE_COLOR),
+            colorbar=dict(title="P(1)"),
+            name="P(class 1)",
         )
     )
     x, y = mp.xor_data()
     for label in (0, 1):
         mask = y == label
         fig.add_scatter(
-            x=x[mask, 0], y=x[mask, 1], mode="markers", name=f"XOR = {label}",
+            x=x[mask, 0],
+            y=x[mask, 1],
+            mode="markers",
+            name=f"XOR = {label}",
             marker=dict(color=CLASS_COLORS[label], size=16, line=dict(color="black", width=1)),
         )
     fig.update_xaxes(title="A", range=[-0.5, 1.5], constrain="domain")
@@ -139,9 +177,7 @@ def loss_figure(losses, title: str = "Loss per step", log: bool = True, x_title:
 
 
 def weights_table(state: mp.PerceptronState) -> pd.DataFrame:
-    return pd.DataFrame(
-        {"w₁ (length)": [state.weights[0]], "w₂ (width)": [state.weights[1]], "b": [state.bias]}
-    )
+    return pd.DataFrame({"w₁ (length)": [state.weights[0]], "w₂ (width)": [state.weights[1]], "b": [state.bias]})
 
 
 def activations_figure(curves: pd.DataFrame, layout: str = "Overlaid", derivatives: bool = True) -> go.Figure:
@@ -156,27 +192,50 @@ def activations_figure(curves: pd.DataFrame, layout: str = "Overlaid", derivativ
             group, color = curves[curves.activation == name], PALETTE[i % len(PALETTE)]
             fig.add_scatter(x=group.x, y=group.value, name=name, line=dict(color=color), legendgroup=name, row=1, col=1)
             if derivatives:
-                fig.add_scatter(x=group.x, y=group.derivative, name=f"{name}′", line=dict(color=color, dash="dot"),
-                                legendgroup=name, showlegend=False, row=1, col=2)
+                fig.add_scatter(
+                    x=group.x,
+                    y=group.derivative,
+                    name=f"{name}′",
+                    line=dict(color=color, dash="dot"),
+                    legendgroup=name,
+                    showlegend=False,
+                    row=1,
+                    col=2,
+                )
         return _layout(fig, 420)
     cols = min(3, max(1, len(names)))
     rows = -(-len(names) // cols) if names else 1
     fig = make_subplots(rows, cols, subplot_titles=names, vertical_spacing=0.12 if rows > 1 else 0.2)
     for i, name in enumerate(names):
         group, row, col = curves[curves.activation == name], i // cols + 1, i % cols + 1
-        fig.add_scatter(x=group.x, y=group.value, name="f(x)", line=dict(color=PALETTE[0]),
-                        showlegend=i == 0, legendgroup="f", row=row, col=col)
+        fig.add_scatter(
+            x=group.x,
+            y=group.value,
+            name="f(x)",
+            line=dict(color=PALETTE[0]),
+            showlegend=i == 0,
+            legendgroup="f",
+            row=row,
+            col=col,
+        )
         if derivatives:
-            fig.add_scatter(x=group.x, y=group.derivative, name="f′(x)", line=dict(color=PALETTE[1], dash="dot"),
-                            showlegend=i == 0, legendgroup="df", row=row, col=col)
+            fig.add_scatter(
+                x=group.x,
+                y=group.derivative,
+                name="f′(x)",
+                line=dict(color=PALETTE[1], dash="dot"),
+                showlegend=i == 0,
+                legendgroup="df",
+                row=row,
+                col=col,
+            )
     return _layout(fig, 280 * rows)
 
 
 def composition_figure(c) -> go.Figure:
     fig = go.Figure()
     fig.add_scatter(x=c.x, y=c.inner, name="g(x) = a₂x + b₂", line=dict(color=PALETTE[8], dash="dot"))
-    fig.add_scatter(x=c.x, y=c.single, name=f"one affine map: {c.formula}",
-                    line=dict(color=REFERENCE_COLOR, width=6))
+    fig.add_scatter(x=c.x, y=c.single, name=f"one affine map: {c.formula}", line=dict(color=REFERENCE_COLOR, width=6))
     fig.add_scatter(x=c.x, y=c.composed, name="f(act(g(x)))", line=dict(color=LINE_COLOR, width=2))
     fig.update_xaxes(title="x")
     return _layout(fig, 380)
@@ -185,13 +244,34 @@ def composition_figure(c) -> go.Figure:
 def descent_figure(problem, paths: dict, title: str = "", height: int = 440, show_legend: bool = True) -> go.Figure:
     """Loss contours of (w, b) with the paths of the parameters drawn on top."""
     data, (ws, bs, losses), _ = problem
-    fig = go.Figure(go.Contour(x=ws, y=bs, z=np.log10(losses), colorscale="Blues", reversescale=True,
-                               showscale=False, contours=dict(coloring="heatmap"), name="log₁₀ loss"))
+    fig = go.Figure(
+        go.Contour(
+            x=ws,
+            y=bs,
+            z=np.log10(losses),
+            colorscale="Blues",
+            reversescale=True,
+            showscale=False,
+            contours=dict(coloring="heatmap"),
+            name="log₁₀ loss",
+        )
+    )
     for i, (name, path) in enumerate(paths.items()):
-        fig.add_scatter(x=path.params[:, 0], y=path.params[:, 1], mode="lines+markers", name=name,
-                        marker=dict(size=4), line=dict(color=(LINE_COLOR, "#f59e0b")[i % 2], width=2))
-    fig.add_scatter(x=[data.true_w], y=[data.true_b], mode="markers", name="true (w, b)",
-                    marker=dict(symbol="x", size=12, color="black"))
+        fig.add_scatter(
+            x=path.params[:, 0],
+            y=path.params[:, 1],
+            mode="lines+markers",
+            name=name,
+            marker=dict(size=4),
+            line=dict(color=(LINE_COLOR, "#f59e0b")[i % 2], width=2),
+        )
+    fig.add_scatter(
+        x=[data.true_w],
+        y=[data.true_b],
+        mode="markers",
+        name="true (w, b)",
+        marker=dict(symbol="x", size=12, color="black"),
+    )
     fig.update_xaxes(title="w", range=[ws[0], ws[-1]])
     fig.update_yaxes(title="b", range=[bs[0], bs[-1]])
     return _layout(fig, height, title=title, showlegend=show_legend)

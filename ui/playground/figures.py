@@ -69,7 +69,14 @@ def surface_figure(axis: np.ndarray, output: np.ndarray, data, problem: str, *, 
     low, high = _output_range(problem)
     traces = [
         dict(
-            type="heatmap", x=axis, y=axis, z=output, zmin=low, zmax=high, colorscale=COLORSCALE, opacity=SURFACE_OPACITY,
+            type="heatmap",
+            x=axis,
+            y=axis,
+            z=output,
+            zmin=low,
+            zmax=high,
+            colorscale=COLORSCALE,
+            opacity=SURFACE_OPACITY,
             colorbar=dict(thickness=10, len=0.8),
             hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>output=%{z:.3f}<extra></extra>",
         )
@@ -80,9 +87,17 @@ def surface_figure(axis: np.ndarray, output: np.ndarray, data, problem: str, *, 
     for name, points, labels, edge in sets:
         traces.append(
             dict(
-                type="scatter", x=points[:, 0], y=points[:, 1], mode="markers", name=name,
+                type="scatter",
+                x=points[:, 0],
+                y=points[:, 1],
+                mode="markers",
+                name=name,
                 marker=dict(
-                    color=labels.tolist(), cmin=low, cmax=high, colorscale=COLORSCALE, size=6,
+                    color=labels.tolist(),
+                    cmin=low,
+                    cmax=high,
+                    colorscale=COLORSCALE,
+                    size=6,
                     line=dict(color=edge, width=1),
                 ),
                 hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>label=%{marker.color:.2f}<extra>" + name + "</extra>",
@@ -90,7 +105,9 @@ def surface_figure(axis: np.ndarray, output: np.ndarray, data, problem: str, *, 
         )
     extent = float(axis[-1])
     layout = dict(
-        height=380, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=-0.08),
+        height=380,
+        margin=dict(l=10, r=10, t=10, b=10),
+        legend=dict(orientation="h", y=-0.08),
         xaxis=dict(range=[-extent, extent], constrain="domain"),
         yaxis=dict(range=[-extent, extent], scaleanchor="x", constrain="domain"),
         uirevision="surface",
@@ -104,14 +121,22 @@ def loss_figure(history: dict[str, list[float]], *, max_points: int = 600):
     stride = max(1, len(epochs) // max_points)
     traces = [
         dict(
-            type="scatter", x=epochs[::stride], y=np.asarray(history[name])[::stride], name=label,
-            mode="lines", line=dict(color=color, width=2),
+            type="scatter",
+            x=epochs[::stride],
+            y=np.asarray(history[name])[::stride],
+            name=label,
+            mode="lines",
+            line=dict(color=color, width=2),
         )
         for name, label, color in (("loss", "training", "#555"), ("test_loss", "test", "#0877bd"))
     ]
     layout = dict(
-        height=220, margin=dict(l=10, r=10, t=10, b=10), xaxis=dict(title=dict(text="epoch")),
-        yaxis=dict(title=dict(text="loss")), legend=dict(orientation="h", y=1.15), uirevision="loss",
+        height=220,
+        margin=dict(l=10, r=10, t=10, b=10),
+        xaxis=dict(title=dict(text="epoch")),
+        yaxis=dict(title=dict(text="loss")),
+        legend=dict(orientation="h", y=1.15),
+        uirevision="loss",
     )
     return _figure(dict(data=traces, layout=layout))
 
@@ -145,10 +170,19 @@ def network_figure(config: PlaygroundConfig, grids: list[np.ndarray], weights, f
                 low, high = out_low, out_high
             else:
                 low, high = -1.0, 1.0
-            images.append(dict(
-                source=thumbnail(values, low, high), xref="x", yref="y", x=x - size / 2, y=y + size / 2,
-                sizex=size, sizey=size, sizing="stretch", layer="above",
-            ))
+            images.append(
+                dict(
+                    source=thumbnail(values, low, high),
+                    xref="x",
+                    yref="y",
+                    x=x - size / 2,
+                    y=y + size / 2,
+                    sizex=size,
+                    sizey=size,
+                    sizing="stretch",
+                    layer="above",
+                )
+            )
             node_x.append(x)
             node_y.append(y)
             bias = "" if col == 0 else f"<br>bias {weights[col - 1][1][row]:+.3f}"
@@ -174,26 +208,49 @@ def network_figure(config: PlaygroundConfig, grids: list[np.ndarray], weights, f
                 mid_color.append(w)
     traces = [
         dict(
-            type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+            type="scatter",
+            x=xs,
+            y=ys,
+            mode="lines",
+            hoverinfo="skip",
+            showlegend=False,
             line=dict(width=1 + level, color="rgba(8,119,189,0.75)" if positive else "rgba(245,147,34,0.75)"),
         )
         for (positive, level), (xs, ys) in sorted(buckets.items())
     ]
-    traces.append(dict(
-        type="scatter", x=mid_x, y=mid_y, mode="markers", text=mid_text, showlegend=False,
-        hovertemplate="%{text}<extra></extra>",
-        marker=dict(size=7, color=mid_color, colorscale=COLORSCALE, cmin=-1, cmax=1, opacity=0.6),
-    ))
-    traces.append(dict(
-        type="scatter", x=node_x, y=node_y, mode="markers", text=node_text, showlegend=False,
-        hovertemplate="%{text}<extra></extra>", marker=dict(size=40, symbol="square", color="rgba(0,0,0,0)"),
-    ))
+    traces.append(
+        dict(
+            type="scatter",
+            x=mid_x,
+            y=mid_y,
+            mode="markers",
+            text=mid_text,
+            showlegend=False,
+            hovertemplate="%{text}<extra></extra>",
+            marker=dict(size=7, color=mid_color, colorscale=COLORSCALE, cmin=-1, cmax=1, opacity=0.6),
+        )
+    )
+    traces.append(
+        dict(
+            type="scatter",
+            x=node_x,
+            y=node_y,
+            mode="markers",
+            text=node_text,
+            showlegend=False,
+            hovertemplate="%{text}<extra></extra>",
+            marker=dict(size=40, symbol="square", color="rgba(0,0,0,0)"),
+        )
+    )
     half = tallest / 2
     layout = dict(
-        images=images, height=max(300, 80 * tallest), margin=dict(l=0, r=0, t=0, b=0),
+        images=images,
+        height=max(300, 80 * tallest),
+        margin=dict(l=0, r=0, t=0, b=0),
         xaxis=dict(visible=False, range=[-size, (len(columns) - 1) * gap + size], fixedrange=True),
         yaxis=dict(visible=False, range=[-half, half], scaleanchor="x", fixedrange=True),
-        plot_bgcolor="rgba(0,0,0,0)", uirevision="network",
+        plot_bgcolor="rgba(0,0,0,0)",
+        uirevision="network",
     )
     return _figure(dict(data=traces, layout=layout))
 
@@ -213,8 +270,9 @@ def combine(panels: list[tuple[go.Figure, list[float], list[float]]], height: in
         for trace in spec["data"]:
             trace.update(xaxis="x" + suffix, yaxis="y" + suffix)
             if "colorbar" in trace:
-                trace["colorbar"].update(x=x_domain[1] + 0.005, xanchor="left", y=sum(y_domain) / 2,
-                                         len=(y_domain[1] - y_domain[0]) * 0.9)
+                trace["colorbar"].update(
+                    x=x_domain[1] + 0.005, xanchor="left", y=sum(y_domain) / 2, len=(y_domain[1] - y_domain[0]) * 0.9
+                )
             traces.append(trace)
         part = spec["layout"]
         xaxis = dict(part.get("xaxis", {}), domain=x_domain, anchor="y" + suffix)
@@ -312,7 +370,9 @@ def network_image(config: PlaygroundConfig, grids: list[np.ndarray], weights, fe
                 x0, y0 = center(col, i, n_in)
                 x1, y1 = center(col + 1, j, n_out)
                 color = colorize(np.array([[np.clip(w, -1, 1)]]))[0, 0]
-                draw.line((x0 + node / 2, y0, x1 - node / 2, y1), fill=_rgb(color), width=1 + int(min(abs(w), 3.0) / 3.0 * 5))
+                draw.line(
+                    (x0 + node / 2, y0, x1 - node / 2, y1), fill=_rgb(color), width=1 + int(min(abs(w), 3.0) / 3.0 * 5)
+                )
     out_low, out_high = _output_range(config.problem)
     for col, column in enumerate(columns):
         for row in range(column.shape[-1]):

@@ -112,9 +112,7 @@ def read_config() -> PlaygroundConfig:
     state = st.session_state
     values = {name: state[key(name)] for name in FIELD_WIDGETS}
     features = tuple(name for name in FEATURES if state[feature_key(name)])
-    return PlaygroundConfig(
-        **values, features=features, hidden_layers=tuple(state[LAYERS]), seed=state[SEED]
-    )
+    return PlaygroundConfig(**values, features=features, hidden_layers=tuple(state[LAYERS]), seed=state[SEED])
 
 
 def sync_query_params(config: PlaygroundConfig) -> None:

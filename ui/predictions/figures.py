@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from core.data import TITLES as IMAGE_TITLES
+from core.regression.housing import TITLES as TABULAR_TITLES
 
-PAGE_TITLES = {"classification": "Classification", "regression": "Regression", "wide_and_deep": "Wide & deep"}
-DATASET_TITLES = {**IMAGE_TITLES, "california_housing": "California housing", "diabetes": "Diabetes (offline)"}
+DATASET_TITLES = {**IMAGE_TITLES, **TABULAR_TITLES}
 
 
 def runs_table(runs: list) -> pd.DataFrame:
@@ -22,7 +22,7 @@ def runs_table(runs: list) -> pd.DataFrame:
         metric = meta.get("key_metric") or {}
         rows.append(
             {
-                "From": "Uploaded (you)" if meta.get("source") == "upload" else PAGE_TITLES.get(meta.get("kind"), meta.get("kind")),
+                "From": "Uploaded (you)" if meta.get("source") == "upload" else runs.title_of(meta.get("kind")),
                 "Data set": DATASET_TITLES.get(meta.get("dataset"), meta.get("dataset")),
                 "Architecture": meta.get("architecture", "?"),
                 "Parameters": meta.get("params"),

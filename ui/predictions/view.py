@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core import runs
 from core.data import DatasetUnavailableError
 from core.predictions import images, predict
 from core.store import RunStore
 from ui import cache, charts
 from ui.nav import PAGES
-from ui.predictions.figures import DATASET_TITLES, PAGE_TITLES, runs_table
+from ui.predictions.figures import DATASET_TITLES, runs_table
 
 PREFIX = "predictions"
 SELECTED_KEY = f"{PREFIX}.selected"  # key of the run shown
@@ -126,7 +127,7 @@ def model_header(run) -> None:
     """What the run is and how good it is."""
     meta = run.meta
     source = f"uploaded as {meta.get('file_name')}" if meta.get("source") == "upload" else "from the store"
-    kind = PAGE_TITLES.get(meta.get("kind"), "A")
+    kind = "Uploaded" if meta.get("source") == "upload" else runs.title_of(meta.get("kind"))
     st.subheader(f"{kind} model on {DATASET_TITLES.get(meta.get('dataset'), meta.get('dataset'))}")
     st.caption(f"{meta.get('architecture', '?')} · run {run.key}, {source}.")
     metrics = meta.get("test_metrics", {})
@@ -149,7 +150,9 @@ def _image_card(column, data, proba: np.ndarray, index: int, *, key: str) -> Non
             f"**{data.class_names[predicted]}** ({proba[predicted]:.0%}) {mark}  \n"
             f"true: {data.class_names[true_label]} · test #{index}"
         )
-        st.plotly_chart(charts.probability_bars(proba, data.class_names, true_label), key=key, config={"displayModeBar": False})
+        st.plotly_chart(
+            charts.probability_bars(proba, data.class_names, true_label), key=key, config={"displayModeBar": False}
+        )
 
 
 def _image_data(run):
@@ -167,9 +170,12 @@ def test_images(run) -> None:
     if data is None or proba is None or len(proba) != len(data.y_test):
         st.warning("This run has no test-set probabilities to show.", icon=":material/warning:")
         return
-    mode = st.segmented_control(
-        "Show", images.PICK_MODES, format_func=images.PICK_TITLES.get, default="random", key=f"{PREFIX}.mode"
-    ) or "random"
+    mode = (
+        st.segmented_control(
+            "Show", images.PICK_MODES, format_func=images.PICK_TITLES.get, default="random", key=f"{PREFIX}.mode"
+        )
+        or "random"
+    )
     right, middle, _ = st.columns([1, 2, 3], vertical_alignment="bottom")
     true_class = None
     if mode == "by_class":
@@ -356,23 +362,41 @@ def downloads(run) -> None:
     try:
         model_bytes = _model_bytes(run)
     except OSError as error:
-        st.error(f"The model file is gone ({error}); the run was probably removed from the store.", icon=":material/error:")
+        st.error(
+            f"The model file is gone ({error}); the run was probably removed from the store.", icon=":material/error:"
+        )
         return
     columns = st.columns(3)
     columns[0].download_button(
-        f"Model (.keras, {len(model_bytes) / 1e6:.1f} MB)", model_bytes, file_name=f"{name}.keras",
-        mime="application/zip", icon=":material/download:", on_click="ignore", key=f"{PREFIX}.dl_model",
+        f"Model (.keras, {len(model_bytes) / 1e6:.1f} MB)",
+        model_bytes,
+        file_name=f"{name}.keras",
+        mime="application/zip",
+        icon=":material/download:",
+        on_click="ignore",
+        key=f"{PREFIX}.dl_model",
     )
     columns[1].download_button(
-        "Training history (CSV)", predict.history_csv(run.history), file_name=f"{name}-history.csv",
-        mime="text/csv", icon=":material/download:", on_click="ignore", key=f"{PREFIX}.dl_history",
-        disabled=not run.history, help=None if run.history else "An uploaded model has no training history.",
+        "Training history (CSV)",
+        predict.history_csv(run.history),
+        file_name=f"{name}-history.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key=f"{PREFIX}.dl_history",
+        disabled=not run.history,
+        help=None if run.history else "An uploaded model has no training history.",
     )
     columns[2].download_button(
-        "Configuration (JSON)", predict.run_json(run.config, run.meta), file_name=f"{name}.json",
-        mime="application/json", icon=":material/download:", on_click="ignore", key=f"{PREFIX}.dl_config",
+        "Configuration (JSON)",
+        predict.run_json(run.config, run.meta),
+        file_name=f"{name}.json",
+        mime="application/json",
+        icon=":material/download:",
+        on_click="ignore",
+        key=f"{PREFIX}.dl_config",
     )
-    if run.meta.get("kind") == "classification":
+    if runs.takes_images(run.meta.get("kind")):
         use = "proba = model.predict(X_new)  # X_new: (n, height, width), pixels in [0, 1]\nclasses = proba.argmax(axis=1)"
     else:
         use = "y_pred = model.predict(X_new)  # raw features: the model scales them itself"
@@ -408,8 +432,9 @@ def details(run, store: RunStore) -> None:
     label = "Remove from this session" if uploaded else "Delete this run from the store"
     with st.popover(label, icon=":material/delete:"):
         st.markdown(
-            "It leaves your session only." if uploaded else
-            "Everyone using this app loses it; a training page trains it again when asked."
+            "It leaves your session only."
+            if uploaded
+            else "Everyone using this app loses it; a training page trains it again when asked."
         )
         if st.button("Yes, delete it", type="primary", key=f"{PREFIX}.delete"):
             _forget(run, store)
@@ -448,7 +473,10 @@ def bring_your_own() -> None:
         icon=":material/verified_user:",
     )
     dataset = st.radio(
-        "Data set it was trained on", match.datasets, format_func=DATASET_TITLES.get, horizontal=True,
+        "Data set it was trained on",
+        match.datasets,
+        format_func=DATASET_TITLES.get,
+        horizontal=True,
         key=f"{PREFIX}.upload_dataset",
     )
     if pending.get("used") in _uploads():
@@ -456,7 +484,7 @@ def bring_your_own() -> None:
     if not st.button("Evaluate it on the test split and use it", type="primary", key=f"{PREFIX}.evaluate"):
         return
     try:
-        test_set = _regression_data(dataset) if match.page != "classification" else cache.image_dataset(dataset)
+        test_set = cache.image_dataset(dataset) if runs.takes_images(match.page) else _regression_data(dataset)
     except DatasetUnavailableError as error:
         st.error(str(error), icon=":material/cloud_off:")
         return

@@ -26,7 +26,10 @@ def map_figure(lon, lat, values, *, title: str, colorscale="Viridis", zmid=None,
         marker.update(cmin=-bound, cmax=bound)
     figure = go.Figure(
         go.Scattergl(
-            x=lon, y=lat, mode="markers", marker=marker,
+            x=lon,
+            y=lat,
+            mode="markers",
+            marker=marker,
             hovertemplate="lon %{x:.2f}, lat %{y:.2f}<br>%{marker.color:.2f}<extra></extra>",
         )
     )
@@ -41,14 +44,16 @@ def map_figure(lon, lat, values, *, title: str, colorscale="Viridis", zmid=None,
 
 def histogram(values, *, title: str, color: str = charts.TRAIN_COLOR, height: int = 300):
     figure = go.Figure(go.Histogram(x=values, nbinsx=60, marker_color=color))
-    figure.update_layout(height=height, margin={"t": 20, "b": 40, "l": 50, "r": 20}, xaxis={"title": title}, bargap=0.02)
+    figure.update_layout(
+        height=height, margin={"t": 20, "b": 40, "l": 50, "r": 20}, xaxis={"title": title}, bargap=0.02
+    )
     return figure
 
 
 def graph_dot(nodes, edges) -> str:
     """DOT text for a model graph from `core.regression.wide_deep.describe_graph`."""
     fills = {"InputLayer": "#e0e7ff", "Normalization": "#f1f5f9", "Concatenate": "#fef3c7"}
-    lines = ['digraph {', 'rankdir=TB; node [shape=box, style="rounded,filled", fontname="sans-serif", fontsize=11];']
+    lines = ["digraph {", 'rankdir=TB; node [shape=box, style="rounded,filled", fontname="sans-serif", fontsize=11];']
     for node in nodes:
         detail = f"{node.kind}"
         if node.kind == "Dense":
@@ -69,7 +74,9 @@ def learning_curves(history: dict[str, list[float]], epochs: int | None = None):
     """Loss and RMSE per epoch; with an auxiliary output, the two outputs' losses too."""
     if "aux_output_loss" not in history:
         return charts.learning_curves(history, epochs, metric=rmse_key(history))
-    figure = make_subplots(rows=1, cols=3, subplot_titles=("Total loss (weighted)", "Main output RMSE", "Loss per output"))
+    figure = make_subplots(
+        rows=1, cols=3, subplot_titles=("Total loss (weighted)", "Main output RMSE", "Loss per output")
+    )
     panels = (
         (1, "loss", "", "solid"),
         (2, rmse_key(history), "", "solid"),
@@ -82,15 +89,22 @@ def learning_curves(history: dict[str, list[float]], epochs: int | None = None):
             if values:
                 figure.add_trace(
                     go.Scatter(
-                        x=list(range(1, len(values) + 1)), y=values, name=f"{label}{split}", mode="lines+markers",
-                        line={"color": COLORS[split], "dash": dash}, marker={"size": 4},
+                        x=list(range(1, len(values) + 1)),
+                        y=values,
+                        name=f"{label}{split}",
+                        mode="lines+markers",
+                        line={"color": COLORS[split], "dash": dash},
+                        marker={"size": 4},
                         showlegend=column in (1, 3) and (column == 3 or not label),
                     ),
-                    row=1, col=column,
+                    row=1,
+                    col=column,
                 )
     axis_max = max(epochs or 1, len(history.get("loss", [])))
     figure.update_xaxes(title_text="epoch", range=[0.5, axis_max + 0.5])
-    figure.update_layout(height=330, margin={"t": 40, "b": 40, "l": 50, "r": 20}, legend={"orientation": "h", "y": -0.25})
+    figure.update_layout(
+        height=330, margin={"t": 40, "b": 40, "l": 50, "r": 20}, legend={"orientation": "h", "y": -0.25}
+    )
     return figure
 
 
@@ -98,13 +112,24 @@ def predicted_vs_actual(y_true, y_pred, unit: str):
     low, high = float(min(y_true.min(), y_pred.min())), float(max(y_true.max(), y_pred.max()))
     figure = go.Figure(
         [
-            go.Scattergl(x=y_true, y=y_pred, mode="markers", marker={"size": 3, "opacity": 0.4, "color": charts.TRAIN_COLOR}, name="test samples"),
-            go.Scatter(x=[low, high], y=[low, high], mode="lines", line={"color": "#64748b", "dash": "dash"}, name="perfect"),
+            go.Scattergl(
+                x=y_true,
+                y=y_pred,
+                mode="markers",
+                marker={"size": 3, "opacity": 0.4, "color": charts.TRAIN_COLOR},
+                name="test samples",
+            ),
+            go.Scatter(
+                x=[low, high], y=[low, high], mode="lines", line={"color": "#64748b", "dash": "dash"}, name="perfect"
+            ),
         ]
     )
     figure.update_layout(
-        height=380, margin={"t": 20, "b": 40, "l": 50, "r": 20}, showlegend=False,
-        xaxis={"title": f"actual ({unit})"}, yaxis={"title": f"predicted ({unit})", "scaleanchor": "x"},
+        height=380,
+        margin={"t": 20, "b": 40, "l": 50, "r": 20},
+        showlegend=False,
+        xaxis={"title": f"actual ({unit})"},
+        yaxis={"title": f"predicted ({unit})", "scaleanchor": "x"},
     )
     return figure
 
@@ -113,10 +138,16 @@ def comparison_figure(table: pd.DataFrame):
     """Test RMSE per model, as bars with the training time on hover."""
     figure = go.Figure(
         go.Bar(
-            x=table["Model"], y=table["Test RMSE"], marker_color=charts.TRAIN_COLOR,
-            text=[f"{value:.3f}" for value in table["Test RMSE"]], textposition="outside",
-            customdata=table["Training time (s)"], hovertemplate="%{x}<br>RMSE %{y:.4f}<br>%{customdata:.1f} s<extra></extra>",
+            x=table["Model"],
+            y=table["Test RMSE"],
+            marker_color=charts.TRAIN_COLOR,
+            text=[f"{value:.3f}" for value in table["Test RMSE"]],
+            textposition="outside",
+            customdata=table["Training time (s)"],
+            hovertemplate="%{x}<br>RMSE %{y:.4f}<br>%{customdata:.1f} s<extra></extra>",
         )
     )
-    figure.update_layout(height=340, margin={"t": 20, "b": 40, "l": 50, "r": 20}, yaxis={"title": "test RMSE", "rangemode": "tozero"})
+    figure.update_layout(
+        height=340, margin={"t": 20, "b": 40, "l": 50, "r": 20}, yaxis={"title": "test RMSE", "rangemode": "tozero"}
+    )
     return figure

@@ -73,14 +73,17 @@ def data_overview(data: RegressionData) -> None:
         st.caption(
             "Raw training features: their scales differ by orders of magnitude (compare "
             "`Population` with `AveBedrms`), which is why the model starts with a `Normalization` layer."
-            if data.name == "california_housing" else "Raw training features."
+            if data.name == "california_housing"
+            else "Raw training features."
         )
         left, right = st.columns(2)
         target = f"{data.target_name} ({data.target_unit})"
         left.plotly_chart(histogram(data.y_train, title=target), key="regression.overview.hist")
         if data.has_coordinates:
             lon, lat = data.coordinates(data.x_train)
-            right.plotly_chart(map_figure(lon, lat, data.y_train, title=data.target_name, height=300), key="regression.overview.map")
+            right.plotly_chart(
+                map_figure(lon, lat, data.y_train, title=data.target_name, height=300), key="regression.overview.map"
+            )
             left.caption("The spike at 5 is a cap: every district worth more than $500,000 is recorded as 5.")
 
 
@@ -159,15 +162,21 @@ def result_metrics(result, baseline_result=None) -> None:
             "Epochs": [result.epochs_run, baseline_result.n_iter],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "Validation RMSE": st.column_config.NumberColumn(format="%.4f"),
-        "Test RMSE": st.column_config.NumberColumn(format="%.4f"),
-        "Training time (s)": st.column_config.NumberColumn(format="%.1f"),
-    })
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Validation RMSE": st.column_config.NumberColumn(format="%.4f"),
+            "Test RMSE": st.column_config.NumberColumn(format="%.4f"),
+            "Training time (s)": st.column_config.NumberColumn(format="%.1f"),
+        },
+    )
     st.caption(
         "Validation RMSE: the Keras model's best epoch. The baseline scales with StandardScaler "
         "and trains with Adam until its loss stops improving"
-        + ("" if baseline_result.converged else " (it hit its 200-epoch limit)") + "."
+        + ("" if baseline_result.converged else " (it hit its 200-epoch limit)")
+        + "."
     )
 
 
@@ -181,12 +190,16 @@ def result_figures(result, data: RegressionData, *, prefix: str) -> None:
         st.plotly_chart(predicted_vs_actual(data.y_test, result.predictions, data.target_unit), key=f"{prefix}.scatter")
         st.caption("Each dot is a test sample; on the dashed line the prediction is exact.")
     with tabs[2]:
-        st.plotly_chart(histogram(residuals, title="prediction − actual", color=charts.VALID_COLOR), key=f"{prefix}.residuals")
+        st.plotly_chart(
+            histogram(residuals, title="prediction − actual", color=charts.VALID_COLOR), key=f"{prefix}.residuals"
+        )
         st.caption(f"Mean residual {residuals.mean():+.3f}: a value far from 0 means a systematic bias.")
     with tabs[3]:
         if data.has_coordinates:
             lon, lat = data.coordinates(data.x_test)
-            st.plotly_chart(map_figure(lon, lat, residuals, title="error", colorscale="RdBu_r", zmid=0), key=f"{prefix}.error_map")
+            st.plotly_chart(
+                map_figure(lon, lat, residuals, title="error", colorscale="RdBu_r", zmid=0), key=f"{prefix}.error_map"
+            )
             st.caption("Red: predicted too high, blue: too low. Coastal and city districts are the hardest.")
         else:
             st.info("This data set has no coordinates to draw a map with.")
@@ -210,7 +223,9 @@ def graph_summary(nodes, edges) -> None:
     sources = {node.name: [source for source, target in edges if target == node.name] for node in nodes}
     rows = [LayerRow(node.name, node.kind, node.output_shape, node.params, node.activation) for node in nodes]
     summary_table(rows)
-    st.caption("Connected to: " + "; ".join(f"{name} ← {', '.join(inputs)}" for name, inputs in sources.items() if inputs))
+    st.caption(
+        "Connected to: " + "; ".join(f"{name} ← {', '.join(inputs)}" for name, inputs in sources.items() if inputs)
+    )
 
 
 def output_losses(result) -> None:
@@ -222,9 +237,15 @@ def output_losses(result) -> None:
     rows = []
     for prefix, split in (("", "training"), ("val_", "validation")):
         main, aux = history[prefix + "main_output_loss"][-1], history[prefix + "aux_output_loss"][-1]
-        rows.append({"Set": split, "main loss": main, "aux loss": aux,
-                     f"{main_weight:g}·main + {aux_weight:g}·aux": main_weight * main + aux_weight * aux,
-                     "Keras total loss": history[prefix + "loss"][-1]})
+        rows.append(
+            {
+                "Set": split,
+                "main loss": main,
+                "aux loss": aux,
+                f"{main_weight:g}·main + {aux_weight:g}·aux": main_weight * main + aux_weight * aux,
+                "Keras total loss": history[prefix + "loss"][-1],
+            }
+        )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption(
         f"Test RMSE: main output {result.test_metrics['rmse']:.4f}, auxiliary output "
@@ -245,8 +266,12 @@ def comparison(run, data: RegressionData, *, prefix: str) -> None:
     results = {label: cache.stored_result(other) for label, other in runs}
     missing = [label for label, result in results.items() if result is None]
     compare = f"{prefix}.compare"
-    if missing and not run_view.running(compare) and st.button(
-        f"Train the {len(missing)} missing model(s) and compare", icon=":material/compare_arrows:", key=compare
+    if (
+        missing
+        and not run_view.running(compare)
+        and st.button(
+            f"Train the {len(missing)} missing model(s) and compare", icon=":material/compare_arrows:", key=compare
+        )
     ):
         for label, other in runs:
             if results[label] is None:
@@ -268,9 +293,14 @@ def comparison(run, data: RegressionData, *, prefix: str) -> None:
     )
     left, right = st.columns(2)  # the table needs half the width for its five columns
     left.plotly_chart(comparison_figure(table), key=f"{prefix}.compare_chart")
-    right.dataframe(table, hide_index=True, width="stretch", column_config={
-        "Test RMSE": st.column_config.NumberColumn(format="%.4f"),
-        "Training time (s)": st.column_config.NumberColumn(format="%.1f"),
-    })
+    right.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Test RMSE": st.column_config.NumberColumn(format="%.4f"),
+            "Training time (s)": st.column_config.NumberColumn(format="%.1f"),
+        },
+    )
     if missing and len(done) < len(runs):
         right.caption("Not trained yet: " + ", ".join(label for label in results if label not in done) + ".")

@@ -103,9 +103,7 @@ def test_split_keeps_every_point_once_in_the_chosen_ratio():
 def test_feature_transforms_compute_each_column():
     points = np.array([[2.0, 3.0], [-1.0, 0.5]], dtype="float32")
     columns = transform(points, tuple(FEATURES))
-    expected = np.array(
-        [[2, 3, 4, 9, 6, np.sin(2), np.sin(3)], [-1, 0.5, 1, 0.25, -0.5, np.sin(-1), np.sin(0.5)]]
-    )
+    expected = np.array([[2, 3, 4, 9, 6, np.sin(2), np.sin(3)], [-1, 0.5, 1, 0.25, -0.5, np.sin(-1), np.sin(0.5)]])
     np.testing.assert_allclose(columns, expected, rtol=1e-6)
 
 
@@ -128,10 +126,20 @@ def test_feature_transform_rejects_empty_and_unknown():
 
 def test_config_round_trips_through_query_params():
     config = PlaygroundConfig(
-        problem="regression", dataset="multi_gaussian", noise=25, train_ratio=70, seed=1234,
-        features=("x1", "x2", "sin_x1"), hidden_layers=(8, 3, 1), activation="relu",
-        regularization="l2", regularization_rate=0.003, learning_rate=0.001, batch_size=25,
-        optimizer="adam", loss="squared_error",
+        problem="regression",
+        dataset="multi_gaussian",
+        noise=25,
+        train_ratio=70,
+        seed=1234,
+        features=("x1", "x2", "sin_x1"),
+        hidden_layers=(8, 3, 1),
+        activation="relu",
+        regularization="l2",
+        regularization_rate=0.003,
+        learning_rate=0.001,
+        batch_size=25,
+        optimizer="adam",
+        loss="squared_error",
     )
     params = config.to_query_params()
     assert all(isinstance(value, str) for value in params.values())
@@ -154,7 +162,9 @@ def test_bad_query_params_warn_and_fall_back_field_by_field():
 
 
 def test_mismatched_problem_and_dataset_fall_back_to_the_default_data():
-    config, warnings = PlaygroundConfig.from_query_params({"problem": "classification", "dataset": "plane", "noise": "10"})
+    config, warnings = PlaygroundConfig.from_query_params(
+        {"problem": "classification", "dataset": "plane", "noise": "10"}
+    )
     assert (config.problem, config.dataset, config.noise) == ("classification", "circle", 10)
     assert warnings and "Received: dataset='plane'" in warnings[0]
 
@@ -198,8 +208,11 @@ def test_built_model_matches_layers_and_regularization():
     from core.playground.model import build_model
 
     config = PlaygroundConfig(
-        features=("x1", "x2", "x1_squared"), hidden_layers=(5, 3), activation="relu",
-        regularization="l1", regularization_rate=0.01,
+        features=("x1", "x2", "x1_squared"),
+        hidden_layers=(5, 3),
+        activation="relu",
+        regularization="l1",
+        regularization_rate=0.01,
     )
     model = build_model(config)
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
@@ -244,8 +257,13 @@ def test_other_optimizers_and_squared_error_train(optimizer):
     from core.playground.model import Trainer
 
     config = PlaygroundConfig(
-        dataset="gaussian", optimizer=optimizer, loss="squared_error", learning_rate=0.01,
-        regularization="l2", regularization_rate=0.001, batch_size=25,
+        dataset="gaussian",
+        optimizer=optimizer,
+        loss="squared_error",
+        learning_rate=0.01,
+        regularization="l2",
+        regularization_rate=0.001,
+        batch_size=25,
     )
     trainer = Trainer(config, _circle(config))
     trainer.step(20)
@@ -280,8 +298,15 @@ def _run_script(code, tmp_path):
 @pytest.mark.slow
 def test_generated_code_runs_and_trains(tmp_path):
     config = PlaygroundConfig(
-        dataset="xor", noise=10, features=("x1", "x2", "x1x2"), hidden_layers=(4,), regularization="l2",
-        regularization_rate=0.001, optimizer="adam", learning_rate=0.03, batch_size=20,
+        dataset="xor",
+        noise=10,
+        features=("x1", "x2", "x1x2"),
+        hidden_layers=(4,),
+        regularization="l2",
+        regularization_rate=0.001,
+        optimizer="adam",
+        learning_rate=0.03,
+        batch_size=20,
     )
     code = generate_code(config, epochs=5)
     compile(code, "playground_experiment.py", "exec")
@@ -364,7 +389,29 @@ def test_every_generator_is_self_contained_for_code_export():
 
     for generator in GENERATORS.values():
         names = set(generator.__code__.co_names)
-        assert names <= {"np", "concatenate", "uniform", "pi", "stack", "sin", "cos", "linalg", "norm", "astype",
-                         "where", "normal", "sqrt", "ones", "zeros", "clip", "sum", "array", "abs", "argmax",
-                         "arange", "append", "float32"} | set(dir(np)), (generator.__name__, names)
+        assert names <= {
+            "np",
+            "concatenate",
+            "uniform",
+            "pi",
+            "stack",
+            "sin",
+            "cos",
+            "linalg",
+            "norm",
+            "astype",
+            "where",
+            "normal",
+            "sqrt",
+            "ones",
+            "zeros",
+            "clip",
+            "sum",
+            "array",
+            "abs",
+            "argmax",
+            "arange",
+            "append",
+            "float32",
+        } | set(dir(np)), (generator.__name__, names)
         assert "self" not in inspect.signature(generator).parameters

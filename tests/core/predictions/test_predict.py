@@ -176,7 +176,9 @@ def test_match_dataset_from_input_shapes():
     assert predict.match_dataset(classifier((784,))).datasets == ("fashion_mnist", "mnist")
     assert predict.match_dataset(classifier((8, 8))).datasets == ("digits",)
     housing = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1)])
-    assert predict.match_dataset(housing) == predict.DatasetMatch("regression", ("california_housing",), [list(range(8))])
+    assert predict.match_dataset(housing) == predict.DatasetMatch(
+        "regression", ("california_housing",), [list(range(8))]
+    )
     match = predict.match_dataset(wide_and_deep())
     assert match.page == "wide_and_deep" and match.model_inputs == [[0, 1, 2, 3, 4], [2, 3, 4, 5, 6, 7]]
     with pytest.raises(ValueError, match=r"Received: \(None, 3\)"):
@@ -235,7 +237,10 @@ def test_csv_batch_prediction_with_a_good_file():
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda d: d.pop("MedInc") and d.pop("HouseAge"), "missing the columns: MedInc, HouseAge. Expected exactly: MedInc, HouseAge, AveRooms"),
+        (
+            lambda d: d.pop("MedInc") and d.pop("HouseAge"),
+            "missing the columns: MedInc, HouseAge. Expected exactly: MedInc, HouseAge, AveRooms",
+        ),
         (lambda d: d.update(MedHouseVal=[1, 2]), "columns the model does not use: MedHouseVal"),
         (lambda d: d.update(Latitude=["north", 3]), "The columns Latitude hold values that are not numbers"),
         (lambda d: d.update(Population=[1.0, None]), r"empty cells in 1 row\(s\) \(rows 2\)"),

@@ -37,7 +37,13 @@ def dense(inputs, units):
     "variant, inputs, outputs, trainable, normalization",
     [
         ("one_input", ["input"], ["main_output"], dense(8, 30) + dense(30, 30) + dense(8 + 30, 1), 17),
-        ("two_inputs", ["wide_input", "deep_input"], ["main_output"], dense(6, 30) + dense(30, 30) + dense(5 + 30, 1), 11 + 13),
+        (
+            "two_inputs",
+            ["wide_input", "deep_input"],
+            ["main_output"],
+            dense(6, 30) + dense(30, 30) + dense(5 + 30, 1),
+            11 + 13,
+        ),
         (
             "aux_output",
             ["wide_input", "deep_input"],
@@ -98,7 +104,9 @@ def test_multi_input_training_on_a_subset_reports_per_output_losses(california):
     run = WideDeepRun(num_train=1000, model=WideDeepConfig("aux_output"), training=FAST)
     updates = []
     result = train_wide_deep(run, california, on_epoch=updates.append)
-    assert {"main_output_loss", "aux_output_loss", "val_main_output_loss", "val_aux_output_loss"} <= set(updates[-1].logs)
+    assert {"main_output_loss", "aux_output_loss", "val_main_output_loss", "val_aux_output_loss"} <= set(
+        updates[-1].logs
+    )
     assert result.epochs_run == 2 and result.predictions.shape == (5160,)
     assert np.isfinite(result.test_metrics["rmse"]) and np.isfinite(result.test_metrics["aux_rmse"])
 
