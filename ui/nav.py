@@ -70,6 +70,13 @@ PAGES = (
         "Use a trained model on new inputs, download it, or bring your own.",
     ),
     PageEntry(
+        "pages/experiments.py",
+        "Experiments",
+        ":material/science:",
+        "Use your models",
+        "Compare runs, search hyperparameters with KerasTuner, find a learning rate.",
+    ),
+    PageEntry(
         "pages/playground.py",
         "Playground",
         ":material/toys:",

@@ -1,0 +1,1 @@
+"""Streamlit glue of the Experiments page: compare runs, tune with KerasTuner, find a learning rate."""
