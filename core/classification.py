@@ -6,9 +6,10 @@ training itself is `core.training.train`.
 Example:
 
 >>> from core.config import RunConfig
-from core.data import TITLES
 >>> CLASSIFICATION.describe(RunConfig())
 '300-100 relu'
+>>> CLASSIFICATION.dataset_title(RunConfig())
+'Fashion-MNIST'
 """
 
 from __future__ import annotations

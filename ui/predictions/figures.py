@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core import runs
 from core.data import TITLES as IMAGE_TITLES
 from core.regression.housing import TITLES as TABULAR_TITLES
 
 DATASET_TITLES = {**IMAGE_TITLES, **TABULAR_TITLES}
 
 
-def runs_table(runs: list) -> pd.DataFrame:
+def runs_table(stored: list) -> pd.DataFrame:
     """One row per run (stored or uploaded): where it comes from, what it is, how good."""
     rows = []
-    for run in runs:
+    for run in stored:
         meta = run.meta
         metric = meta.get("key_metric") or {}
         rows.append(
