@@ -36,7 +36,7 @@ import numpy as np
 from core import locks
 from core.limits import Limits
 from core.store import RunStore, StoredRun
-from core.training import EpochUpdate
+from core.training import EpochUpdate, restored_epoch
 
 
 @dataclass
@@ -65,6 +65,11 @@ class RunResult:
     @property
     def diverged(self) -> bool:
         return self.stop_reason == "diverged"
+
+    @property
+    def restored_epoch(self) -> int:
+        """The epoch whose weights the model holds (and every figure of it comes from)."""
+        return restored_epoch(self.history, self.stop_reason)
 
     @property
     def kind(self) -> RunKind:

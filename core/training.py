@@ -219,6 +219,23 @@ def divergence(history: dict[str, list[float]], num_classes: int | None = None) 
     return ""
 
 
+def restored_epoch(history: dict[str, list[float]], stop_reason: str) -> int:
+    """The epoch (1-based) whose weights a trained model holds: with early stopping,
+    the one of lowest validation loss (Keras restored it); else the last one.
+
+    Example:
+
+    >>> restored_epoch({"loss": [3, 2, 1, 1], "val_loss": [2.0, 1.0, 1.5, 1.7]}, "early_stopping")
+    2
+    >>> restored_epoch({"loss": [3, 2, 1], "val_loss": [2.0, 1.0, 1.5]}, "completed")
+    3
+    """
+    valid = history.get("val_loss") or []
+    if stop_reason == "early_stopping" and valid:
+        return int(np.nanargmin(valid)) + 1
+    return len(history.get("loss", []))
+
+
 def evaluate_proba(proba: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     """Test loss (sparse categorical cross-entropy) and accuracy from probabilities."""
     picked = np.clip(proba[np.arange(len(labels)), labels], 1e-7, 1.0)

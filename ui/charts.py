@@ -15,8 +15,31 @@ RIGHT_COLOR = "#16a34a"
 WRONG_COLOR = "#dc2626"
 
 
-def learning_curves(history: dict[str, list[float]], epochs: int | None = None, metric: str = "accuracy"):
-    """Loss and `metric` per epoch, training and validation, side by side."""
+def mark_epoch(figure, epoch: int | None, total: int):
+    """A dotted line at the epoch whose weights the model holds, when that is not simply
+    the last one (early stopping restored an earlier epoch)."""
+    if epoch and epoch < total:
+        figure.add_vline(x=epoch, line={"dash": "dot", "color": "#64748b", "width": 1.5}, row="all", col="all")
+        figure.add_annotation(
+            x=epoch,
+            y=1.08,
+            xref="x",
+            yref="paper",
+            showarrow=False,
+            text=f"weights of epoch {epoch}",
+            font={"size": 11, "color": "#475569"},
+        )
+    return figure
+
+
+def learning_curves(
+    history: dict[str, list[float]],
+    epochs: int | None = None,
+    metric: str = "accuracy",
+    restored: int | None = None,
+):
+    """Loss and `metric` per epoch, training and validation, side by side; `restored`
+    marks the epoch whose weights the model kept (early stopping)."""
     figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", metric.replace("_", " ").capitalize()))
     for column, name in enumerate(("loss", metric), start=1):
         for prefix, label, color in (("", "training", TRAIN_COLOR), ("val_", "validation", VALID_COLOR)):
@@ -44,7 +67,7 @@ def learning_curves(history: dict[str, list[float]], epochs: int | None = None, 
         margin={"t": 40, "b": 40, "l": 50, "r": 20},
         legend={"orientation": "h", "y": -0.25, "x": 0.5, "xanchor": "center"},
     )
-    return figure
+    return mark_epoch(figure, restored, len(history.get("loss", [])))
 
 
 def confusion_matrix(matrix: np.ndarray, class_names: tuple[str, ...]):

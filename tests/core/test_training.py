@@ -72,6 +72,13 @@ def test_early_stopping_restores_the_best_epoch(digits):
     result = train(run_config(epochs=40, early_stopping_patience=1, learning_rate=0.05), digits)
     assert result.stop_reason == "early_stopping"
     assert result.epochs_run < 40
+    # The model holds the epoch of lowest validation loss, and its figures come from it.
+    best = int(np.argmin(result.history["val_loss"])) + 1
+    assert result.restored_epoch == best < result.epochs_run
+    model = result.model
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    valid_loss = model.evaluate(digits.x_valid, digits.y_valid, verbose=0)[0]
+    assert valid_loss == pytest.approx(result.history["val_loss"][best - 1], rel=1e-3)
 
 
 def test_validation_split_takes_the_end_of_the_training_set(digits):

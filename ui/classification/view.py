@@ -51,12 +51,14 @@ def result_details(result, data, *, prefix: str) -> None:
         ["Learning curves", "Confusion matrix", "Test predictions", "Most confidently wrong"]
     )
     with curves:
-        st.plotly_chart(charts.learning_curves(result.history), key=f"{prefix}.curves")
-        best = int(np.argmax(result.history["val_accuracy"])) + 1 if "val_accuracy" in result.history else None
-        if best:
+        kept = result.restored_epoch
+        st.plotly_chart(charts.learning_curves(result.history, restored=kept), key=f"{prefix}.curves")
+        if result.history.get("val_accuracy"):
+            why = "restored by early stopping" if result.stop_reason == "early_stopping" else "the last"
             st.caption(
-                f"Best validation accuracy {max(result.history['val_accuracy']):.2%} at epoch {best}. "
-                "A validation loss that rises while the training loss keeps falling is overfitting."
+                f"The model holds the weights of epoch {kept} ({why}): validation accuracy "
+                f"{result.history['val_accuracy'][kept - 1]:.2%}, and every test figure here comes from "
+                "them. A validation loss that rises while the training loss keeps falling is overfitting."
             )
     with matrix:
         cm = confusion_matrix(data.y_test, predicted, data.num_classes, normalize=True)

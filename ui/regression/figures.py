@@ -70,10 +70,11 @@ def rmse_key(history: dict) -> str:
     return next((name for name in history if name.endswith(RMSE) and not name.startswith("val_")), RMSE)
 
 
-def learning_curves(history: dict[str, list[float]], epochs: int | None = None):
-    """Loss and RMSE per epoch; with an auxiliary output, the two outputs' losses too."""
+def learning_curves(history: dict[str, list[float]], epochs: int | None = None, restored: int | None = None):
+    """Loss and RMSE per epoch; with an auxiliary output, the two outputs' losses too.
+    `restored` marks the epoch whose weights the model kept (early stopping)."""
     if "aux_output_loss" not in history:
-        return charts.learning_curves(history, epochs, metric=rmse_key(history))
+        return charts.learning_curves(history, epochs, metric=rmse_key(history), restored=restored)
     figure = make_subplots(
         rows=1, cols=3, subplot_titles=("Total loss (weighted)", "Main output RMSE", "Loss per output")
     )
@@ -105,7 +106,7 @@ def learning_curves(history: dict[str, list[float]], epochs: int | None = None):
     figure.update_layout(
         height=330, margin={"t": 40, "b": 40, "l": 50, "r": 20}, legend={"orientation": "h", "y": -0.25}
     )
-    return figure
+    return charts.mark_epoch(figure, restored, len(history.get("loss", [])))
 
 
 def predicted_vs_actual(y_true, y_pred, unit: str):

@@ -152,11 +152,11 @@ def result_metrics(result, baseline_result=None) -> None:
     if baseline_result is None:
         return
     val_rmse = result.history.get("val_" + rmse_key(result.history), [float("nan")])
-    best = min(val_rmse)
+    kept = val_rmse[min(result.restored_epoch, len(val_rmse)) - 1]  # the epoch the model holds
     table = pd.DataFrame(
         {
             "Model": [f"Keras: {result.config.describe()}", "scikit-learn: MLPRegressor(50, 50, 50)"],
-            "Validation RMSE": [best, baseline_result.valid_rmse],
+            "Validation RMSE": [kept, baseline_result.valid_rmse],
             "Test RMSE": [result.test_metrics["rmse"], baseline_result.test_rmse],
             "Training time (s)": [result.wall_time, baseline_result.wall_time],
             "Epochs": [result.epochs_run, baseline_result.n_iter],
@@ -173,7 +173,7 @@ def result_metrics(result, baseline_result=None) -> None:
         },
     )
     st.caption(
-        "Validation RMSE: the Keras model's best epoch. The baseline scales with StandardScaler "
+        f"Both RMSEs of the Keras model come from the weights it holds (epoch {result.restored_epoch}). The baseline scales with StandardScaler "
         "and trains with Adam until its loss stops improving"
         + ("" if baseline_result.converged else " (it hit its 200-epoch limit)")
         + "."
@@ -185,7 +185,7 @@ def result_figures(result, data: RegressionData, *, prefix: str) -> None:
     residuals = result.predictions - data.y_test
     tabs = st.tabs(["Learning curves", "Predicted vs actual", "Residuals", "Map of errors"])
     with tabs[0]:
-        st.plotly_chart(learning_curves(result.history), key=f"{prefix}.curves")
+        st.plotly_chart(learning_curves(result.history, restored=result.restored_epoch), key=f"{prefix}.curves")
     with tabs[1]:
         st.plotly_chart(predicted_vs_actual(data.y_test, result.predictions, data.target_unit), key=f"{prefix}.scatter")
         st.caption("Each dot is a test sample; on the dashed line the prediction is exact.")
