@@ -44,10 +44,10 @@ class ClassificationKind(RunKind):
         check_batch_size(config.training, len(split_train_valid(data, config)[0]))
         check_limits(count_params(config.model, data.image_shape, data.num_classes), config.training.epochs)
 
-    def train(self, config: RunConfig, data, *, on_epoch=None, should_stop=None):
+    def train(self, config: RunConfig, data, *, on_epoch=None, should_stop=None, start=None):
         from core.training import train
 
-        return train(config, data, on_epoch=on_epoch, should_stop=should_stop)
+        return train(config, data, on_epoch=on_epoch, should_stop=should_stop, start=start)
 
     def describe(self, config: RunConfig) -> str:
         return config.model.describe()

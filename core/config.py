@@ -150,6 +150,9 @@ class TrainingConfig:
         mixed_precision: compute hidden layers in float16 on a GPU (weights stay
             float32, the output layer too, so accuracy holds). Ignored on a CPU, where
             it does not pay. Defaults to `False`.
+        parent: the store key of a run this one continues ("call fit() again"): it
+            starts from that run's weights and history, and `epochs` counts all the
+            epochs, the parent's included. `None` trains from scratch. Defaults to `None`.
     """
 
     optimizer: str = "adam"
@@ -163,6 +166,7 @@ class TrainingConfig:
     early_stopping_patience: int | None = None
     seed: int = 42
     mixed_precision: bool = False
+    parent: str | None = None
 
     def __post_init__(self):
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -185,6 +189,10 @@ class TrainingConfig:
             check_int("early_stopping_patience", self.early_stopping_patience, 1, MAX_EPOCHS)
         check_int("seed", self.seed, 0, MAX_SEED)
         check_bool("mixed_precision", self.mixed_precision)
+        if self.parent is not None and not (
+            isinstance(self.parent, str) and self.parent.isalnum() and 8 <= len(self.parent) <= 64
+        ):
+            raise invalid("parent", "the store key of a run (letters and digits)", self.parent)
         # Store floats as floats so 1 and 1.0 give the same key.
         object.__setattr__(self, "learning_rate", float(self.learning_rate))
         object.__setattr__(self, "momentum", float(self.momentum))

@@ -36,7 +36,7 @@ import numpy as np
 from core import locks
 from core.limits import Limits
 from core.store import RunStore, StoredRun
-from core.training import EpochUpdate, restored_epoch
+from core.training import EpochUpdate, Start, restored_epoch
 
 
 @dataclass
@@ -69,7 +69,7 @@ class RunResult:
     @property
     def restored_epoch(self) -> int:
         """The epoch whose weights the model holds (and every figure of it comes from)."""
-        return restored_epoch(self.history, self.stop_reason)
+        return restored_epoch(self.history, self.config.training.early_stopping_patience is not None)
 
     @property
     def kind(self) -> RunKind:
@@ -147,7 +147,10 @@ class RunKind:
         *,
         on_epoch: Callable[[EpochUpdate], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
+        start: Start | None = None,
     ) -> RunResult:
+        """Trains `config` on `data`, from `start` (a parent run's model and history)
+        when the run continues another (`TrainingConfig.parent`)."""
         raise NotImplementedError
 
     def describe(self, config) -> str:
@@ -281,6 +284,47 @@ def is_cached(config, store: RunStore | None = None) -> bool:
     return store.path_for(config.to_json()).is_dir()
 
 
+def continued(config, more_epochs: int):
+    """The config of a run that trains the stored run `config` for `more_epochs` more
+    epochs, from its weights ("call fit() again"): a new run, linked to its parent.
+
+    Example:
+
+    >>> from core.config import RunConfig, TrainingConfig
+    >>> longer = continued(RunConfig(training=TrainingConfig(epochs=10)), 5)
+    >>> longer.training.epochs, len(longer.training.parent)
+    (15, 20)
+    """
+    if not isinstance(more_epochs, int) or isinstance(more_epochs, bool) or more_epochs < 1:
+        raise ValueError(
+            "Received an invalid value for `more_epochs`, expected a positive integer. "
+            f"Received: more_epochs={more_epochs!r}"
+        )
+    training = dataclasses.replace(
+        config.training, epochs=config.training.epochs + more_epochs, parent=store_key(config)
+    )
+    return dataclasses.replace(config, training=training)
+
+
+def start_of(config, store: RunStore) -> Start | None:
+    """Where a continued run starts: its parent's model (loaded afresh, so training it
+    leaves the stored one alone) and history; `None` for a run from scratch.
+
+    Raises:
+        ValueError: when the parent run is no longer in the store.
+    """
+    parent = config.training.parent
+    if parent is None:
+        return None
+    stored = store.load_key(parent)
+    if stored is None:
+        raise ValueError(
+            f"The run this one continues ({parent}) is no longer stored; train it again first. "
+            f"Received: parent={parent!r}"
+        )
+    return Start(model=stored.load_model(), history=stored.history)
+
+
 def meta_for(result: RunResult, data) -> RunMeta:
     """The stored form of `result`'s meta data."""
     kind = kind_of(result.config)
@@ -375,6 +419,12 @@ def load_or_train(
         with locks.job_slot(store.root, Limits.from_env().max_jobs, on_wait=on_queue, should_cancel=should_stop):
             if on_start is not None:
                 on_start()
-            result = kind.train(config, data, on_epoch=on_epoch, should_stop=should_stop)
+            start = start_of(config, store)
+            result = kind.train(config, data, on_epoch=on_epoch, should_stop=should_stop, start=start)
+            if start is not None:
+                result.notes.append(
+                    f"Continues run {config.training.parent} from its epoch {start.epochs}, with a fresh "
+                    "optimizer (the stored model keeps its weights, not its optimizer state)."
+                )
         save_result(result, data, store)
     return result

@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
@@ -81,6 +82,21 @@ def make_optimizer(config: TrainingConfig, steps_per_epoch: int | None = None):
         "adagrad": keras.optimizers.Adagrad,
     }
     return optimizers[config.optimizer](lr)
+
+
+def remaining(training: TrainingConfig, start: Start | None) -> TrainingConfig:
+    """The recipe for what is left to train: a continued run's schedule decays over its
+    own new epochs, not over the parent's again."""
+    if start is None:
+        return training
+    if training.epochs <= start.epochs:
+        raise invalid(
+            "epochs",
+            f"more than the {start.epochs} epochs the parent run has already trained",
+            training.epochs,
+            "Ask for at least one more epoch.",
+        )
+    return dataclasses.replace(training, epochs=training.epochs - start.epochs)
 
 
 def make_batches(x, y, batch_size: int, *, shuffle: bool, seed: int):
@@ -219,19 +235,20 @@ def divergence(history: dict[str, list[float]], num_classes: int | None = None) 
     return ""
 
 
-def restored_epoch(history: dict[str, list[float]], stop_reason: str) -> int:
-    """The epoch (1-based) whose weights a trained model holds: with early stopping,
-    the one of lowest validation loss (Keras restored it); else the last one.
+def restored_epoch(history: dict[str, list[float]], early_stopping: bool) -> int:
+    """The epoch (1-based) whose weights a trained model holds: with early stopping on,
+    the one of lowest validation loss (Keras restores it at the end of training, whether
+    or not patience ran out); else the last one.
 
     Example:
 
-    >>> restored_epoch({"loss": [3, 2, 1, 1], "val_loss": [2.0, 1.0, 1.5, 1.7]}, "early_stopping")
+    >>> restored_epoch({"loss": [3, 2, 1, 1], "val_loss": [2.0, 1.0, 1.5, 1.7]}, early_stopping=True)
     2
-    >>> restored_epoch({"loss": [3, 2, 1], "val_loss": [2.0, 1.0, 1.5]}, "completed")
+    >>> restored_epoch({"loss": [3, 2, 1], "val_loss": [2.0, 1.0, 1.5]}, early_stopping=False)
     3
     """
     valid = history.get("val_loss") or []
-    if stop_reason == "early_stopping" and valid:
+    if early_stopping and valid:
         return int(np.nanargmin(valid)) + 1
     return len(history.get("loss", []))
 
@@ -243,6 +260,18 @@ def evaluate_proba(proba: np.ndarray, labels: np.ndarray) -> dict[str, float]:
         "loss": float(-np.mean(np.log(picked))),
         "accuracy": float(np.mean(np.argmax(proba, axis=1) == labels)),
     }
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where a continued run starts: its parent's trained model and history."""
+
+    model: object  # keras.Model, loaded afresh from the store: safe to train further
+    history: dict[str, list[float]]
+
+    @property
+    def epochs(self) -> int:
+        return len(self.history.get("loss", []))
 
 
 @dataclass(frozen=True)
@@ -265,6 +294,7 @@ def fit(
     num_classes: int | None = None,
     on_epoch: Callable[[EpochUpdate], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    start: Start | None = None,
 ) -> FitOutcome:
     """Runs `model.fit` (model already compiled) with the app's callbacks.
 
@@ -283,6 +313,8 @@ def fit(
             chance counts as divergence (see `divergence`). Defaults to `None`.
         on_epoch: called with an `EpochUpdate` after each epoch. Defaults to `None`.
         should_stop: polled after each epoch; True stops training. Defaults to `None`.
+        start: where a continued run starts (the parent's epochs and history); its
+            history goes on from there. Defaults to `None` (epoch 0).
 
     Returns:
         A `FitOutcome`; its `stop_reason` is `"completed"`, `"early_stopping"`,
@@ -290,7 +322,8 @@ def fit(
     """
     import keras
 
-    history: dict[str, list[float]] = {}
+    history: dict[str, list[float]] = {name: list(values) for name, values in (start.history if start else {}).items()}
+    initial_epoch = start.epochs if start else 0
     started = time.perf_counter()
     callbacks = [
         keras.callbacks.TerminateOnNaN(),
@@ -306,6 +339,7 @@ def fit(
         train_data,
         validation_data=valid_data,
         epochs=epochs,
+        initial_epoch=initial_epoch,
         callbacks=callbacks,
         shuffle=False,  # the pipeline reshuffles every epoch itself
         verbose=0,
@@ -335,6 +369,7 @@ def train(
     *,
     on_epoch: Callable[[EpochUpdate], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    start: Start | None = None,
 ):
     """Builds, compiles and trains the MLP of `config` on `data`.
 
@@ -344,6 +379,8 @@ def train(
         on_epoch: called after every epoch with an `EpochUpdate`. Defaults to `None`.
         should_stop: polled after every epoch; training stops when it returns True.
             Defaults to `None`.
+        start: continue from a parent run's model and history instead of a fresh
+            model (see `TrainingConfig.parent`). Defaults to `None`.
 
     Returns:
         A `core.runs.RunResult`; `stop_reason` says why training ended. A diverged run
@@ -370,11 +407,14 @@ def train(
             dtype = "mixed_float16"
         else:
             notes.append("Mixed precision needs a GPU; this run computed in float32 on the CPU.")
-    model = build_mlp(config.model, data.image_shape, data.num_classes, seed=training.seed, dtype=dtype)
+    if start is None:
+        model = build_mlp(config.model, data.image_shape, data.num_classes, seed=training.seed, dtype=dtype)
+    else:
+        model = start.model
     steps_per_epoch = math.ceil(len(x_train) / training.batch_size)
     model.compile(
         loss="sparse_categorical_crossentropy",
-        optimizer=make_optimizer(training, steps_per_epoch),
+        optimizer=make_optimizer(remaining(training, start), steps_per_epoch),
         metrics=["accuracy"],
         steps_per_execution=max(1, min(STEPS_PER_EXECUTION, steps_per_epoch)),
     )
@@ -390,6 +430,7 @@ def train(
         num_classes=data.num_classes,
         on_epoch=on_epoch,
         should_stop=should_stop,
+        start=start,
     )
 
     proba = model.predict(data.x_test, batch_size=EVAL_BATCH_SIZE, verbose=0)

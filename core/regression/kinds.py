@@ -57,8 +57,8 @@ class RegressionKind(_TabularKind):
         params = sum(row.params for row in summarize_regression(config.model, data.num_features))
         check_limits(params, config.training.epochs)
 
-    def train(self, config: RegressionRun, data: RegressionData, *, on_epoch=None, should_stop=None):
-        return train_regression(config, data, on_epoch=on_epoch, should_stop=should_stop)
+    def train(self, config: RegressionRun, data: RegressionData, *, on_epoch=None, should_stop=None, start=None):
+        return train_regression(config, data, on_epoch=on_epoch, should_stop=should_stop, start=start)
 
 
 class WideDeepKind(_TabularKind):
@@ -71,8 +71,8 @@ class WideDeepKind(_TabularKind):
         check_features(config.model, data.num_features)
         check_limits(count_params(config.model, data.num_features), config.training.epochs)
 
-    def train(self, config: WideDeepRun, data: RegressionData, *, on_epoch=None, should_stop=None):
-        return train_wide_deep(config, data, on_epoch=on_epoch, should_stop=should_stop)
+    def train(self, config: WideDeepRun, data: RegressionData, *, on_epoch=None, should_stop=None, start=None):
+        return train_wide_deep(config, data, on_epoch=on_epoch, should_stop=should_stop, start=start)
 
     def column_groups(self, config: WideDeepRun, num_features: int) -> list[list[int]]:
         return model_inputs(config.model, num_features)

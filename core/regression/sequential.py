@@ -42,6 +42,7 @@ from core.training import (
     fit,
     make_batches,
     make_optimizer,
+    remaining,
 )
 from core.validation import check_bool, check_choice, check_float, check_int
 
@@ -220,6 +221,7 @@ def compile_and_fit(
     loss_weights=None,
     on_epoch: Callable[[EpochUpdate], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    start=None,
 ):
     """Compiles a regression model (RMSE metric on the first output) and trains it.
 
@@ -233,6 +235,8 @@ def compile_and_fit(
         loss_weights: one weight per output, or `None`. Defaults to `None`.
         on_epoch: progress hook (see `core.training.fit`). Defaults to `None`.
         should_stop: stop hook. Defaults to `None`.
+        start: a `core.training.Start` when `model` continues a parent run; its
+            history goes on. Defaults to `None`.
 
     Returns:
         The `core.training.FitOutcome`.
@@ -249,7 +253,7 @@ def compile_and_fit(
     model.compile(
         loss=losses,
         loss_weights=loss_weights,
-        optimizer=make_optimizer(training, steps_per_epoch),
+        optimizer=make_optimizer(remaining(training, start), steps_per_epoch),
         metrics=metrics,
         steps_per_execution=max(1, min(STEPS_PER_EXECUTION, steps_per_epoch)),
     )
@@ -263,6 +267,7 @@ def compile_and_fit(
         early_stopping_patience=training.early_stopping_patience,
         on_epoch=on_epoch,
         should_stop=should_stop,
+        start=start,
     )
 
 
@@ -279,6 +284,7 @@ def train_regression(
     *,
     on_epoch: Callable[[EpochUpdate], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    start=None,
 ):
     """Builds, compiles and trains the Sequential regression MLP of `run`.
 
@@ -287,6 +293,7 @@ def train_regression(
         data: the loaded data (see `core.regression.housing.load_regression_data`).
         on_epoch: called after every epoch with an `EpochUpdate`. Defaults to `None`.
         should_stop: polled after every epoch. Defaults to `None`.
+        start: a `core.training.Start`: continue a parent run. Defaults to `None`.
 
     Returns:
         A `core.runs.RunResult` with test RMSE and MAE and the test predictions.
@@ -297,7 +304,7 @@ def train_regression(
     """
     check_dataset(run, data)
     train = data.subset(run.num_train)
-    model = build_regression_mlp(run.model, train.x_train, seed=run.training.seed)
+    model = start.model if start else build_regression_mlp(run.model, train.x_train, seed=run.training.seed)
     outcome = compile_and_fit(
         model,
         run.training,
@@ -306,6 +313,7 @@ def train_regression(
         losses=make_loss(run.model.loss, run.model.huber_delta),
         on_epoch=on_epoch,
         should_stop=should_stop,
+        start=start,
     )
     test_pred = predict(model, data.x_test)
     return regression_result(run, model, outcome, regression_metrics(data.y_test, test_pred), test_pred)

@@ -298,6 +298,7 @@ def train_wide_deep(
     on_epoch: Callable[[EpochUpdate], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     model=None,
+    start=None,
 ):
     """Builds (unless `model` is given), compiles and trains a wide & deep model.
 
@@ -308,6 +309,7 @@ def train_wide_deep(
         should_stop: stop hook. Defaults to `None`.
         model: an unfitted model taking the inputs of `run.model` (e.g. the subclassed
             one); `None` builds the functional variant. Defaults to `None`.
+        start: a `core.training.Start`: continue a parent run. Defaults to `None`.
 
     Returns:
         A `core.runs.RunResult`; `test_metrics` adds `"aux_rmse"` for variant 3.
@@ -320,7 +322,9 @@ def train_wide_deep(
     config = run.model
     check_features(config, data.num_features)
     train = data.subset(run.num_train)
-    if model is None:
+    if start is not None:
+        model = start.model
+    elif model is None:
         model = build_wide_deep(config, train.x_train, seed=run.training.seed)
     losses = [make_loss("mse") for _ in range(config.num_outputs)]
     outcome = compile_and_fit(
@@ -332,6 +336,7 @@ def train_wide_deep(
         loss_weights=list(config.loss_weights) if config.num_outputs == 2 else None,
         on_epoch=on_epoch,
         should_stop=should_stop,
+        start=start,
     )
     x_test = split_inputs(config, data.x_test)
     test_pred = predict(model, x_test)

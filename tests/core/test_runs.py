@@ -270,3 +270,27 @@ runs.save_result(result, data, RunStore({str(tmp_path)!r}))
     assert store.problems == []  # a half-written temporary folder is not an entry
     result = runs.load_or_train(killed_config, digits, store=store)
     assert not result.from_cache and runs.load_cached(killed_config, RunStore(tmp_path)) is not None
+
+
+def test_a_continued_run_starts_from_its_parent_and_goes_on_with_its_history(tmp_path, digits):
+    store = RunStore(tmp_path)
+    parent = runs.load_or_train(config(seed=12), digits, store=store)
+    longer = runs.continued(config(seed=12), 3)
+    child = runs.load_or_train(longer, digits, store=store)
+    assert child.epochs_run == 5 and not child.from_cache
+    assert child.history["loss"][:2] == parent.history["loss"]  # the parent's curves, then more
+    assert child.history["loss"][2] < parent.history["loss"][0]  # it starts from trained weights
+    assert longer.training.parent == store.key_for(config(seed=12).to_json())
+    assert any("Continues run" in note for note in child.notes)
+    assert len(store.list_runs()) == 2  # a new run; the parent is kept as it was
+    np.testing.assert_allclose(
+        runs.load_cached(config(seed=12), store).predictions, parent.predictions, rtol=1e-6
+    )
+
+
+def test_continuing_needs_more_epochs_and_a_stored_parent(tmp_path, digits):
+    with pytest.raises(ValueError, match="Received: more_epochs=0"):
+        runs.continued(config(), 0)
+    orphan = runs.continued(config(seed=13), 2)  # its parent was never trained
+    with pytest.raises(ValueError, match="no longer stored"):
+        runs.load_or_train(orphan, digits, store=RunStore(tmp_path))

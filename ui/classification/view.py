@@ -54,7 +54,7 @@ def result_details(result, data, *, prefix: str) -> None:
         kept = result.restored_epoch
         st.plotly_chart(charts.learning_curves(result.history, restored=kept), key=f"{prefix}.curves")
         if result.history.get("val_accuracy"):
-            why = "restored by early stopping" if result.stop_reason == "early_stopping" else "the last"
+            why = "the last" if kept == result.epochs_run else "restored by early stopping"
             st.caption(
                 f"The model holds the weights of epoch {kept} ({why}): validation accuracy "
                 f"{result.history['val_accuracy'][kept - 1]:.2%}, and every test figure here comes from "
