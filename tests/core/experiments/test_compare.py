@@ -1,6 +1,7 @@
 """Comparing stored runs: real tiny runs of every kind in a private store, and hand-written
 meta data for the odd cases (unknown kinds, uploads, broken fields)."""
 
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -31,6 +32,8 @@ def digits_run(training: TrainingConfig, *, num_train=None, units=8) -> RunConfi
 CONFIGS = {
     "base": digits_run(QUICK),
     "faster": digits_run(TrainingConfig(epochs=2, batch_size=64, learning_rate=3e-3)),
+}
+OVERFITTING = {
     # Patience longer than the run: it completes, and Keras still restores the best epoch.
     "patient": digits_run(TrainingConfig(epochs=12, early_stopping_patience=20, **OVERFIT), num_train=50, units=64),
     "stopped": digits_run(TrainingConfig(epochs=30, early_stopping_patience=2, **OVERFIT), num_train=50, units=64),
@@ -39,6 +42,7 @@ CONFIGS = {
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
+    """Quick runs of every kind: two digits classifiers, a regression and a wide & deep."""
     from core.data import load_dataset
     from core.regression.housing import load_regression_data
     from core.regression.sequential import RegressionRun
@@ -61,18 +65,31 @@ def store(tmp_path_factory):
     return store
 
 
+@pytest.fixture(scope="module")
+def overfit_store(tmp_path_factory):
+    """Two digits runs with early stopping whose validation loss rises after its best."""
+    from core.data import load_dataset
+    from core.runs import load_or_train
+
+    store = RunStore(tmp_path_factory.mktemp("overfit-store"))
+    digits = load_dataset("digits")
+    for config in OVERFITTING.values():
+        load_or_train(config, digits, store=store)
+    return store
+
+
 def by_key(store: RunStore) -> dict:
     return {run.key: run for run in store.list_runs()}
 
 
 def key_of(store: RunStore, name: str) -> str:
-    return store.key_for(CONFIGS[name].to_json())
+    return store.key_for({**CONFIGS, **OVERFITTING}[name].to_json())
 
 
 def test_one_row_per_run_with_its_configuration_and_metrics(store):
     stored = store.list_runs()
     table = run_table(stored).set_index("Key")
-    assert len(table) == len(stored) == 6
+    assert len(table) == len(stored) == 4
     assert set(LEADING_COLUMNS) <= set(table.columns)
     base = table.loc[key_of(store, "base")]
     assert base["Kind"] == "Classification MLP"
@@ -93,8 +110,6 @@ def test_one_row_per_run_with_its_configuration_and_metrics(store):
     assert base["Trained"] == pd.to_datetime(meta["created"], unit="s")
     assert pd.isna(base["Test RMSE"]) and pd.isna(base["Momentum"])  # not a regression, no momentum
 
-    assert table.loc[key_of(store, "patient"), "Training subset"] == "50"
-    assert table.loc[key_of(store, "stopped"), "Stopped by"] == "early stopping"
     regression = table[table["Kind"] == "Regression MLP"].iloc[0]
     assert regression["Data set"] == "Diabetes (offline)" and regression["Training subset"] == "64"
     assert regression["Loss"] == "Mean squared error" and regression["Normalization layer"]
@@ -123,8 +138,10 @@ def test_the_diff_lists_only_the_fields_that_differ(store):
     assert list(diff.columns) == run_labels(pair)
     assert list(diff.loc["Learning rate"]) == ["0.001", "0.003"]
 
-    patient = runs[key_of(store, "patient")]
-    fields = set(config_diff([runs[key_of(store, "base")], patient]).index)
+    wider = SimpleNamespace(**{**vars(runs[key_of(store, "base")]), "key": "wider"})
+    wider.config = json.loads(OVERFITTING["patient"].to_json())
+    wider.meta = {**wider.meta, "architecture": "64 relu"}
+    fields = set(config_diff([runs[key_of(store, "base")], wider]).index)
     assert {"Training subset", "Architecture", "Hidden layers", "Learning rate", "Batch size", "Epochs"} <= fields
     assert "Early stopping" in fields
     assert not fields & {"Kind", "Data set", "Optimizer", "Seed", "Loss", "Test accuracy", "Parameters"}
@@ -142,11 +159,12 @@ def test_the_diff_of_identical_configurations_is_empty_and_one_run_is_refused(st
         config_diff([run])
 
 
-def test_the_restored_epoch_is_the_one_whose_weights_the_stored_model_holds(store):
+@pytest.mark.slow
+def test_the_restored_epoch_is_the_one_whose_weights_the_stored_model_holds(overfit_store, store):
     from core.data import load_dataset
     from core.training import evaluate_proba, split_train_valid
 
-    runs = by_key(store)
+    runs = {**by_key(store), **by_key(overfit_store)}
     digits = load_dataset("digits")
     patient = runs[key_of(store, "patient")]
     assert patient.meta["stop_reason"] == "completed"  # patience never ran out ...
@@ -154,7 +172,7 @@ def test_the_restored_epoch_is_the_one_whose_weights_the_stored_model_holds(stor
     best = best_epoch(patient.history, patient.meta)
     assert best == int(np.argmin(losses)) + 1 < len(losses)  # ... and the loss rose after its best
     # A trusted reference: the stored model's own validation loss is the best epoch's.
-    _, _, x_valid, y_valid = split_train_valid(digits, CONFIGS["patient"])
+    _, _, x_valid, y_valid = split_train_valid(digits, OVERFITTING["patient"])
     loss = evaluate_proba(patient.load_model().predict(x_valid, verbose=0), y_valid)["loss"]
     assert loss == pytest.approx(losses[best - 1], rel=1e-3)
     assert abs(loss - losses[-1]) > 0.01
@@ -165,8 +183,11 @@ def test_the_restored_epoch_is_the_one_whose_weights_the_stored_model_holds(stor
     assert best_epoch(stopped.history, stopped.meta) < stopped.meta["epochs_run"]
     base = runs[key_of(store, "base")]
     assert best_epoch(base.history, base.meta) == 2  # no early stopping: the last epoch
-    table = run_table([patient, base])
-    assert table["Restored epoch"].tolist() == [best, 2]
+    table = run_table([patient, stopped, base])
+    assert table["Restored epoch"].tolist() == [best, best_epoch(stopped.history, stopped.meta), 2]
+    assert table["Training subset"].tolist() == ["50", "50", "all"]
+    assert table["Early stopping"].tolist() == ["patience 20", "patience 2", "off"]
+    assert table["Stopped by"].tolist() == ["completed", "early stopping", "completed"]
 
 
 def test_best_epoch_without_history_or_validation_loss():
