@@ -93,6 +93,7 @@ def test_classifier_shows_test_images_in_every_mode(classifier_key):
     table = at.dataframe[0].value
     assert {"From", "Data set", "Architecture", "Parameters", "Key metric", "Trained"} <= set(table.columns)
     assert "Classification MLP" in set(table["From"])
+    assert {"Optimizer", "Learning rate", "Batch size", "Epochs", "Test accuracy"} <= set(table.columns)
     assert sum("true:" in m.value for m in at.markdown) == ui.NUM_IMAGES
     at.button_group(key="predictions.mode").set_value("by_class").run()
     at.selectbox(key="predictions.class").set_value(3).run()

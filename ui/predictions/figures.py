@@ -8,29 +8,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core import runs
-from core.data import TITLES as IMAGE_TITLES
-from core.regression.housing import TITLES as TABULAR_TITLES
+from core.experiments.compare import DATASET_TITLES, KEY_METRIC_VALUE, KIND, run_table
 
-DATASET_TITLES = {**IMAGE_TITLES, **TABULAR_TITLES}
+__all__ = ["DATASET_TITLES", "runs_table"]
+# Shown even when empty, so the picker always reads the same way.
+ALWAYS_SHOWN = ("From", "Data set", "Architecture", "Parameters", "Key metric", "Value", "Training time (s)", "Trained")
 
 
-def runs_table(stored: list) -> pd.DataFrame:
-    """One row per run (stored or uploaded): where it comes from, what it is, how good."""
-    rows = []
-    for run in stored:
-        meta = run.meta
-        metric = meta.get("key_metric") or {}
-        rows.append(
-            {
-                "From": "Uploaded (you)" if meta.get("source") == "upload" else runs.title_of(meta.get("kind")),
-                "Data set": DATASET_TITLES.get(meta.get("dataset"), meta.get("dataset")),
-                "Architecture": meta.get("architecture", "?"),
-                "Parameters": meta.get("params"),
-                "Key metric": metric.get("name"),
-                "Value": metric.get("value"),
-                "Training time (s)": meta.get("wall_time") if meta.get("wall_time") is not None else float("nan"),
-                "Trained": pd.to_datetime(meta.get("created", 0), unit="s"),
-            }
-        )
-    return pd.DataFrame(rows)
+def runs_table(runs: list) -> pd.DataFrame:
+    """One row per run (stored or uploaded): where it comes from, what it is, how good,
+    and its full configuration, in the Experiments page's columns
+    (`core.experiments.compare.run_table`); columns no run fills are left out."""
+    table = run_table(runs).rename(columns={KIND: "From", KEY_METRIC_VALUE: "Value"})
+    return table[[column for column in table.columns if column in ALWAYS_SHOWN or table[column].notna().any()]]

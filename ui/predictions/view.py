@@ -17,6 +17,7 @@ import streamlit as st
 
 from core import runs
 from core.data import DatasetUnavailableError
+from core.experiments.compare import METRIC_TITLES
 from core.predictions import images, predict
 from core.store import RunStore
 from ui import cache, charts
@@ -104,6 +105,7 @@ def pick_model(store: RunStore):
             "Architecture": st.column_config.TextColumn(width="medium"),
             "Parameters": st.column_config.NumberColumn(format="localized"),
             "Value": st.column_config.NumberColumn(format="%.4f"),
+            **{title: st.column_config.NumberColumn(format="%.4f") for title in METRIC_TITLES.values()},
             "Training time (s)": st.column_config.NumberColumn(format="%.1f"),
             "Trained": st.column_config.DatetimeColumn("Trained (UTC)", format="YYYY-MM-DD HH:mm"),
         },
