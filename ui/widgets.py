@@ -175,3 +175,17 @@ def training_form(prefix: str, *, extra=None, presets: dict[str, TrainingConfig]
 def training_config(values: dict) -> TrainingConfig:
     """The `TrainingConfig` for the values of `training_form`; may raise `ValueError`."""
     return TrainingConfig(**{name: value for name, value in values.items() if name != "extra"})
+
+
+def prefill_training_form(prefix: str, presets: dict[str, TrainingConfig] = PRESETS, **values) -> None:
+    """Sets fields of a page's training form before that page draws it (from another
+    page, or from a callback), e.g. `learning_rate=3e-3`.
+
+    A form drawn without its preset chosen starts from its first preset, overwriting
+    every field; choosing it here first keeps `values`.
+    """
+    if f"{prefix}.preset" not in st.session_state or f"{prefix}.epochs" not in st.session_state:
+        st.session_state.setdefault(f"{prefix}.preset", next(iter(presets)))
+        _apply_preset(prefix, presets)
+    for name, value in values.items():
+        st.session_state[f"{prefix}.{name}"] = value

@@ -1,7 +1,233 @@
-"""Placeholder until the lr_finder section lands (replaced in the same session)."""
+"""Streamlit glue of the learning-rate finder: a panel under a page's training form, and
+the Experiments page's tab.
+
+The panel runs `core.experiments.lr_finder.find_learning_rate` for the form's settings
+(in the page script: one epoch on at most `MAX_SAMPLES` samples takes seconds) and puts
+the suggestion into the form's learning-rate field on request. The tab does the same for
+a model chosen there, then opens the Classification or Regression page with the
+suggestion (and the settings it was found for) in its form.
+"""
+
+from __future__ import annotations
+
+import dataclasses
 
 import streamlit as st
 
+from core.config import DATASETS, OPTIMIZERS, DataConfig, MLPConfig, RunConfig, TrainingConfig
+from core.data import TITLES, DatasetUnavailableError
+from core.experiments.lr_finder import MIN_STEPS, LRFinderResult, find_learning_rate
+from core.regression.sequential import RegressionConfig, RegressionRun
+from ui import cache, widgets
+from ui.experiments.lr_figures import lr_finder_figure
+
+MAX_SAMPLES = 10_000  # one epoch of these takes seconds on a CPU
+PREFIX = "experiments.lr_finder"
+# The pages the tab can open, and the session-state prefix of their forms.
+PAGES = {
+    "classification": ("pages/classification.py", "classification", widgets.PRESETS),
+    "regression": ("pages/regression.py", "regression", widgets.REGRESSION_PRESETS),
+}
+TASK_LABELS = {"classification": "Classification (images)", "regression": "Regression (California housing)"}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _find(config_json: str, kind: str, _config, _data) -> LRFinderResult:
+    """The finder's result for a config, shared by every session (the data set is the
+    one the config names, so its JSON is the whole key)."""
+    return find_learning_rate(_config, _data, max_samples=MAX_SAMPLES)
+
+
+def _run(config, data) -> LRFinderResult | None:
+    """Runs the finder with a spinner; a config it cannot take becomes an error."""
+    try:
+        with st.spinner("Training one epoch while the learning rate grows…"):
+            return _find(config.to_json(), type(config).__name__, config, data)
+    except ValueError as error:
+        st.error(str(error), icon=":material/error:")
+        return None
+
+
+def _sweep_settings(config):
+    """`config` without what the finder ignores (rate, schedule, epochs, early stopping)."""
+    training = dataclasses.replace(
+        config.training, learning_rate=1e-3, lr_schedule="constant", epochs=1, early_stopping_patience=None
+    )
+    return dataclasses.replace(config, training=training)
+
+
+def _describe(config) -> str:
+    training = config.training
+    architecture = config.model.describe() if isinstance(config, RunConfig) else config.model.mlp.describe()
+    return f"{architecture}, {widgets.OPTIMIZER_LABELS[training.optimizer]}, batch size {training.batch_size}"
+
+
+def _show(result: LRFinderResult, key: str) -> None:
+    """The curve, the two rates and whatever the finder noticed."""
+    left, right = st.columns(2)
+    climb = result.climb_learning_rate
+    left.metric("The loss starts climbing at", "—" if climb is None else f"{climb:.2g}")
+    right.metric("Suggested learning rate", "—" if result.suggestion is None else f"{result.suggestion:.2g}")
+    st.plotly_chart(lr_finder_figure(result), key=key)
+    batches = f"{len(result.losses):,} of {result.num_steps:,} batches"
+    ended = {"exploded": " (the loss exploded, so it stopped)", "stopped": " (stopped)"}.get(result.stop_reason, "")
+    st.caption(
+        f"{_describe(result.config)} · {batches}{ended}, drawn from {result.num_samples:,} training samples"
+        f" · learning rate {result.min_lr:g} → {result.max_lr:g}. The suggestion is a tenth of the rate "
+        "where the running median of the loss is lowest."
+    )
+    for note in result.notes:
+        st.info(note, icon=":material/info:")
+
+
+def _use(prefix: str, suggestion: float) -> None:
+    st.session_state[f"{prefix}.learning_rate"] = suggestion
+    st.session_state[f"{prefix}.lr_finder.used"] = suggestion
+
+
+def panel(prefix: str, config, data) -> None:
+    """An expander under a page's training form: find a rate for the form's settings,
+    and put it into the form's learning-rate field (`f"{prefix}.learning_rate"`).
+
+    Args:
+        prefix: the page's session-state namespace (its form's prefix).
+        config: the run the form describes (`RunConfig` or `RegressionRun`).
+        data: the loaded data set it names.
+    """
+    state = f"{prefix}.lr_finder"
+    used = st.session_state.pop(f"{state}.used", None)
+    with st.expander("Find a learning rate (one epoch)", expanded=state in st.session_state):
+        st.markdown(
+            "Train a fresh copy of this model for one epoch while the learning rate grows from "
+            "10⁻⁵ to 10, multiplied by the same factor before every batch. The loss falls, then "
+            "shoots up once the steps are too large: a good rate is about **10 times lower** than "
+            "where it starts to climb."
+        )
+        st.caption(
+            f"Uses at most the first {MAX_SAMPLES:,} training samples, and at least {MIN_STEPS} batches "
+            "(a smaller training set is cycled), so it takes seconds. Nothing is stored."
+        )
+        if st.button("Run the learning-rate finder", key=f"{state}.run", icon=":material/query_stats:"):
+            result = _run(config, data)
+            if result is not None:
+                st.session_state[state] = result
+        result = st.session_state.get(state)
+        if result is None:
+            return
+        _show(result, key=f"{state}.figure")
+        if _sweep_settings(result.config) != _sweep_settings(config):
+            st.warning(
+                f"Found for other settings ({_describe(result.config)}); run it again for the form's.",
+                icon=":material/history:",
+            )
+        if result.suggestion is not None:
+            st.button(
+                f"Use {result.suggestion:.2g}",
+                key=f"{state}.use",
+                on_click=_use,
+                args=(prefix, result.suggestion),
+                type="primary",
+                icon=":material/north_west:",
+                help="Puts the suggestion into the training form's learning-rate field.",
+            )
+        if used is not None:
+            st.success(f"The training form's learning rate is now {used:.2g}.", icon=":material/check:")
+
+
+def _chosen_config(task: str):
+    """The run the tab's fields describe, and the data set to load for it."""
+    left, middle, right = st.columns(3)
+    if task == "classification":
+        name = left.selectbox("Data set", DATASETS, format_func=TITLES.get, key=f"{PREFIX}.dataset")
+    else:
+        left.markdown("**Data set**  \nCalifornia housing (the Regression page's)")
+    num_layers = middle.number_input("Hidden layers", 1, 5, 2, key=f"{PREFIX}.num_layers")
+    units = right.number_input(
+        "Units per layer", 1, 1024, 100 if task == "classification" else 50, step=10, key=f"{PREFIX}.units"
+    )
+    left, middle, _ = st.columns(3)
+    optimizer = left.selectbox(
+        "Optimizer", OPTIMIZERS, format_func=widgets.OPTIMIZER_LABELS.get, key=f"{PREFIX}.optimizer"
+    )
+    batch_size = middle.number_input("Batch size", 1, 4096, 32, step=16, key=f"{PREFIX}.batch_size")
+    layers = ((int(units), "relu"),) * int(num_layers)
+    training = TrainingConfig(optimizer=optimizer, batch_size=int(batch_size))
+    if task == "classification":
+        return RunConfig(DataConfig(name), MLPConfig(layers), training)
+    return RegressionRun(model=RegressionConfig(MLPConfig(layers, output_activation="linear")), training=training)
+
+
+def _load(config):
+    """The data set `config` names, and the config (regression falls back to diabetes
+    offline, so the config follows the data)."""
+    if isinstance(config, RunConfig):
+        return config, cache.image_dataset(config.data.name)
+    from ui.regression.view import load_data_or_warn
+
+    data = load_data_or_warn()
+    return dataclasses.replace(config, dataset=data.name), data
+
+
+def _open_page(task: str, result: LRFinderResult) -> None:
+    """Fills the page's form with the settings the rate was found for, and opens it."""
+    path, prefix, presets = PAGES[task]
+    config = result.config
+    layers = config.model.hidden_layers if isinstance(config, RunConfig) else config.model.mlp.hidden_layers
+    if isinstance(config, RunConfig):
+        st.session_state[f"{prefix}.dataset"] = config.data.name
+    st.session_state[f"{prefix}.num_layers"] = len(layers)
+    for index, (units, activation) in enumerate(layers):
+        st.session_state[f"{prefix}.units_{index}"] = units
+        st.session_state[f"{prefix}.activation_{index}"] = activation
+    widgets.prefill_training_form(
+        prefix,
+        presets,
+        optimizer=config.training.optimizer,
+        batch_size=config.training.batch_size,
+        learning_rate=result.suggestion,
+    )
+    st.switch_page(path)
+
 
 def section() -> None:
-    st.info("Coming in this session.")
+    """The Experiments tab: choose a model, find its rate, train it on its page."""
+    st.markdown(
+        "Before training for real, sweep the learning rate once: one epoch from 10⁻⁵ to 10, the "
+        "rate multiplied by the same factor before every batch. The loss stays flat while the "
+        "rate is too small to learn, falls, then shoots up. Pick a rate about **10 times lower** "
+        "than where it starts climbing, and remember the best rate depends on the optimizer, "
+        "the batch size and the model: change one, find it again."
+    )
+    task = (
+        st.segmented_control(
+            "Task", list(TASK_LABELS), format_func=TASK_LABELS.get, default="classification", key=f"{PREFIX}.task"
+        )
+        or "classification"
+    )
+    try:
+        config = _chosen_config(task)
+    except ValueError as error:
+        st.error(str(error), icon=":material/error:")
+        return
+    st.caption(f"At most the first {MAX_SAMPLES:,} training samples, at least {MIN_STEPS} batches: seconds.")
+    if st.button("Find the learning rate", key=f"{PREFIX}.run", type="primary", icon=":material/query_stats:"):
+        try:
+            config, data = _load(config)
+        except DatasetUnavailableError as error:
+            st.error(str(error), icon=":material/cloud_off:")
+            return
+        result = _run(config, data)
+        if result is not None:
+            st.session_state[PREFIX] = (task, result)
+    task_found, result = st.session_state.get(PREFIX, (None, None))
+    if result is None:
+        return
+    _show(result, key=f"{PREFIX}.figure")
+    if result.suggestion is not None:
+        page = "Classification" if task_found == "classification" else "Regression"
+        if st.button(
+            f"Train it on the {page} page with learning rate {result.suggestion:.2g}",
+            key=f"{PREFIX}.open",
+            icon=":material/arrow_forward:",
+        ):
+            _open_page(task_found, result)

@@ -18,6 +18,7 @@ import streamlit as st
 from core import runs
 from core.data import DatasetUnavailableError
 from core.experiments.compare import METRIC_TITLES
+from core.experiments.tensorboard import tensorboard_zip
 from core.predictions import images, predict
 from core.store import RunStore
 from ui import cache, charts
@@ -368,7 +369,7 @@ def downloads(run) -> None:
             f"The model file is gone ({error}); the run was probably removed from the store.", icon=":material/error:"
         )
         return
-    columns = st.columns(3)
+    columns = st.columns(4)
     columns[0].download_button(
         f"Model (.keras, {len(model_bytes) / 1e6:.1f} MB)",
         model_bytes,
@@ -397,6 +398,17 @@ def downloads(run) -> None:
         icon=":material/download:",
         on_click="ignore",
         key=f"{PREFIX}.dl_config",
+    )
+    columns[3].download_button(
+        "TensorBoard logs (zip)",
+        lambda: tensorboard_zip(run),  # written on click, in its own thread: the page never waits
+        file_name=f"{name}-tensorboard.zip",
+        mime="application/zip",
+        icon=":material/download:",
+        on_click="ignore",
+        key=f"{PREFIX}.dl_tensorboard",
+        help="Unzip it into a folder and run `tensorboard --logdir <folder>`: the learning curves "
+        "(train/ and validation/) and the final weights' histograms.",
     )
     if runs.takes_images(run.meta.get("kind")):
         use = "proba = model.predict(X_new)  # X_new: (n, height, width), pixels in [0, 1]\nclasses = proba.argmax(axis=1)"
