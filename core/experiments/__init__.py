@@ -1,0 +1,1 @@
+"""Many runs at once: comparing runs, hyperparameter search, the learning-rate finder."""
