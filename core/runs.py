@@ -177,6 +177,7 @@ def register(kind: RunKind) -> RunKind:
 def _builtin() -> dict[str, RunKind]:
     if not _KINDS:
         import core.classification  # noqa: F401  (each module registers its kinds)
+        import core.experiments.tuning  # noqa: F401
         import core.regression.kinds  # noqa: F401
     return _KINDS
 

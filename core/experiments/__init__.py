@@ -1,10 +1,7 @@
-<<<<<<< HEAD
 """Experiments: many runs at once.
 
-`core.experiments.compare` lays stored runs of every kind side by side (one table row
-per run, its full configuration flattened into readable columns) and says what differs
-between a few of them. Nothing here imports streamlit.
+`compare` lays stored runs of every kind side by side, `tuning` (with `search`, `trials`
+and `tune_worker`) searches hyperparameters with KerasTuner, `lr_finder` finds a good
+learning rate in one epoch, and `tensorboard` writes a run's logs for TensorBoard.
+Nothing here imports streamlit.
 """
-=======
-"""Many runs at once: comparing runs, hyperparameter search, the learning-rate finder."""
->>>>>>> lrfinder
