@@ -127,6 +127,7 @@ class RunKind:
     predictions_array: ClassVar[str]  # the name of `RunResult.predictions` in the store
     inputs: ClassVar[str]  # what a model of the kind reads: "images" or "rows" (of features)
     key_metric: ClassVar[tuple[str, str]]  # (label, test_metrics key)
+    progress_unit: ClassVar[str] = "epoch"  # what a job of the kind counts as it goes
 
     def dataset(self, config) -> str:
         """The name of the data set `config` trains on."""
@@ -175,10 +176,12 @@ def register(kind: RunKind) -> RunKind:
 
 
 def _builtin() -> dict[str, RunKind]:
-    if not _KINDS:
-        import core.classification  # noqa: F401  (each module registers its kinds)
-        import core.experiments.tuning  # noqa: F401
-        import core.regression.kinds  # noqa: F401
+    # Always imported (a cached import is free): a module that registered its own kind
+    # first must not hide the others.
+    import core.classification  # noqa: F401  (each module registers its kinds)
+    import core.experiments.tuning  # noqa: F401
+    import core.regression.kinds  # noqa: F401
+
     return _KINDS
 
 

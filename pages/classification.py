@@ -9,6 +9,7 @@ from core.data import TITLES, DatasetUnavailableError
 from core.models import summarize_mlp
 from ui import cache, charts, run_view, widgets
 from ui.classification import view
+from ui.experiments import lr_finder
 
 PREFIX = "classification"
 DATASET_KEY = f"{PREFIX}.dataset"
@@ -84,6 +85,7 @@ except ValueError as error:
     st.error(str(error), icon=":material/error:")
     st.stop()
 
+lr_finder.panel(PREFIX, config, data)
 result = run_view.run_section(config, data, prefix=PREFIX, submitted=submitted)
 if result is None:
     run_view.not_trained_notice(PREFIX)

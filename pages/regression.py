@@ -13,6 +13,7 @@ from core.regression.sequential import (
     summarize_regression,
 )
 from ui import run_view, widgets
+from ui.experiments import lr_finder
 from ui.regression import figures
 from ui.regression import view as ui
 
@@ -95,6 +96,7 @@ with summary:
     st.subheader("Model summary")
     ui.summary_table(summarize_regression(model, data.num_features))
 
+lr_finder.panel(PREFIX, run, data)
 result = ui.run_section(run, data, prefix=PREFIX, submitted=submitted)
 if result is None:
     run_view.not_trained_notice(PREFIX)

@@ -100,7 +100,8 @@ def _progress_text(status: jobs.JobStatus, progress_text: Callable[[dict, jobs.J
             "training; yours starts as soon as one finishes."
         )
     if status.epoch == 0:
-        return "Training the first epoch…"
+        unit = runs.kind_named(status.kind).progress_unit if status.kind else "epoch"
+        return f"Training: the progress shows at the end of the first {unit}…"
     logs = {name: values[-1] for name, values in status.history.items() if values}
     return progress_text(logs, status)
 

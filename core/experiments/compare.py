@@ -39,6 +39,7 @@ from core.regression.housing import TITLES as TABULAR_TITLES
 from core.regression.sequential import LOSS_LABELS
 from core.regression.wide_deep import NUM_HIDDEN, VARIANT_TITLES
 from core.runs import title_of
+from core.training import restored_epoch
 
 DATASET_TITLES = {**IMAGE_TITLES, **TABULAR_TITLES}
 UPLOADED = "Uploaded (you)"  # the "Kind" of a model a user uploaded (kept in their session only)
@@ -333,12 +334,9 @@ def best_epoch(history: dict[str, list[float]], meta: dict) -> int | None:
     epochs = len(history.get("loss") or []) or int(meta.get("epochs_run") or 0)
     if not epochs:
         return None
-    if _restores_best(meta):
-        losses = [(value, epoch) for epoch, value in enumerate(history.get("val_loss") or [], start=1)]
-        losses = [(value, epoch) for value, epoch in losses if isinstance(value, (int, float)) and math.isfinite(value)]
-        if losses:
-            return min(losses)[1]  # the first of equal values, as Keras keeps the first best
-    return epochs
+    if not history.get("loss"):
+        return epochs
+    return restored_epoch(history, _restores_best(meta))
 
 
 def _created(meta: dict):

@@ -395,6 +395,7 @@ class TuningKind(RunKind):
 
     name = "tuning"
     title = "Hyperparameter search"
+    progress_unit = "trial"
     config_type = SearchConfig
     predictions_array = "test_proba"
     inputs = "images"

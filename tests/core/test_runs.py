@@ -283,9 +283,7 @@ def test_a_continued_run_starts_from_its_parent_and_goes_on_with_its_history(tmp
     assert longer.training.parent == store.key_for(config(seed=12).to_json())
     assert any("Continues run" in note for note in child.notes)
     assert len(store.list_runs()) == 2  # a new run; the parent is kept as it was
-    np.testing.assert_allclose(
-        runs.load_cached(config(seed=12), store).predictions, parent.predictions, rtol=1e-6
-    )
+    np.testing.assert_allclose(runs.load_cached(config(seed=12), store).predictions, parent.predictions, rtol=1e-6)
 
 
 def test_continuing_needs_more_epochs_and_a_stored_parent(tmp_path, digits):
