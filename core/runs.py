@@ -128,6 +128,7 @@ class RunKind:
     inputs: ClassVar[str]  # what a model of the kind reads: "images" or "rows" (of features)
     key_metric: ClassVar[tuple[str, str]]  # (label, test_metrics key)
     progress_unit: ClassVar[str] = "epoch"  # what a job of the kind counts as it goes
+    can_continue: ClassVar[bool] = True  # whether a stored run trains on for more epochs
 
     def dataset(self, config) -> str:
         """The name of the data set `config` trains on."""
@@ -209,6 +210,14 @@ def title_of(name: str) -> str:
         return kind_named(name).title
     except ValueError:
         return str(name)
+
+
+def can_continue(name: str | None) -> bool:
+    """Whether stored runs of the kind `name` can be trained for more epochs."""
+    try:
+        return kind_named(name).can_continue
+    except ValueError:
+        return False
 
 
 def takes_images(name: str) -> bool:

@@ -32,6 +32,7 @@ if run is not None:
     with take:
         predictions.downloads(run)
     with manage:
+        predictions.continue_training(run)
         predictions.details(run, store)
 
 st.subheader("Bring your own model")

@@ -103,6 +103,7 @@ MORE_CONFIG_COLUMNS = (
     "Nesterov",
     "Early stopping",
     "Mixed precision",
+    "Continues run",
 )
 OUTCOME_COLUMNS = ("Stopped by", "Restored epoch")
 INTEGER_COLUMNS = ("Parameters", "Batch size", "Epochs", "Epochs run", "Seed", "Restored epoch")
@@ -145,6 +146,7 @@ _READ = {
             "early_stopping_patience",
             "seed",
             "mixed_precision",
+            "parent",
         )
     ),
 }
@@ -293,6 +295,8 @@ def configuration(run) -> dict[str, Any]:
         fields["Early stopping"] = "off" if patience is None else f"patience {patience}"
     if "mixed_precision" in training:
         fields["Mixed precision"] = training["mixed_precision"]
+    if training.get("parent"):
+        fields["Continues run"] = training["parent"]
     for path, value in leaves.items():
         if path not in _READ and path.startswith(_SECTIONS):
             fields[path] = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else value
@@ -377,7 +381,7 @@ def run_row(run) -> dict[str, Any]:
 
 def _ordered(columns: list[str]) -> list[str]:
     known = [*LEADING_COLUMNS, *MORE_CONFIG_COLUMNS, *OUTCOME_COLUMNS]
-    extra = [column for column in columns if column not in known and column != KEY]
+    extra = [column for column in dict.fromkeys(columns) if column not in known and column != KEY]
     return [*known, *extra, KEY]
 
 

@@ -396,6 +396,7 @@ class TuningKind(RunKind):
     name = "tuning"
     title = "Hyperparameter search"
     progress_unit = "trial"
+    can_continue = False  # its best model trains on as an ordinary run instead
     config_type = SearchConfig
     predictions_array = "test_proba"
     inputs = "images"

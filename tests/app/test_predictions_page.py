@@ -180,3 +180,21 @@ def test_an_uploaded_model_is_used_from_the_session_only(tmp_path):
     at.button(key="predictions.delete").click().run()  # "remove from this session"
     assert uploaded.key not in at.session_state[ui.UPLOADS_KEY]
     assert not at.exception
+
+
+def test_a_stored_run_trains_on_for_more_epochs_as_a_new_linked_run(classifier_key):
+    from tests.app.helpers import finish_jobs
+
+    at = open_page(classifier_key)
+    at.number_input(key="predictions.continue.epochs").set_value(3)
+    next(button for button in at.button if button.label == "Continue training").click().run()
+    finish_jobs(at)
+    assert not at.exception
+    stored = RunStore().list_runs()
+    children = [run for run in stored if (run.config.get("training") or {}).get("parent") == classifier_key]
+    assert len(children) == 1
+    child = children[0]
+    assert child.meta["epochs_run"] == 5  # the parent's 2, then 3 more
+    parent = RunStore().load_key(classifier_key)
+    assert child.history["loss"][:2] == parent.history["loss"]
+    assert any("Trained to epoch 5" in element.value for element in at.success)

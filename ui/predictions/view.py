@@ -21,9 +21,10 @@ from core.experiments.compare import METRIC_TITLES
 from core.experiments.tensorboard import tensorboard_zip
 from core.predictions import images, predict
 from core.store import RunStore
-from ui import cache, charts
+from ui import cache, charts, run_view
 from ui.nav import PAGES
 from ui.predictions.figures import DATASET_TITLES, runs_table
+from ui.regression.figures import learning_curves as regression_curves
 
 PREFIX = "predictions"
 SELECTED_KEY = f"{PREFIX}.selected"  # key of the run shown
@@ -453,6 +454,44 @@ def details(run, store: RunStore) -> None:
         if st.button("Yes, delete it", type="primary", key=f"{PREFIX}.delete"):
             _forget(run, store)
             st.rerun()
+
+
+def continue_training(run) -> None:
+    """Train a stored run for more epochs from its weights (the book's "call fit()
+    again"), as a new run linked to it, in the background like any training."""
+    prefix = f"{PREFIX}.continue"
+    kind_name = run.meta.get("kind")
+    if isinstance(run, predict.UploadedModel) or not runs.can_continue(kind_name):
+        return
+    kind = runs.kind_named(kind_name)
+    st.markdown("**Train it for more epochs**")
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    more = left.number_input("More epochs", 1, 200, 5, key=f"{prefix}.epochs")
+    if right.button("Continue training", icon=":material/replay:", key=f"{prefix}.go"):
+        try:
+            config = runs.continued(kind.config_from_dict(run.config), int(more))
+            data = _image_data(run) if runs.takes_images(kind_name) else _tabular_data(run)
+            if data is not None:
+                run_view.start(config, data, prefix=prefix)
+        except ValueError as error:
+            st.error(str(error), icon=":material/error:")
+    st.caption(
+        "A new run starts from this one's weights and goes on with its curves; this run stays "
+        "as it is. The optimizer starts afresh: the store keeps weights, not optimizer state."
+    )
+    run_view.follow(prefix, curves=charts.learning_curves if runs.takes_images(kind_name) else regression_curves)
+    run_view.ended_notice(prefix)
+    status, result = run_view.finished(prefix)
+    if (
+        status is not None
+        and status.state == "done"
+        and result is not None
+        and result.config.training.parent == run.key
+    ):
+        st.success(
+            f"Trained to epoch {result.epochs_run}: it is the newest run in the table above.",
+            icon=":material/check_circle:",
+        )
 
 
 def bring_your_own() -> None:
