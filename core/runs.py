@@ -69,7 +69,8 @@ class RunResult:
     @property
     def restored_epoch(self) -> int:
         """The epoch whose weights the model holds (and every figure of it comes from)."""
-        return restored_epoch(self.history, self.config.training.early_stopping_patience is not None)
+        patience = getattr(self.config.training, "early_stopping_patience", None)
+        return restored_epoch(self.history, patience is not None)
 
     @property
     def kind(self) -> RunKind:
@@ -326,7 +327,7 @@ def start_of(config, store: RunStore) -> Start | None:
     Raises:
         ValueError: when the parent run is no longer in the store.
     """
-    parent = config.training.parent
+    parent = getattr(config.training, "parent", None)  # a search has no parent
     if parent is None:
         return None
     stored = store.load_key(parent)

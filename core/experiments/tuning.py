@@ -422,7 +422,7 @@ class TuningKind(RunKind):
         num_inputs = int(np.prod(data.image_shape))
         check_ready(config, len(data.subset(config.num_train).x_train), num_inputs, data.num_classes)
 
-    def train(self, config: SearchConfig, data, *, on_epoch=None, should_stop=None) -> RunResult:
+    def train(self, config: SearchConfig, data, *, on_epoch=None, should_stop=None, start=None) -> RunResult:
         return _train(self, config, data, on_epoch, should_stop)
 
     def describe(self, config: SearchConfig) -> str:
