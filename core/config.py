@@ -43,6 +43,14 @@ ACTIVATIONS = (
 )
 OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear", "softplus", "relu")
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "adamw", "nadam", "adagrad")
+OPTIMIZER_TITLES = {
+    "sgd": "SGD",
+    "adam": "Adam",
+    "rmsprop": "RMSprop",
+    "adamw": "AdamW",
+    "nadam": "Nadam",
+    "adagrad": "Adagrad",
+}
 MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")  # the ones that take `momentum`; Nesterov is SGD only
 LR_SCHEDULES = ("constant", "cosine")
 

@@ -16,6 +16,7 @@ from core.config import (
     MAX_HIDDEN_LAYERS,
     MAX_UNITS,
     MOMENTUM_OPTIMIZERS,
+    OPTIMIZER_TITLES,
     OPTIMIZERS,
     RECOMMENDED_REGRESSION_TRAINING,
     RECOMMENDED_TRAINING,
@@ -23,14 +24,7 @@ from core.config import (
 )
 from core.models import LayerRow
 
-OPTIMIZER_LABELS = {
-    "sgd": "SGD",
-    "adam": "Adam",
-    "rmsprop": "RMSprop",
-    "adamw": "AdamW",
-    "nadam": "Nadam",
-    "adagrad": "Adagrad",
-}
+OPTIMIZER_LABELS = OPTIMIZER_TITLES
 
 
 def architecture_builder(prefix: str, default_layers: tuple[tuple[int, str], ...]) -> tuple:

@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from core.config import MOMENTUM_OPTIMIZERS
+from core.config import MOMENTUM_OPTIMIZERS, OPTIMIZER_TITLES
 from core.data import TITLES as IMAGE_TITLES
 from core.regression.housing import TITLES as TABULAR_TITLES
 from core.regression.sequential import LOSS_LABELS
@@ -44,14 +44,6 @@ from core.training import restored_epoch
 DATASET_TITLES = {**IMAGE_TITLES, **TABULAR_TITLES}
 UPLOADED = "Uploaded (you)"  # the "Kind" of a model a user uploaded (kept in their session only)
 KNOWN_KINDS = ("classification", "regression", "wide_and_deep")
-OPTIMIZER_TITLES = {
-    "sgd": "SGD",
-    "adam": "Adam",
-    "rmsprop": "RMSprop",
-    "adamw": "AdamW",
-    "nadam": "Nadam",
-    "adagrad": "Adagrad",
-}
 CLASSIFICATION_LOSS = "Sparse categorical cross-entropy"
 METRIC_TITLES = {"accuracy": "Test accuracy", "loss": "Test loss", "rmse": "Test RMSE", "mae": "Test MAE"}
 STOP_TITLES = {

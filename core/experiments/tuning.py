@@ -383,7 +383,8 @@ def _train(kind: RunKind, config: SearchConfig, data, on_epoch, should_stop) -> 
         stop_reason=best.stop_reason,
         notes=[
             f"Best of {outcome.completed} trials ({config.objective} {score:.4g}, trial {outcome.best_trial_id}), "
-            f"trained again for {run.training.epochs} epochs: {run.model.describe()}, "
+            f"trained again for {run.training.epochs} epoch{'s' if run.training.epochs != 1 else ''}: "
+            f"{run.model.describe()}, "
             f"{run.training.optimizer} learning rate {run.training.learning_rate:.2g}, batch {run.training.batch_size}."
         ],
         divergence=best.divergence,

@@ -136,10 +136,11 @@ def test_a_runs_tensorboard_logs_download_and_tensorboard_reads_them(server, pag
     with zipfile.ZipFile(archive) as opened:
         opened.extractall(tmp_path / "logs")
 
-    from tensorboard.backend.event_processing.event_multiplexer import EventMultiplexer
+    from tensorboard.backend.event_processing import plugin_event_multiplexer
 
-    multiplexer = EventMultiplexer().AddRunsFromDirectory(str(tmp_path / "logs"))
+    # TensorBoard's own reader; TF2 summaries are tensors (the scalars plugin reads those).
+    multiplexer = plugin_event_multiplexer.EventMultiplexer().AddRunsFromDirectory(str(tmp_path / "logs"))
     multiplexer.Reload()
-    tags = {run: set(multiplexer.GetAccumulator(run).Tags()["scalars"]) for run in multiplexer.Runs()}
+    tags = {run: set(multiplexer.GetAccumulator(run).Tags()["tensors"]) for run in multiplexer.Runs()}
     assert any(run.endswith("train") and "epoch_loss" in scalars for run, scalars in tags.items()), tags
     assert any(run.endswith("validation") and "epoch_loss" in scalars for run, scalars in tags.items()), tags

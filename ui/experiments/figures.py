@@ -118,7 +118,7 @@ def overlaid_curves(
                     hovertemplate=f"{label}<br>the model holds epoch {best}'s weights<br>%{{y:.4g}}<extra></extra>",
                 )
             )
-    figure.update_xaxes(title_text="epoch", range=[0.5, longest + 0.5])
+    figure.update_xaxes(title_text="epoch", range=[0.5, longest + 0.5], tick0=1, dtick=max(1, round(longest / 10)))
     figure.update_yaxes(title_text=metric_title(metric))
     figure.update_layout(
         height=380,

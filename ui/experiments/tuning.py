@@ -145,6 +145,8 @@ def _trials_view(table: dict, *, key: str) -> None:
         key=f"{key}.table",
         column_config={"Score": st.column_config.NumberColumn(format="%.4f")},
     )
+    if not any(trial.get("score") is not None for trial in table["trials"]):
+        return  # the charts need a finished trial
     left, right = st.columns(2)
     left.plotly_chart(figures.scores_over_time(table), key=f"{key}.time")
     right.plotly_chart(figures.parallel_coordinates(table), key=f"{key}.parcoords")
@@ -201,7 +203,8 @@ def _train_again(search: SearchConfig, best: dict, data) -> None:
     else:
         again = dataclasses.replace(again, data=dataclasses.replace(again.data, num_train=None))
     if st.button(
-        f"Train it again on the full training set ({again.training.epochs} epochs)",
+        f"Train it again on the full training set ({again.training.epochs} epoch"
+        + ("s)" if again.training.epochs != 1 else ")"),
         icon=":material/replay:",
         key=f"{PREFIX}.again",
         help="As an ordinary run: it shows on the Predictions page too.",

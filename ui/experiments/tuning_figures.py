@@ -38,6 +38,13 @@ def trials_table(table: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def _score_range(objective: str, scores: list) -> dict:
+    # Accuracies live in [0, 1]; losses and RMSEs start at 0: never a negative axis.
+    if "accuracy" in objective:
+        return {"range": [0, 1.02]}
+    return {"rangemode": "tozero"}
+
+
 def score_curves(history: dict, max_trials: int, objective: str = "score") -> go.Figure:
     """Each finished trial's score and the best so far, against trials done (the live
     figure of `ui.run_view.follow`)."""
@@ -47,8 +54,8 @@ def score_curves(history: dict, max_trials: int, objective: str = "score") -> go
     figure.add_scatter(x=trials, y=scores, mode="markers", name="trial", marker={"size": 9})
     figure.add_scatter(x=trials, y=best, mode="lines", name="best so far", line={"shape": "hv"})
     figure.update_layout(
-        xaxis={"title": "trials done", "range": [0.5, max(max_trials, 1) + 0.5]},
-        yaxis={"title": objective},
+        xaxis={"title": "trials done", "range": [0.5, max(max_trials, 1) + 0.5], "dtick": 1},
+        yaxis={"title": objective, **_score_range(objective, scores)},
         height=300,
         margin={"t": 30, "b": 40},
     )
@@ -76,8 +83,8 @@ def scores_over_time(table: dict) -> go.Figure:
     )
     figure.add_scatter(x=times, y=best, mode="lines", name="best so far", line={"shape": "hv"})
     figure.update_layout(
-        xaxis={"title": "seconds since the search started"},
-        yaxis={"title": table.get("objective", "score")},
+        xaxis={"title": "seconds since the search started", "rangemode": "tozero"},
+        yaxis={"title": table.get("objective", "score"), **_score_range(table.get("objective", ""), best)},
         height=320,
         margin={"t": 30, "b": 40},
     )

@@ -102,7 +102,7 @@ def learning_curves(history: dict[str, list[float]], epochs: int | None = None, 
                     col=column,
                 )
     axis_max = max(epochs or 1, len(history.get("loss", [])))
-    figure.update_xaxes(title_text="epoch", range=[0.5, axis_max + 0.5])
+    figure.update_xaxes(title_text="epoch", range=[0.5, axis_max + 0.5], tick0=1, dtick=max(1, round(axis_max / 10)))
     figure.update_layout(
         height=330, margin={"t": 40, "b": 40, "l": 50, "r": 20}, legend={"orientation": "h", "y": -0.25}
     )
