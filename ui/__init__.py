@@ -10,6 +10,7 @@ import sys
 # through app.py's navigation (see ui.streamlit_compat). Only inside Streamlit:
 # importing a figures module from a notebook or a benchmark loads no Streamlit.
 if "streamlit" in sys.modules:
-    from ui.streamlit_compat import route_deep_links_through_app
+    from ui.streamlit_compat import keep_keras_state_between_runs, route_deep_links_through_app
 
+    keep_keras_state_between_runs()
     route_deep_links_through_app()

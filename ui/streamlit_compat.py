@@ -24,10 +24,21 @@ So the first page script that runs in legacy mode turns the flag off, as
 `st.navigation` would have, and reruns: the rerun executes `app.py`, which routes
 the link like any other. tests/app/test_streamlit_compat.py fails when a Streamlit
 upgrade changes the private API this relies on, and when Streamlit stops needing it.
+
+`keep_keras_state_between_runs`: after *every* script run, Streamlit's script runner
+calls `keras.backend.clear_session()` (`script_runner._clean_problem_modules`), which
+replaces Keras's per-thread state for every thread, resets TensorFlow's default graph,
+empties its kernel cache and runs a full garbage collection. Trainings here run in
+background jobs while pages poll them every second, so that call landed in the middle
+of other threads' tracing and training: four sessions following four jobs slowed a
+4-epoch digits run from seconds to minutes. No option turns it off (checked in 1.67.0),
+so the cleanup keeps everything but the Keras part. Models here are built in the job
+threads, whose Keras state goes with them.
 """
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import streamlit as st
@@ -38,6 +49,37 @@ except ImportError:  # a Streamlit without the module: nothing left to work arou
     PagesManager = None
 
 CHECKED_STREAMLIT_VERSIONS = ("1.67.0",)
+
+
+def keep_keras_state_between_runs() -> None:
+    """Stops Streamlit from clearing Keras's session after every script run, keeping
+    its other cleanups (matplotlib). Idempotent; warns if the private hook is gone."""
+    try:
+        from streamlit.runtime.scriptrunner import script_runner
+    except ImportError:
+        script_runner = None
+    original = getattr(script_runner, "_clean_problem_modules", None)
+    if original is None:
+        warnings.warn(
+            f"Streamlit {st.__version__} has no `script_runner._clean_problem_modules` (checked: "
+            f"{', '.join(CHECKED_STREAMLIT_VERSIONS)}); check whether it still clears Keras's "
+            "session after every run, and update or remove ui.streamlit_compat.keep_keras_state_between_runs.",
+            stacklevel=2,
+        )
+        return
+    if getattr(original, "keeps_keras", False):
+        return
+
+    def clean_problem_modules_but_keras() -> None:
+        # What the original does for its other stateful module; the app draws with
+        # plotly, so this is only for code a user may add.
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is not None:
+            pyplot.close("all")
+
+    clean_problem_modules_but_keras.keeps_keras = True
+    clean_problem_modules_but_keras.original = original  # for the test that it is still needed
+    script_runner._clean_problem_modules = clean_problem_modules_but_keras
 
 
 def route_deep_links_through_app() -> None:

@@ -107,3 +107,29 @@ def test_with_the_workaround_a_deep_link_goes_through_the_entry_file(tmp_path):
     assert not at.exception
     assert [title.value for title in at.title] == ["Deep page"]
     assert at.session_state["entry_runs"] == 1  # app.py routed it, once
+
+
+def test_streamlit_still_has_its_per_run_cleanup_hook():
+    from streamlit.runtime.scriptrunner import script_runner
+
+    assert callable(getattr(script_runner, "_clean_problem_modules", None)), (
+        "Streamlit no longer has script_runner._clean_problem_modules: check whether it still "
+        "clears Keras's session after every run (ui.streamlit_compat.keep_keras_state_between_runs)."
+    )
+
+
+def test_a_script_run_no_longer_clears_keras_state_and_the_workaround_is_still_needed(monkeypatch):
+    import keras
+    from streamlit.runtime.scriptrunner import script_runner
+
+    from tests.app.helpers import open_page
+
+    cleared = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *args, **kwargs: cleared.append(1))
+    at = open_page("pages/home.py")  # importing ui applies the workaround
+    at.run()
+    assert not at.exception
+    assert getattr(script_runner._clean_problem_modules, "keeps_keras", False)
+    assert cleared == []  # background trainings keep their Keras state across page runs
+    script_runner._clean_problem_modules.original()  # what Streamlit does without it
+    assert cleared == [1], "Streamlit stopped clearing Keras's session: the workaround can go"
