@@ -175,6 +175,13 @@ class Job:
         with self._guard:
             self.owners[owner] = time.time()
 
+    def hand_over(self, previous: str | None, owner: str) -> None:
+        """`owner` follows the job in place of `previous` (the same browser tab, reloaded)."""
+        with self._guard:
+            if previous:
+                self.owners.pop(previous, None)
+            self.owners[owner] = time.time()
+
     def stop(self, owner: str | None = None) -> None:
         """Stops the job; nothing half-trained is stored. When another session asked for
         the same run and still follows it (looked within `WATCH_SECONDS`), only

@@ -21,6 +21,7 @@ from ui.cache import stored_result
 
 SESSION_ID = "mlp.session_id"
 QUERY_KEY = "run"
+OWNER_KEY = "by"  # the session that started it: a reloaded tab takes its place
 # How often a page looks at its jobs. Each look redraws the progress; the curves are
 # rebuilt only when an epoch has ended.
 POLL_SECONDS = 1.0
@@ -52,8 +53,13 @@ def start(config, data, *, prefix: str) -> jobs.Job | None:
     keys = _keys(prefix)
     if job.key not in keys:
         keys.append(job.key)
-    st.query_params[QUERY_KEY] = job.key
+    _name_in_url(job.key)
     return job
+
+
+def _name_in_url(key: str) -> None:
+    st.query_params[QUERY_KEY] = key
+    st.query_params[OWNER_KEY] = session_id()
 
 
 def _adopt_from_url(prefix: str) -> None:
@@ -64,8 +70,9 @@ def _adopt_from_url(prefix: str) -> None:
     st.session_state[f"{prefix}.adopted"] = key
     job = jobs.pool().get(key)
     if job is not None:
-        job.watch(session_id())
+        job.hand_over(st.query_params.get(OWNER_KEY), session_id())
         _keys(prefix).append(key)
+        _name_in_url(key)
         return
     status = jobs.read_status(RunStore().root, key)
     if status is not None and status.active:
@@ -143,7 +150,7 @@ def follow(
     if not keys:
         return
     if st.query_params.get(QUERY_KEY) not in keys:
-        st.query_params[QUERY_KEY] = keys[-1]  # back from another page: the URL names it again
+        _name_in_url(keys[-1])  # back from another page: the URL names it again
 
     @st.fragment(run_every=POLL_SECONDS)
     def live():

@@ -253,3 +253,14 @@ print(json.dumps(spans))
     assert len(spans) == 3
     for (_, end), (start, _) in zip(spans, spans[1:]):
         assert start >= end - 0.05, spans  # one slot: the next training starts after the last one ended
+
+
+def test_a_reloaded_tab_takes_over_its_jobs_so_its_stop_stops_at_once(tmp_path, digits):
+    pool = jobs.JobPool()
+    job = pool.submit(
+        config(seed=21, epochs=30, units=64, batch_size=16), digits, store=RunStore(tmp_path), owner="tab"
+    )
+    job.watch("tab")  # the tab polled a moment ago, then reloaded as a new session
+    job.hand_over("tab", "tab-reloaded")
+    job.stop("tab-reloaded")
+    assert job.wait(60) and job.status().state == "stopped"
