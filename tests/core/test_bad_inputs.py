@@ -273,6 +273,7 @@ def test_an_image_over_the_pixel_limit_is_refused():
     )
 
 
+@pytest.mark.slow
 def test_a_decompression_bomb_is_refused():
     data = image_bytes(Image.new("1", (20000, 20000), 1))  # 400 MP in 48 KB
     refused(lambda: convert(data), "Could not read the file as an image (DecompressionBombError")

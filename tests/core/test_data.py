@@ -33,6 +33,7 @@ def test_real_fashion_mnist_has_the_course_shapes_and_split():
     assert data.class_names == FASHION_MNIST_CLASSES
 
 
+@pytest.mark.slow
 def test_first_images_can_be_the_validation_set_instead():
     data = load_dataset(DataConfig("fashion_mnist", validation="first")) if _real("fashion_mnist") else None
     import keras

@@ -41,6 +41,7 @@ def test_a_bad_environment_value_is_named(monkeypatch, raw):
         Limits.from_env()
 
 
+@pytest.mark.slow
 def test_the_queue_runs_at_most_its_slots_first_come_first_served(tmp_path):
     running, peak, order, positions = [0], [0], [], {}
     guard = threading.Lock()

@@ -272,6 +272,7 @@ runs.save_result(result, data, RunStore({str(tmp_path)!r}))
     assert not result.from_cache and runs.load_cached(killed_config, RunStore(tmp_path)) is not None
 
 
+@pytest.mark.slow
 def test_a_continued_run_starts_from_its_parent_and_goes_on_with_its_history(tmp_path, digits):
     store = RunStore(tmp_path)
     parent = runs.load_or_train(config(seed=12), digits, store=store)

@@ -49,6 +49,7 @@ def test_training_learns_digits_and_reports_every_epoch(digits):
     assert result.device.startswith(("CPU", "GPU"))
 
 
+@pytest.mark.slow
 def test_same_seed_same_result(digits):
     first = train(run_config(epochs=2, seed=3), digits)
     second = train(run_config(epochs=2, seed=3), digits)
@@ -81,6 +82,7 @@ def test_early_stopping_restores_the_best_epoch(digits):
     assert valid_loss == pytest.approx(result.history["val_loss"][best - 1], rel=1e-3)
 
 
+@pytest.mark.slow
 def test_validation_split_takes_the_end_of_the_training_set(digits):
     # The reported validation loss is the trained model's loss on the last 20% of the
     # training images, not on the data set's own validation split.

@@ -125,6 +125,7 @@ def test_probabilities_sum_to_one_for_softmax_and_logit_models():
         np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_download_upload_round_trip_gives_identical_predictions(tmp_path):
     model = classifier((28, 28))
     store = RunStore(tmp_path / "store")

@@ -83,6 +83,7 @@ def test_training_learns_and_reports_rmse(california):
     assert result.test_metrics == pytest.approx(regression_metrics(california.y_test, result.predictions))
 
 
+@pytest.mark.slow
 def test_second_request_loads_from_the_store_with_the_meta_contract(california, tmp_path):
     store = RunStore(tmp_path)
     run = RegressionRun(num_train=500, model=RegressionConfig(loss="mae"), training=FAST)
@@ -108,6 +109,7 @@ def test_batch_larger_than_the_subset_is_a_clear_error(california):
         check_fits(run, california)
 
 
+@pytest.mark.slow
 def test_baseline_runs_on_the_same_split(california):
     import warnings
 

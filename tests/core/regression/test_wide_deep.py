@@ -100,6 +100,7 @@ def test_unused_fields_do_not_change_the_key():
     assert WideDeepConfig("two_inputs", wide_features=(4, 0, 0)).wide_features == (0, 4)
 
 
+@pytest.mark.slow
 def test_multi_input_training_on_a_subset_reports_per_output_losses(california):
     run = WideDeepRun(num_train=1000, model=WideDeepConfig("aux_output"), training=FAST)
     updates = []
