@@ -86,6 +86,10 @@ PAGES = (
 )
 
 
+# The pages that train runs (the others use them).
+TRAINING_PAGES = ("pages/classification.py", "pages/regression.py", "pages/wide_and_deep.py")
+
+
 def built_pages() -> tuple[PageEntry, ...]:
     """The pages whose files exist, in catalogue order."""
     return tuple(page for page in PAGES if page.exists)

@@ -27,6 +27,15 @@ from core.models import LayerRow
 OPTIMIZER_LABELS = OPTIMIZER_TITLES
 
 
+def training_page_links() -> None:
+    """Links to the built pages that train runs, for pages with nothing to show yet."""
+    from ui.nav import PAGES, TRAINING_PAGES
+
+    for entry in PAGES:
+        if entry.path in TRAINING_PAGES and entry.exists:
+            st.page_link(entry.path, label=entry.title, icon=entry.icon)
+
+
 def architecture_builder(prefix: str, default_layers: tuple[tuple[int, str], ...]) -> tuple:
     """Number of hidden layers, then units and activation for each; returns the layers.
 

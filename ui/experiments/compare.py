@@ -13,9 +13,8 @@ import streamlit as st
 
 from core.experiments import compare
 from core.store import RunStore
-from ui import cache
+from ui import cache, widgets
 from ui.experiments import figures
-from ui.nav import PAGES
 
 PREFIX = "experiments.compare"
 TABLE_KEY = f"{PREFIX}.table"  # + the generation: a new table (no selection) after a filter or a delete
@@ -28,7 +27,6 @@ TRAINING_CURVES_KEY = f"{PREFIX}.training_curves"
 CHART_SCOPE_KEY = f"{PREFIX}.chart_scope"
 CHART_METRIC_KEY = f"{PREFIX}.chart_metric"
 DELETE_KEY = f"{PREFIX}.delete"
-TRAINING_PAGES = ("pages/classification.py", "pages/regression.py", "pages/wide_and_deep.py")
 ALL_FILTERED, SELECTED = "All runs in the table", "The selected runs"
 COLUMN_CONFIG = {
     "Architecture": st.column_config.TextColumn(width="medium"),
@@ -57,9 +55,7 @@ def _no_runs() -> None:
         "pages). Every trained run is kept and appears here, ready to compare.",
         icon=":material/info:",
     )
-    for entry in PAGES:
-        if entry.path in TRAINING_PAGES and entry.exists:
-            st.page_link(entry.path, label=entry.title, icon=entry.icon)
+    widgets.training_page_links()
 
 
 def _filters(table):

@@ -21,8 +21,7 @@ from core.experiments.compare import METRIC_TITLES
 from core.experiments.tensorboard import tensorboard_zip
 from core.predictions import images, predict
 from core.store import RunStore
-from ui import cache, charts, run_view
-from ui.nav import PAGES
+from ui import cache, charts, run_view, widgets
 from ui.predictions.figures import DATASET_TITLES, runs_table
 from ui.regression.figures import learning_curves as regression_curves
 
@@ -39,7 +38,6 @@ RIGHT = ":green[:material/check_circle: right]"
 WRONG = ":red[:material/cancel: wrong]"
 MAX_UPLOADS = 3  # models kept per session: each holds its weights in memory
 NUM_IMAGES = 6
-TRAINING_PAGES = ("pages/classification.py", "pages/regression.py", "pages/wide_and_deep.py")
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
@@ -82,9 +80,7 @@ def _no_model_message() -> None:
         "appears here), or bring your own `.keras` file further down.",
         icon=":material/info:",
     )
-    for entry in PAGES:
-        if entry.path in TRAINING_PAGES and entry.exists:
-            st.page_link(entry.path, label=entry.title, icon=entry.icon)
+    widgets.training_page_links()
 
 
 def pick_model(store: RunStore):
