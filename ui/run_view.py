@@ -22,6 +22,7 @@ from ui.cache import stored_result
 SESSION_ID = "mlp.session_id"
 QUERY_KEY = "run"
 OWNER_KEY = "by"  # the session that started it: a reloaded tab takes its place
+TRAINED_HERE = "mlp.trained_here"  # keys of the runs this session started or took over
 # How often a page looks at its jobs. Each look redraws the progress; the curves are
 # rebuilt only when an epoch has ended.
 POLL_SECONDS = 1.0
@@ -32,6 +33,12 @@ def session_id() -> str:
     if SESSION_ID not in st.session_state:
         st.session_state[SESSION_ID] = uuid.uuid4().hex
     return st.session_state[SESSION_ID]
+
+
+def trained_here() -> set[str]:
+    """The store keys of the runs this browser session started (or took over after a
+    reload): in hosted mode, the only runs a visitor may delete."""
+    return st.session_state.setdefault(TRAINED_HERE, set())
 
 
 def _keys(prefix: str) -> list[str]:
@@ -53,6 +60,7 @@ def start(config, data, *, prefix: str) -> jobs.Job | None:
     keys = _keys(prefix)
     if job.key not in keys:
         keys.append(job.key)
+    trained_here().add(job.key)
     _name_in_url(job.key)
     return job
 
@@ -72,6 +80,7 @@ def _adopt_from_url(prefix: str) -> None:
     if job is not None:
         job.hand_over(st.query_params.get(OWNER_KEY), session_id())
         _keys(prefix).append(key)
+        trained_here().add(key)
         _name_in_url(key)
         return
     status = jobs.read_status(RunStore().root, key)
