@@ -124,6 +124,18 @@ def run_lock(
 
 
 @contextmanager
+def entry_lock(root: str | os.PathLike, key: str) -> Iterator[None]:
+    """Holds the lock for swapping or removing one store entry: held for a rename or
+    two, never while training (that is `run_lock`'s), so it nests inside it."""
+    lock = _lock(locks_dir(root) / f"entry-{key}.lock")
+    _acquire(lock, None, None)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextmanager
 def evict_lock(root: str | os.PathLike) -> Iterator[None]:
     """Holds the store's eviction lock (one eviction at a time across processes)."""
     lock = _lock(locks_dir(root) / "evict.lock")

@@ -10,8 +10,11 @@ differently, so it trains afresh):
     <root>/<key>/model.keras   the trained model
     <root>/<key>/arrays.npz    e.g. test-set probabilities
 
-An entry is written into a temporary folder beside the others and moved into place with
-one `os.replace`, so a killed process leaves either a whole entry or none. An entry that
+An entry is written into a temporary folder, moved to `<root>/.versions/`, and named by a
+symbolic link `<root>/<key>` that one `os.replace` swaps into place. So a killed process
+leaves either a whole entry or none, and replacing an entry (two processes saving the
+same key) never leaves a moment with no entry or a half-written one: a reader sees the
+old version or the new. An entry that
 cannot be read is reported (a `StoreWarning`, and a line in `RunStore.problems` for the
 caller to show) and treated as a miss. The root is
 `$MLP_EXPLORER_CACHE`, else `~/.cache/mlp-explorer`.
@@ -54,6 +57,7 @@ ENV_VAR = "MLP_EXPLORER_CACHE"
 MAX_MB_ENV_VAR = "MLP_EXPLORER_CACHE_MAX_MB"
 DEFAULT_MAX_MB = 2048
 _TMP_PREFIX = ".tmp-"
+_VERSIONS = ".versions"  # the entries' folders; <root>/<key> links to one of them
 # A temporary folder this old belongs to a killed process, not to a save in progress.
 _STALE_TMP_SECONDS = 3600
 
@@ -105,6 +109,38 @@ def folder_size(path: Path) -> int:
             except OSError:
                 pass  # removed by another process while walking
     return total
+
+
+class _Replaced(Exception):
+    """The entry being read was replaced by a newer version meanwhile."""
+
+
+def _target(link: Path) -> Path | None:
+    """The folder an entry's name stands for (its version folder, or the entry itself
+    when it is a plain folder), or `None` when there is no entry."""
+    for _ in range(10):
+        try:
+            target = link.parent / os.readlink(link)
+        except FileNotFoundError:
+            return None
+        except OSError:  # not a link
+            return link if link.is_dir() else None
+        if target.is_dir():
+            return target
+        try:
+            if link.parent / os.readlink(link) == target:
+                return None  # a link to nothing: no entry
+        except OSError:
+            return None
+        # Replaced between the two looks: look again.
+    return None
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def library_versions() -> dict[str, str]:
@@ -197,9 +233,18 @@ class RunStore:
         return self._read(key, touch=True)
 
     def _read(self, key: str, *, touch: bool = False) -> StoredRun | None:
-        path = self.root / key
-        if not path.is_dir():
-            return None
+        link = self.root / key
+        for _ in range(10):
+            version = _target(link)
+            if version is None:
+                return None
+            try:
+                return self._read_version(key, link, version, touch=touch)
+            except _Replaced:
+                continue  # another process replaced the entry while we read it: read the new one
+        return None
+
+    def _read_version(self, key: str, link: Path, path: Path, *, touch: bool) -> StoredRun | None:
         try:
             config = json.loads((path / "config.json").read_text())
             meta = json.loads((path / "meta.json").read_text())
@@ -211,13 +256,15 @@ class RunStore:
             if not (path / "model.keras").is_file() or (path / "model.keras").stat().st_size == 0:
                 raise OSError("model.keras is missing or empty")
         except (OSError, ValueError, KeyError) as error:
+            if _target(link) != path:
+                raise _Replaced from None
             self._warn(
                 f"The stored run {key} could not be read ({type(error).__name__}: {error}); it will be trained again."
             )
             return None
         if touch:
             self._touch(path)
-        return StoredRun(key, path, config, meta, history, arrays)
+        return StoredRun(key, link, config, meta, history, arrays)
 
     def save(
         self,
@@ -251,11 +298,8 @@ class RunStore:
             if arrays:
                 np.savez(tmp / "arrays.npz", **arrays)
             model.save(tmp / "model.keras")
-            if final.exists():
-                shutil.rmtree(final, ignore_errors=True)
-            os.replace(tmp, final)
+            self._install(tmp, final)
             tmp = None
-            self._touch(final)
         except OSError as error:
             self._warn(
                 f"The run could not be saved to {self.root} ({type(error).__name__}: {error}). "
@@ -269,6 +313,31 @@ class RunStore:
         if self.max_bytes is not None:
             self.evict(self.max_bytes, keep=(key,))
         return final
+
+    def _install(self, folder: Path, link: Path) -> None:
+        """Makes `folder` the entry named by `link`, replacing any previous version in
+        one atomic step, then removes that previous version."""
+        from core.locks import entry_lock
+
+        versions = self.root / _VERSIONS
+        versions.mkdir(exist_ok=True)
+        version = versions / f"{link.name}.{folder.name.removeprefix(_TMP_PREFIX)}"
+        # Two savers of one key take turns, so neither removes the other's new version
+        # nor leaves its own unnamed. Readers never wait: they see one version or the other.
+        with entry_lock(self.root, link.name):
+            os.rename(folder, version)
+            previous = _target(link)
+            if link.is_dir() and not link.is_symlink():
+                # An entry written before entries were links: move it aside first (the
+                # one moment without an entry, once per such entry).
+                previous = link.with_name(f"{_TMP_PREFIX}old-{link.name}-{version.name}")
+                os.rename(link, previous)
+            pointer = self.root / f"{_TMP_PREFIX}link-{version.name}"
+            os.symlink(os.path.join(_VERSIONS, version.name), pointer)
+            os.replace(pointer, link)
+            self._touch(link)
+            if previous is not None and previous != version:
+                shutil.rmtree(previous, ignore_errors=True)
 
     def list_runs(self) -> list[StoredRun]:
         """Every readable run, newest first. Unreadable entries warn and are skipped."""
@@ -285,9 +354,17 @@ class RunStore:
     def delete(self, key: str) -> bool:
         """Removes one run; returns whether it existed."""
         path = self.root / key
-        if not _is_entry_name(key) or not path.is_dir() or path.parent != self.root:
+        if not _is_entry_name(key) or path.parent != self.root:
             return False
-        shutil.rmtree(path, ignore_errors=True)
+        from core.locks import entry_lock
+
+        with entry_lock(self.root, key):
+            version = _target(path)
+            if version is None:
+                return False
+            if path.is_symlink():
+                os.unlink(path)  # the entry is gone at once; its folder goes next
+            shutil.rmtree(version, ignore_errors=True)
         return True
 
     def entries(self) -> list[tuple[str, int, float]]:
@@ -335,7 +412,15 @@ class RunStore:
         now = time.time()
         for path in self.root.glob(f"{_TMP_PREFIX}*"):
             try:
-                if now - path.stat().st_mtime > _STALE_TMP_SECONDS:
+                if now - path.lstat().st_mtime > _STALE_TMP_SECONDS:
+                    _remove(path)
+            except OSError:
+                pass
+        # A version no link names: its save was killed between the two renames.
+        linked = {_target(self.root / key) for key, _, _ in self.entries()}
+        for path in (self.root / _VERSIONS).glob("*"):
+            try:
+                if path not in linked and now - path.stat().st_mtime > _STALE_TMP_SECONDS:
                     shutil.rmtree(path, ignore_errors=True)
             except OSError:
                 pass

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import time
 
 import numpy as np
@@ -126,3 +127,67 @@ def test_size_bound_from_the_environment(monkeypatch):
         assert default_max_bytes() == 2048 * 1024 * 1024
     monkeypatch.delenv(MAX_MB_ENV_VAR)
     assert default_max_bytes() == 2048 * 1024 * 1024
+
+
+def _save_loop(root, times, failures):
+    import warnings
+
+    store = RunStore(root, max_bytes=None)
+    for _ in range(times):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", StoreWarning)
+            if store.save(CONFIG, model=FakeModel(20_000), history={"loss": [1.0]}, meta={"kind": "t"}) is None:
+                failures.value += 1
+
+
+def _read_loop(root, until, reads, misses):
+    store = RunStore(root, max_bytes=None)
+    while time.time() < until:
+        reads.value += 1
+        if store.load(CONFIG) is None:
+            misses.value += 1
+
+
+def test_saving_one_key_from_several_processes_never_fails_nor_leaves_a_gap(tmp_path):
+    import multiprocessing
+
+    RunStore(tmp_path).save(CONFIG, model=FakeModel(), history={"loss": [1.0]}, meta={"kind": "t"})  # before the race
+    context = multiprocessing.get_context("spawn")
+    failures, reads, misses = (context.Value("i", 0) for _ in range(3))
+    savers = [context.Process(target=_save_loop, args=(tmp_path, 30, failures)) for _ in range(3)]
+    readers = [context.Process(target=_read_loop, args=(tmp_path, time.time() + 6, reads, misses)) for _ in range(2)]
+    for process in savers + readers:
+        process.start()
+    for process in savers + readers:
+        process.join(60)
+        assert process.exitcode == 0
+    assert (failures.value, misses.value) == (0, 0)
+    assert reads.value > 50  # the readers really read while the savers saved
+    store = RunStore(tmp_path)
+    assert store.load(CONFIG) is not None and not store.problems
+    # Each replaced version was removed: one folder is left for the key.
+    assert len(list((tmp_path / ".versions").iterdir())) == 1
+
+
+def test_an_entry_saved_as_a_plain_folder_still_reads_and_is_replaced(tmp_path):
+    store = RunStore(tmp_path)
+    path = save(store, 1)
+    plain = tmp_path / "plain"
+    shutil.copytree(path, plain)
+    path.unlink()
+    shutil.rmtree(tmp_path / ".versions")
+    plain.rename(path)  # an entry as the store wrote them before entries were links
+    assert store.load(config(1)) is not None
+    save(store, 1)
+    assert path.is_symlink() and store.load(config(1)) is not None
+    assert store.delete(path.name) and not any((tmp_path / ".versions").iterdir())
+
+
+def test_a_version_no_entry_names_is_cleaned_when_stale(tmp_path):
+    store = RunStore(tmp_path)
+    save(store, 1)
+    orphan = tmp_path / ".versions" / "deadbeef.orphan"
+    orphan.mkdir()
+    os.utime(orphan, (time.time() - 7200,) * 2)
+    store.evict(10**9)
+    assert not orphan.exists() and store.load(config(1)) is not None
