@@ -303,7 +303,7 @@ def test_a_csv_over_the_row_limit_is_refused(monkeypatch):
     monkeypatch.setattr(predict, "MAX_CSV_ROWS", 3)
     refused(
         lambda: predict.read_feature_csv(feature_csv(*[ROW] * 4), FEATURES),
-        "Received a CSV of 4 rows, expected at most 3",
+        "Received a CSV of more than 3 rows, expected at most 3",
     )
 
 
