@@ -41,4 +41,4 @@ st.markdown(
     "mode, so it cannot run code (a `Lambda` layer or a custom class is refused), and "
     "matched to a data set by its input shape. It stays in your session only."
 )
-predictions.bring_your_own()
+predictions.bring_your_own(store)
