@@ -77,6 +77,13 @@ def show_problems(problems: list[str]) -> None:
         st.warning(access.redact_paths(problem) if access.hosted() else problem, icon=":material/warning:")
 
 
+def _detail(error: Exception) -> str:
+    """`Type: message` of an error, for a message; on a hosted server without paths."""
+    _log.warning("predictions: %s: %s", type(error).__name__, error)
+    text = f"{type(error).__name__}: {error}"
+    return access.redact_paths(text) if access.hosted() else text
+
+
 def _operator_key_expected() -> str:
     try:
         secret = st.secrets.get(OPERATOR_SECRET)
@@ -130,7 +137,7 @@ def load_model(run):
         return _stored_model(str(run.path), run.meta.get("created", 0.0))
     except (OSError, ValueError) as error:
         st.error(
-            f"The model of run {run.key} could not be loaded ({type(error).__name__}: {error}); it may "
+            f"The model of run {run.key} could not be loaded ({_detail(error)}); it may "
             "have been removed from the store meanwhile. Pick another run or train it again.",
             icon=":material/error:",
         )
@@ -433,7 +440,8 @@ def downloads(run) -> None:
         model_bytes = _model_bytes(run)
     except OSError as error:
         st.error(
-            f"The model file is gone ({error}); the run was probably removed from the store.", icon=":material/error:"
+            f"The model file is gone ({_detail(error)}); the run was probably removed from the store.",
+            icon=":material/error:",
         )
         return
     columns = st.columns(4)
@@ -521,7 +529,11 @@ def details(run, store: RunStore) -> None:
             if uploaded
             else "Everyone using this app loses it; a training page trains it again when asked."
         )
-        if not uploaded:
+        if not uploaded and access.hosted():
+            st.caption(
+                "On this shared demo you can delete the runs you trained in this session; any other "
+                "run needs the operator key."
+            )
             operator_key_field()
         if st.button("Yes, delete it", type="primary", key=f"{PREFIX}.delete") and _forget(run, store):
             st.rerun()
