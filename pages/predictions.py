@@ -24,6 +24,8 @@ if run is not None:
             predictions.test_images(run)
             st.markdown("##### Your own image")
             predictions.your_image(run)
+            st.markdown("##### Draw one")
+            predictions.draw_image(run)
         else:
             st.markdown("##### One sample")
             predictions.regression_form(run)

@@ -341,6 +341,17 @@ def test_a_refused_points_csv_keeps_the_experiment():
 # path, and the page keeps the run the user picked.
 
 
+@pytest.fixture(autouse=True)
+def error_details_restored():
+    """A hosted page sets `client.showErrorDetails` for the whole process (as a server
+    would); the tests after it should see error details again."""
+    from streamlit import config
+
+    before = config.get_option("client.showErrorDetails")
+    yield
+    config.set_option("client.showErrorDetails", before)
+
+
 def no_server_paths(at) -> None:
     shown = texts(at.error) + texts(at.warning) + texts(at.success)
     assert "/tmp" not in shown and "site-packages" not in shown and "Traceback" not in shown, shown
@@ -456,6 +467,7 @@ def test_hostile_images_get_a_message_or_a_prediction(classifier_key):
     assert classifier_key in shown_run(at)
 
 
+@pytest.mark.slow
 def test_a_16_bit_image_is_shown_with_its_grey_levels(classifier_key):
     from tests.core.predictions import bad_files
 
@@ -493,6 +505,7 @@ def test_csv_time_bombs_are_refused_at_once_through_the_page(regression_key):
         assert regression_key in shown_run(at)
 
 
+@pytest.mark.slow
 def test_hosted_store_warnings_show_no_server_path(classifier_key, monkeypatch, tmp_path):
     root = tmp_path / "store"
     shutil.copytree(RunStore().root / classifier_key, root / classifier_key)

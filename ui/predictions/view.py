@@ -318,6 +318,59 @@ def your_image(run) -> None:
         st.plotly_chart(figure, key=f"{PREFIX}.your_image_bars", config={"displayModeBar": False})
 
 
+CANVAS_SIDE = 280  # 10 screen pixels per 28×28 input pixel
+
+
+@guarded("reading your drawing")
+def draw_image(run) -> None:
+    """Draw a digit or a garment with the mouse: each stroke is converted like an
+    uploaded image (`core.predictions.images.image_to_input`, with all its limits, as
+    the drawing comes from the browser) and the probabilities follow."""
+    try:
+        from streamlit_drawable_canvas import st_canvas
+    except ImportError:
+        st.caption("Drawing needs the `streamlit-drawable-canvas` package: `pip install -r requirements.txt`.")
+        return
+    data = _image_data(run)
+    if data is None:
+        return
+    canvas, result_column = st.columns([2, 3])
+    with canvas:
+        stroke = st.slider("Pen width", 6, 40, 20, key=f"{PREFIX}.pen", help="Thicker strokes look more like the data.")
+        drawing = st_canvas(
+            stroke_width=stroke,
+            stroke_color="#000000",
+            background_color="#ffffff",
+            width=CANVAS_SIDE,
+            height=CANVAS_SIDE,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=f"{PREFIX}.canvas",
+        )
+    objects = (drawing.json_data or {}).get("objects") or []
+    png = drawing.image_bytes if objects else None
+    if not png:
+        result_column.caption("Draw one item or one digit, dark on white; the model's probabilities appear here.")
+        return
+    try:
+        converted = images.image_to_input(png, data.image_shape, dataset=data.name)
+    except ValueError as error:
+        result_column.info(str(error), icon=":material/draw:")
+        return
+    model = load_model(run)
+    if model is None:
+        return
+    proba = predict.predict_proba(model, converted.pixels[None])[0]
+    predicted = int(np.argmax(proba))
+    with result_column:
+        small, bars = st.columns([1, 2])
+        height, width = data.image_shape
+        small.image(charts.upscale(converted.pixels, 140), caption=f"What the model sees: {height}×{width}")
+        bars.markdown(f"Prediction: **{data.class_names[predicted]}** ({proba[predicted]:.0%})")
+        figure = charts.probability_bars(proba, data.class_names, None)
+        bars.plotly_chart(figure, key=f"{PREFIX}.drawing_bars", config={"displayModeBar": False})
+
+
 def _tabular_data(run):
     try:
         return _regression_data(run.meta["dataset"])
