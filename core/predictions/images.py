@@ -100,7 +100,8 @@ def _open(data: bytes):
         if image.format == "JPEG":
             # JPEG decodes at 1/2, 1/4 or 1/8 scale for free: never more than the work needs.
             image.draft(None, (WORK_SIDE, WORK_SIDE))
-        image = ImageOps.exif_transpose(image)  # phone photos store their rotation apart
+        # Phone photos store their rotation apart; in place, as a copy would double the memory.
+        ImageOps.exif_transpose(image, in_place=True)
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
         # Pillow names the stream it could not identify (`<_io.BytesIO object at 0x…>`): not for users.
