@@ -146,3 +146,17 @@ def test_a_16_bit_grey_png_is_converted_with_an_8_bit_preview():
 def test_a_thin_strip_has_a_preview_a_browser_can_show(size):
     converted = images.image_to_input(bad_files.strip_png(*size), (28, 28))
     assert max(converted.preview.shape[:2]) <= images.PREVIEW_SIDE and min(converted.preview.shape[:2]) >= 1
+
+
+def test_a_phone_photos_exif_rotation_is_applied():
+    photo = Image.new("L", (120, 60), 255)
+    photo.paste(0, (10, 20, 110, 40))  # a horizontal bar, stored sideways
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    buffer = io.BytesIO()
+    photo.save(buffer, format="JPEG", exif=exif.tobytes())
+    converted = images.image_to_input(buffer.getvalue(), (28, 28))
+    assert converted.original_size == (60, 120)  # as displayed: upright
+    columns = converted.pixels.max(axis=0) > 0.5
+    rows = converted.pixels.max(axis=1) > 0.5
+    assert rows.sum() > columns.sum()  # the bar now stands vertically
