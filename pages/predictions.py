@@ -24,6 +24,8 @@ if run is not None:
             predictions.test_images(run)
             st.markdown("##### Your own image")
             predictions.your_image(run)
+            st.markdown("##### Draw one")
+            predictions.draw_image(run)
         else:
             st.markdown("##### One sample")
             predictions.regression_form(run)
@@ -41,4 +43,4 @@ st.markdown(
     "mode, so it cannot run code (a `Lambda` layer or a custom class is refused), and "
     "matched to a data set by its input shape. It stays in your session only."
 )
-predictions.bring_your_own()
+predictions.bring_your_own(store)

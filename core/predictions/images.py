@@ -31,8 +31,15 @@ from core.evaluation import most_confident_wrong
 from core.validation import check_choice, invalid
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
-# Far more than any photo needs, far less than a decompression bomb.
+# Far more than any photo needs, far less than a decompression bomb. Checked from the
+# header, before Pillow decodes a pixel.
 MAX_IMAGE_PIXELS = 40_000_000
+# A thin strip is still an image; a 1×60,000 line is not a picture of anything.
+MAX_ASPECT_RATIO = 10_000
+# Everything after decoding works on at most WORK_SIDE×WORK_SIDE pixels: the model sees
+# 28×28, so a larger image is shrunk first, and the work is bounded by the output.
+WORK_SIDE = 1024
+PREVIEW_SIDE = 512  # the "as uploaded" picture the page shows
 IMAGE_FORMATS = ("PNG", "JPEG")
 # How much of the frame the object fills in each data set: MNIST digits sit in a
 # 20×20 box inside 28×28; Fashion-MNIST items and the 8×8 digits fill their frame.
@@ -55,6 +62,22 @@ class ConvertedImage:
     pixels: np.ndarray
     inverted: bool  # it was dark-on-light, so it was inverted
     original_size: tuple[int, int]  # (width, height) as uploaded
+    # The upload as 8-bit RGB, at most PREVIEW_SIDE on its longest side: any browser
+    # shows it, whatever the file's mode (16-bit greys cannot be sent as JPEG).
+    preview: np.ndarray | None = None
+
+
+def _check_size(width: int, height: int) -> None:
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ValueError(
+            f"Received an image of {width}×{height} pixels, expected at most "
+            f"{MAX_IMAGE_PIXELS / 1e6:.0f} million pixels. Scale it down and upload it again."
+        )
+    if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+        raise ValueError(
+            f"Received an image of {width}×{height} pixels, expected one at most "
+            f"{MAX_ASPECT_RATIO:,} times as long as it is wide. Crop it to the object and upload it again."
+        )
 
 
 def _open(data: bytes):
@@ -68,41 +91,71 @@ def _open(data: bytes):
             f"{MAX_IMAGE_BYTES / 1e6:.0f} MB. Crop it or save it smaller and upload it again."
         )
     try:
-        image = Image.open(io.BytesIO(data))
+        image = Image.open(io.BytesIO(data))  # reads the header only
         if image.format not in IMAGE_FORMATS:
             raise ValueError(
                 f"Received a {image.format} image, expected PNG or JPEG. Save it as PNG or JPEG and upload it again."
             )
-        width, height = image.size
-        if width * height > MAX_IMAGE_PIXELS:
-            raise ValueError(
-                f"Received an image of {width}×{height} pixels, expected at most "
-                f"{MAX_IMAGE_PIXELS / 1e6:.0f} million pixels. Scale it down and upload it again."
-            )
-        image = ImageOps.exif_transpose(image)  # phone photos store their rotation apart
+        _check_size(*image.size)
+        if image.format == "JPEG":
+            # JPEG decodes at 1/2, 1/4 or 1/8 scale for free: never more than the work needs.
+            image.draft(None, (WORK_SIDE, WORK_SIDE))
+        # Phone photos store their rotation apart; in place, as a copy would double the memory.
+        ImageOps.exif_transpose(image, in_place=True)
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+        # Pillow names the stream it could not identify (`<_io.BytesIO object at 0x…>`): not for users.
+        detail = "" if isinstance(error, UnidentifiedImageError) else f": {error}"
         raise ValueError(
-            f"Could not read the file as an image ({type(error).__name__}: {error}). Expected a PNG or JPEG file."
+            f"Could not read the file as an image ({type(error).__name__}{detail}). Expected a PNG or JPEG file."
         ) from error
     return image
 
 
-def _grayscale(image) -> np.ndarray:
+def _shrink(image):
+    """The image in a mode Pillow can reduce, at most WORK_SIDE on its longest side."""
+    if image.mode in ("P", "PA") or ("transparency" in image.info and image.mode in ("L", "RGB")):
+        image = image.convert("RGBA")
+    elif image.mode == "1":
+        image = image.convert("L")
+    elif image.mode.startswith("I;16"):
+        image = image.convert("I")  # same values, in a mode `reduce` takes
+    elif image.mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):
+        image = image.convert("RGB")  # CMYK, YCbCr, LAB, HSV
+    factor = -(-max(image.size) // WORK_SIDE)
+    return image.reduce(factor) if factor > 1 else image
+
+
+def _grayscale(image, top: float | None = None) -> np.ndarray:
     from PIL import Image
 
-    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+    if image.mode in ("RGBA", "LA"):
         # A drawing on a transparent canvas: put it on white paper first.
         rgba = image.convert("RGBA")
         paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(paper, rgba)
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+    if image.mode in ("I", "F"):
         # 16-bit and 32-bit greys: Pillow's conversion to 8 bits clips at 255 rather
         # than scaling, so scale by the format's own range.
         pixels = np.asarray(image, dtype=np.float32)
-        top = 65535.0 if image.mode.startswith("I;16") or pixels.max() <= 65535 else float(pixels.max())
+        if top is None:
+            top = 65535.0 if pixels.max() <= 65535 else float(pixels.max())
         return np.clip(pixels / top, 0.0, 1.0)
     return np.asarray(image.convert("L"), dtype=np.float32) / 255.0  # (height, width)
+
+
+def _preview(image, pixels: np.ndarray) -> np.ndarray:
+    from PIL import Image
+
+    if image.mode in ("RGB", "RGBA", "LA", "L"):
+        shown = image.convert("RGBA") if image.mode in ("RGBA", "LA") else image.convert("RGB")
+        if shown.mode == "RGBA":
+            shown = Image.alpha_composite(Image.new("RGBA", shown.size, (255, 255, 255, 255)), shown)
+        shown = shown.convert("RGB")
+    else:  # 16-bit or float greys: as scaled for the model
+        shown = Image.fromarray(np.round(pixels * 255).astype(np.uint8), mode="L").convert("RGB")
+    shown.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.BOX)
+    return np.asarray(shown)  # (height, width, 3) uint8
 
 
 def _border(pixels: np.ndarray) -> np.ndarray:
@@ -129,12 +182,17 @@ def image_to_input(data: bytes, image_shape: tuple[int, int], *, dataset: str | 
         object light on a black background.
 
     Raises:
-        ValueError: for a file that is not a PNG or JPEG, too large, or of one colour.
+        ValueError: for a file that is not a PNG or JPEG, too large (bytes or pixels),
+            too thin (see `MAX_ASPECT_RATIO`), or of one colour.
     """
     from PIL import Image
 
     image = _open(data)
-    pixels = _grayscale(image)
+    original_size = image.size
+    sixteen_bit = image.mode.startswith("I;16")
+    image = _shrink(image)
+    pixels = _grayscale(image, 65535.0 if sixteen_bit else None)  # at most WORK_SIDE² pixels
+    preview = _preview(image, pixels)
     inverted = bool(np.median(_border(pixels)) > 0.5)
     if inverted:
         pixels = 1.0 - pixels
@@ -162,7 +220,7 @@ def image_to_input(data: bytes, image_shape: tuple[int, int], *, dataset: str | 
     out[top : top + inner, left : left + inner] = np.asarray(small)
     peak = out.max()
     out = np.clip(out / peak if peak > 0 else out, 0.0, 1.0).astype(np.float32)
-    return ConvertedImage(out, inverted, image.size)
+    return ConvertedImage(out, inverted, original_size, preview)
 
 
 def pick_test_images(

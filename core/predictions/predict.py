@@ -1,8 +1,10 @@
 """Use a model on new inputs, take it away, bring one in.
 
 - Uploaded `.keras` files: `load_uploaded_model` checks the file (size, a zip holding
-  `config.json` and `model.weights.h5`, no Lambda layer or custom class) before Keras
-  loads it in safe mode, so an uploaded model never runs code. `match_dataset` finds
+  `config.json` and `model.weights.h5`, each member's unpacked size, the JSON's depth, no
+  Lambda layer or custom class) before Keras loads it in safe mode, so an uploaded model
+  never runs code, and checks that its activations per sample are small
+  (`activation_bytes`) before anything is evaluated, in batches sized to a memory budget. `match_dataset` finds
   which of the app's data sets its input shape fits, and `evaluate_uploaded` scores it
   on that data set's test split, giving an `UploadedModel` the pages use like a run
   from the store (it never enters the store).
@@ -28,21 +30,37 @@ import hashlib
 import io
 import json
 import math
+import re
 import tempfile
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from core.csvtext import decode_utf8, ragged_row, semicolon_separated
+from core.csvtext import check_shape, decode_utf8, ragged_row, semicolon_separated
 
 MAX_MODEL_BYTES = 50 * 1024 * 1024  # the server's upload limit (.streamlit/config.toml)
 # A .keras zip holds little besides its weights; more than this unpacked is a zip bomb.
 MAX_UNPACKED_BYTES = 4 * MAX_MODEL_BYTES
+# Each member on its own, far below the total: `json.loads` takes about 25 times the
+# text's size in memory, so config.json gets the smallest cap (a model of 100 layers
+# writes about 200 KB).
+MAX_CONFIG_BYTES = 2 * 2**20
+MAX_WEIGHTS_BYTES = 64 * 2**20  # 16 million float32 weights
+MAX_OTHER_MEMBER_BYTES = 2**20  # metadata.json and anything else in the zip
+MAX_JSON_DEPTH = 64  # a Keras config nests about 10 deep
+# Outputs of every layer for one sample (float32 bytes): an MLP on 28×28 has a few KB,
+# a small CNN a few hundred; UpSampling2D(8) then Conv2D(32) on 28×28 has 6.4 MB.
+MAX_ACTIVATION_BYTES = 2 * 2**20
+# Evaluation runs in batches that keep their activations under this budget.
+EVALUATION_BUDGET_BYTES = 64 * 2**20
 MAX_CSV_BYTES = 20 * 1024 * 1024
 MAX_CSV_ROWS = 100_000
+MAX_CSV_FIELD_CHARS = 1_000  # a number never needs more
+MAX_CSV_EXTRA_COLUMNS = 32  # beyond the features, still named in the message
 PREDICT_BATCH_SIZE = 2048
 
 IMAGE_SIZES = {784: ("fashion_mnist", "mnist"), 64: ("digits",)}
@@ -84,19 +102,130 @@ class UploadedModel:
 
 def _too_big(what: str, size: int, limit: int, hint: str) -> ValueError:
     # Binary megabytes, as the uploader states its limit.
-    return ValueError(f"Received {what} of {size / 2**20:.1f} MB, expected at most {limit / 2**20:.0f} MB. {hint}")
+    # `what` ends with its own preposition ("a file of", "a model that unpacks to").
+    return ValueError(f"Received {what} {size / 2**20:.1f} MB, expected at most {limit / 2**20:.0f} MB. {hint}".strip())
 
 
-def _walk_classes(node, found: list[tuple[str, str | None]]) -> None:
-    # Every serialized Keras object is a dict with "class_name" (and "module").
-    if isinstance(node, dict):
-        if isinstance(node.get("class_name"), str):
-            found.append((node["class_name"], node.get("module")))
-        for value in node.values():
-            _walk_classes(value, found)
-    elif isinstance(node, list):
-        for value in node:
-            _walk_classes(value, found)
+def _walk_classes(config) -> list[tuple[str, object]]:
+    """Every `(class_name, module)` in the config: each serialized Keras object is a
+    dict with "class_name" (and "module"). Iterative: the depth was checked, but a walk
+    should not depend on it."""
+    found, stack = [], [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("class_name"), str):
+                found.append((node["class_name"], node.get("module")))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text: str, *, stop_at: int | None = None) -> int:
+    """How deeply a JSON text nests its lists and objects, without parsing it (and
+    without recursion, which `json.loads` needs: a deep enough text exhausts its stack).
+
+    Args:
+        text: the JSON text.
+        stop_at: stop counting past this depth. Defaults to `None` (count it all).
+
+    Returns:
+        The deepest nesting: 0 for a number or a string, 1 for `[1, 2]`.
+
+    Example:
+
+    >>> json_depth('{"a": [1, {"b": "[[["}]}')
+    3
+    """
+    depth = deepest = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub('""', text)):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if stop_at is not None and deepest > stop_at:
+                break
+        else:
+            depth -= 1
+    return deepest
+
+
+def _member_limit(name: str) -> int:
+    if name == "config.json":
+        return MAX_CONFIG_BYTES
+    if name == "model.weights.h5":
+        return MAX_WEIGHTS_BYTES
+    return MAX_OTHER_MEMBER_BYTES
+
+
+def _check_members(archive: zipfile.ZipFile) -> None:
+    # From the zip's directory, before a byte is unpacked.
+    for info in archive.infolist():
+        if info.flag_bits & 0x1:
+            raise ValueError(
+                f"The model file is encrypted ({info.filename} needs a password). Save the model "
+                "again with `model.save('name.keras')` and upload that file as it is."
+            )
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ValueError(
+                f"The model file packs {info.filename} with a compression Keras does not write "
+                f"(zip method {info.compress_type}). Upload the file `model.save('name.keras')` wrote, "
+                "not one zipped again by another tool."
+            )
+        limit = _member_limit(info.filename)
+        if info.file_size > limit:
+            raise _too_big(
+                f"a model whose {info.filename} unpacks to",
+                info.file_size,
+                limit,
+                "Upload a smaller model (fewer or narrower layers).",
+            )
+    unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise _too_big("a model that unpacks to", unpacked, MAX_UNPACKED_BYTES, "Upload a smaller model.")
+
+
+def _read_config(archive: zipfile.ZipFile) -> dict:
+    try:
+        with archive.open("config.json") as member:
+            # A bounded read: the directory's size may lie, the read cannot.
+            raw = member.read(MAX_CONFIG_BYTES + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as error:
+        raise ValueError(
+            f"The model file is damaged: its config.json cannot be unpacked ({error}). "
+            "Save the model again with `model.save('name.keras')` and upload it again."
+        ) from error
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise _too_big(
+            "a model whose config.json unpacks to more than",
+            MAX_CONFIG_BYTES,
+            MAX_CONFIG_BYTES,
+            "Upload a model with fewer layers.",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"The model's config.json is not valid JSON (not UTF-8 text: {error.reason}).") from None
+    depth = json_depth(text, stop_at=MAX_JSON_DEPTH)
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(
+            f"The model's config.json nests lists and objects more than {MAX_JSON_DEPTH} deep, expected "
+            "a Keras model's configuration (about 10 deep). Upload the file `model.save('name.keras')` wrote."
+        )
+    try:
+        config = json.loads(text)
+    except ValueError as error:
+        raise ValueError(f"The model's config.json is not valid JSON ({error}).") from error
+    if not isinstance(config, dict):
+        raise ValueError(
+            f"The model's config.json holds a {type(config).__name__}, expected a Keras model's "
+            "configuration (a JSON object). Upload the file `model.save('name.keras')` wrote."
+        )
+    return config
 
 
 def check_keras_file(data: bytes, *, max_bytes: int = MAX_MODEL_BYTES) -> dict:
@@ -114,30 +243,36 @@ def check_keras_file(data: bytes, *, max_bytes: int = MAX_MODEL_BYTES) -> dict:
             layer or a class from outside Keras (custom code the app will not run).
     """
     if len(data) > max_bytes:
-        raise _too_big("a file", len(data), max_bytes, "Upload a smaller model (fewer or narrower layers).")
+        raise _too_big("a file of", len(data), max_bytes, "Upload a smaller model (fewer or narrower layers).")
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ValueError(
             "Received a file that is not a Keras model: a `.keras` file is a zip archive "
             "written by `model.save('name.keras')` (Keras 3). Legacy `.h5` files and "
             "SavedModel folders are not supported; load them in Keras and save them as `.keras`."
         )
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        names = set(archive.namelist())
-        missing = {"config.json", "model.weights.h5"} - names
-        if missing:
-            raise ValueError(
-                f"The zip file is missing {', '.join(sorted(missing))}, so it is not a `.keras` "
-                "model. Expected the file written by `model.save('name.keras')`."
-            )
-        unpacked = sum(info.file_size for info in archive.infolist())
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise _too_big("a model that unpacks to", unpacked, MAX_UNPACKED_BYTES, "Upload a smaller model.")
-        try:
-            config = json.loads(archive.read("config.json"))
-        except ValueError as error:
-            raise ValueError(f"The model's config.json is not valid JSON ({error}).") from error
-    found: list[tuple[str, str | None]] = []
-    _walk_classes(config, found)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            missing = {"config.json", "model.weights.h5"} - names
+            if missing:
+                raise ValueError(
+                    f"The zip file is missing {', '.join(sorted(missing))}, so it is not a `.keras` "
+                    "model. Expected the file written by `model.save('name.keras')`."
+                )
+            _check_members(archive)
+            config = _read_config(archive)
+    except zipfile.BadZipFile as error:
+        raise ValueError(
+            f"The model file is a damaged zip archive ({error}). Save the model again with "
+            "`model.save('name.keras')` and upload it again."
+        ) from error
+    found = _walk_classes(config)
+    odd = sorted({repr(module) for _, module in found if module is not None and not isinstance(module, str)})
+    if odd:
+        raise ValueError(
+            f"The model's config.json names modules that are not text. Received: module={', '.join(odd)}. "
+            "Expected names such as 'keras.layers'; upload the file `model.save('name.keras')` wrote."
+        )
     # "__lambda__" is the function inside a Lambda layer: report the layer once.
     code = sorted({"Lambda" if name == "__lambda__" else name for name, _ in found if name in _CODE_CLASSES})
     if code:
@@ -166,7 +301,9 @@ def load_uploaded_model(data: bytes, *, max_bytes: int = MAX_MODEL_BYTES):
         The `keras.Model`.
 
     Raises:
-        ValueError: see `check_keras_file`; also when Keras cannot load the file.
+        ValueError: see `check_keras_file`; also when Keras cannot load the file, for a
+            model without an input shape (`check_built`) and for one whose activations
+            are too large to evaluate (`check_activations`).
     """
     check_keras_file(data, max_bytes=max_bytes)
     import keras
@@ -175,12 +312,96 @@ def load_uploaded_model(data: bytes, *, max_bytes: int = MAX_MODEL_BYTES):
         path = Path(folder) / "model.keras"  # load_model wants the .keras suffix
         path.write_bytes(data)
         try:
-            return keras.saving.load_model(path, compile=False, safe_mode=True)
+            model = keras.saving.load_model(path, compile=False, safe_mode=True)
         except Exception as error:  # Keras raises many kinds for a broken or foreign file
+            # The message may name the server's temporary folder: users see the file's name.
+            detail = str(error).replace(str(path), "model.keras").replace(folder, "")
             raise ValueError(
-                f"Keras could not load the model in safe mode ({type(error).__name__}: {error}). "
+                f"Keras could not load the model in safe mode ({type(error).__name__}: {detail}). "
                 "Expected a model saved with `model.save('name.keras')` from built-in layers."
             ) from error
+    check_built(model)
+    check_activations(model)
+    return model
+
+
+def check_built(model) -> None:
+    """Raises `ValueError` for a model that has no input shape (a Sequential model saved
+    before it was built), which can be neither matched to a data set nor evaluated."""
+    try:
+        model.inputs  # noqa: B018 (raises for a model without inputs)
+        model.outputs  # noqa: B018
+    except (AttributeError, ValueError):
+        raise ValueError(
+            f"The model has no input shape: Keras cannot tell what it takes. Received: a {type(model).__name__} "
+            "model saved before it was built. Start it with `keras.Input(shape=(28, 28))` (the shape of your "
+            "data), train or build it, save it again and upload it."
+        ) from None
+
+
+def _layer_outputs(model):
+    # Every output of every call in the model's graph (a shared layer has one per
+    # call), and the insides of nested models.
+    graph = getattr(model, "_functional", None) or model  # a Sequential wraps a Functional
+    for nodes in getattr(graph, "_nodes_by_depth", {}).values():
+        for node in nodes:
+            layer = node.operation
+            if layer is not graph and (hasattr(layer, "_nodes_by_depth") or hasattr(layer, "_functional")):
+                yield from _layer_outputs(layer)
+            for tensor in node.output_tensors:
+                yield layer, tensor
+
+
+def activation_bytes(model) -> tuple[int, str | None]:
+    """The bytes one sample's outputs take across the model's layers, and the layer with
+    the largest share, from the layers' output shapes (nothing is evaluated).
+
+    Args:
+        model: a built `keras.Model`.
+
+    Returns:
+        `(bytes, layer)`: the sum over every layer's outputs (an upper bound of what
+        inference holds at once) and the name and class of the largest, or `None`.
+    """
+    total, largest, name = 0, 0, None
+    for layer, tensor in _layer_outputs(model):
+        size = math.prod(dim or 1 for dim in tensor.shape[1:]) * 4  # float32
+        total += size
+        if size > largest:
+            largest, name = size, f"{layer.name} ({type(layer).__name__})"
+    return total, name
+
+
+def check_activations(model, *, limit: int = MAX_ACTIVATION_BYTES) -> None:
+    """Raises `ValueError` for a model whose layers' outputs for one sample take more
+    than `limit` bytes, before it evaluates anything (a small file with an upsampling
+    layer can need gigabytes per batch).
+
+    Args:
+        model: a built `keras.Model`.
+        limit: the most bytes per sample. Defaults to `MAX_ACTIVATION_BYTES` (2 MB).
+    """
+    total, largest = activation_bytes(model)
+    if total > limit:
+        raise ValueError(
+            f"Received a model whose layers produce {total / 2**20:.1f} MB of outputs for each sample "
+            f"(the largest: {largest}), expected at most {limit / 2**20:.0f} MB: evaluating it would take "
+            "more memory than this server gives one visitor. Use fewer filters, no upsampling, or "
+            "smaller layers."
+        )
+
+
+def evaluation_batch_size(model, *, budget: int = EVALUATION_BUDGET_BYTES) -> int:
+    """The batch size whose activations fit `budget` bytes, at most `PREDICT_BATCH_SIZE`.
+
+    Example:
+
+    >>> import keras
+    >>> evaluation_batch_size(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]))
+    2048
+    """
+    per_sample, _ = activation_bytes(model)
+    return int(max(1, min(PREDICT_BATCH_SIZE, budget // max(per_sample, 1))))
 
 
 def _input_shapes(model) -> list[tuple]:
@@ -239,14 +460,21 @@ def match_dataset(model) -> DatasetMatch:
 
 
 def describe_model(model) -> str:
-    """A short architecture name such as `300-100 relu`, from the hidden Dense layers."""
+    """A short architecture name such as `300-100 relu`, from the hidden Dense layers
+    (an activation given as a layer is named by its class, e.g. `16 LeakyReLU`)."""
     dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
     hidden = dense[:-1] if len(dense) > 1 else dense
     if not hidden:
         return f"{len(model.layers)} layers"
     units = "-".join(str(layer.units) for layer in hidden)
-    activations = sorted({layer.activation.__name__ for layer in hidden})
+    activations = sorted({_activation_name(layer.activation) for layer in hidden})
     return f"{units} {'/'.join(activations)}"
+
+
+def _activation_name(activation) -> str:
+    # A function (`keras.activations.relu`) or a layer (`activation=keras.layers.LeakyReLU()`).
+    name = getattr(activation, "__name__", None)
+    return name if isinstance(name, str) else type(activation).__name__
 
 
 def _main_output(outputs) -> np.ndarray:
@@ -257,13 +485,15 @@ def _main_output(outputs) -> np.ndarray:
 
 
 def predict_proba(model, images: np.ndarray) -> np.ndarray:
-    """Class probabilities for images `(n, height, width)`, reshaped to the model's input.
+    """Class probabilities for images `(n, height, width)`, reshaped to the model's input,
+    in batches that fit `EVALUATION_BUDGET_BYTES` (see `evaluation_batch_size`).
 
     A model without a softmax output (logits) gets one here, so rows always sum to 1.
     """
     shape = _input_shapes(model)[0]
     x = np.asarray(images, dtype=np.float32).reshape((len(images), *shape))
-    proba = _main_output(model.predict(x, batch_size=PREDICT_BATCH_SIZE, verbose=0)).astype(np.float64)
+    batch_size = evaluation_batch_size(model)
+    proba = _main_output(model.predict(x, batch_size=batch_size, verbose=0)).astype(np.float64)
     if np.any(proba < 0) or not np.allclose(proba.sum(axis=1), 1.0, atol=1e-3):
         exp = np.exp(proba - proba.max(axis=1, keepdims=True))
         proba = exp / exp.sum(axis=1, keepdims=True)
@@ -290,7 +520,7 @@ def predict_rows(model, x: np.ndarray, model_inputs: list[list[int]] | None = No
     Returns:
         float32 array of shape (n,).
     """
-    outputs = model.predict(split_inputs(x, model_inputs), batch_size=PREDICT_BATCH_SIZE, verbose=0)
+    outputs = model.predict(split_inputs(x, model_inputs), batch_size=evaluation_batch_size(model), verbose=0)
     return _main_output(outputs).astype(np.float32).reshape(-1)
 
 
@@ -369,6 +599,31 @@ def feature_ranges(x_train: np.ndarray, feature_names) -> dict[str, tuple[float,
     }
 
 
+def _check_table(text: str, feature_names) -> None:
+    # Linear in the text, before pandas: pandas renames duplicate column names in
+    # quadratic time, and the csv module refuses a huge field with a bare error.
+    from core.csvtext import TableTooBig
+
+    max_columns = len(feature_names) + MAX_CSV_EXTRA_COLUMNS
+    try:
+        check_shape(text, max_columns=max_columns, max_rows=MAX_CSV_ROWS, max_field_chars=MAX_CSV_FIELD_CHARS)
+    except TableTooBig as error:
+        if error.what == "rows":
+            raise ValueError(
+                f"Received a CSV of more than {MAX_CSV_ROWS:,} rows, expected at most {MAX_CSV_ROWS:,}. "
+                "Split it into smaller files."
+            ) from None
+        if error.what == "columns":
+            raise ValueError(
+                f"Received a CSV with {error.received:,} columns (line {error.line}), expected the "
+                f"{len(feature_names)} feature columns: {', '.join(feature_names)}."
+            ) from None
+        raise ValueError(
+            f"Received a CSV with a value of {error.received:,} characters (line {error.line}), expected "
+            f"numbers of at most {MAX_CSV_FIELD_CHARS:,} characters. Check the quotes in that line."
+        ) from None
+
+
 def read_feature_csv(data: bytes, feature_names) -> np.ndarray:
     """Reads a CSV of feature rows, one column per feature (in any order).
 
@@ -381,18 +636,20 @@ def read_feature_csv(data: bytes, feature_names) -> np.ndarray:
 
     Raises:
         ValueError: an empty or unreadable file, missing or extra columns (named),
-            non-numeric columns or empty cells, or too many rows.
+            non-numeric columns or empty cells, too many rows or columns, or a value
+            longer than any number (all refused before pandas reads the file).
     """
     import pandas as pd
 
     expected = ", ".join(feature_names)
     if len(data) > MAX_CSV_BYTES:
-        raise _too_big("a CSV", len(data), MAX_CSV_BYTES, "Split it into smaller files.")
+        raise _too_big("a CSV of", len(data), MAX_CSV_BYTES, "Split it into smaller files.")
     text = decode_utf8(data)
     if not text.strip():
         raise ValueError(
             f"The CSV is empty. Expected a header row with the columns {expected}, then one row per sample."
         )
+    _check_table(text, feature_names)
     ragged = ragged_row(text)
     if ragged is not None:
         raise ValueError(
@@ -418,10 +675,6 @@ def read_feature_csv(data: bytes, feature_names) -> np.ndarray:
         raise ValueError(" ".join(problems) + f" Expected exactly: {expected}.")
     if frame.empty:
         raise ValueError(f"The CSV has a header but no rows. Add one row per sample with the columns {expected}.")
-    if len(frame) > MAX_CSV_ROWS:
-        raise ValueError(
-            f"Received a CSV of {len(frame):,} rows, expected at most {MAX_CSV_ROWS:,}. Split it into smaller files."
-        )
     cells = frame[list(feature_names)].apply(lambda column: column.str.strip())
     numeric = cells.apply(pd.to_numeric, errors="coerce")
     blank = cells == ""

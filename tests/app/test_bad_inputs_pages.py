@@ -335,3 +335,266 @@ def test_a_refused_points_csv_keeps_the_experiment():
     assert "Could not use your CSV file. Received an invalid CSV file" in texts(at.error)
     assert at.radio(key="playground.dataset").value == "xor"
     assert at.checkbox(key="playground.feature.x1x2").value
+
+
+# Predictions page: hostile uploads. Each gets a message, never a traceback or a server
+# path, and the page keeps the run the user picked.
+
+
+@pytest.fixture(autouse=True)
+def error_details_restored():
+    """A hosted page sets `client.showErrorDetails` for the whole process (as a server
+    would); the tests after it should see error details again."""
+    from streamlit import config
+
+    before = config.get_option("client.showErrorDetails")
+    yield
+    config.set_option("client.showErrorDetails", before)
+
+
+def no_server_paths(at) -> None:
+    shown = texts(at.error) + texts(at.warning) + texts(at.success)
+    assert "/tmp" not in shown and "site-packages" not in shown and "Traceback" not in shown, shown
+    assert not at.exception
+
+
+@pytest.fixture(scope="module")
+def keras_file(tmp_path_factory) -> bytes:
+    from tests.core.predictions import bad_files
+
+    return bad_files.keras_bytes(bad_files.small_classifier(), tmp_path_factory.mktemp("model"))
+
+
+def _hostile_models(data: bytes, folder) -> dict:
+    import keras
+
+    from tests.core.predictions import bad_files
+
+    unbuilt = bad_files.keras_bytes(keras.Sequential([keras.layers.Dense(16), keras.layers.Dense(10)]), folder)
+    return {
+        "bad CRC": (bad_files.bad_crc(data), "The model file is damaged: its config.json cannot be unpacked"),
+        "deflate64": (bad_files.deflate64(data), "with a compression Keras does not write (zip method 9)"),
+        "encrypted": (bad_files.encrypted(data), "The model file is encrypted"),
+        "deep JSON": (bad_files.deep_json(data), "nests lists and objects more than 64 deep"),
+        "module 123": (bad_files.module_named(data, 123), "Received: module=123"),
+        "module ['os']": (bad_files.module_named(data, ["os"]), "Received: module=['os']"),
+        "no input shape": (unbuilt, "The model has no input shape"),
+    }
+
+
+@pytest.mark.slow
+def test_hostile_keras_files_are_refused_and_the_page_keeps_rendering(classifier_key, keras_file, tmp_path):
+    at = predictions_page(classifier_key)
+    before = shown_run(at)
+    for case, (data, message) in _hostile_models(keras_file, tmp_path).items():
+        at.file_uploader(key="predictions.model_file").set_value((f"{case}.keras", data, "application/zip")).run()
+        assert message in texts(at.error), case
+        no_server_paths(at)
+        assert shown_run(at) == before, case
+        assert at.get("tabs"), case  # the rest of the page still renders
+    assert not at.session_state[ui_predictions.UPLOADS_KEY]
+
+
+@pytest.mark.slow
+def test_a_config_json_bomb_upload_is_refused_from_the_zip_directory(classifier_key, tmp_path):
+    from tests.core.predictions import bad_files
+
+    bad_files.config_bomb(tmp_path / "bomb.keras", unpacked_mb=30)
+    at = predictions_page(classifier_key)
+    at.file_uploader(key="predictions.model_file").set_value(
+        ("bomb.keras", (tmp_path / "bomb.keras").read_bytes(), "application/zip")
+    ).run()
+    assert "Received a model whose config.json unpacks to 30.0 MB, expected at most 2 MB" in texts(at.error)
+    no_server_paths(at)
+
+
+@pytest.mark.slow
+def test_a_leaky_relu_model_loads_evaluates_in_a_job_slot_and_reruns(classifier_key, tmp_path, monkeypatch):
+    import keras
+
+    from core import locks
+
+    slots = []
+    real_slot = locks.job_slot
+
+    def recording_slot(*args, **kwargs):
+        slots.append(args)
+        return real_slot(*args, **kwargs)
+
+    monkeypatch.setattr(locks, "job_slot", recording_slot)
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(16, activation=keras.layers.LeakyReLU()),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.save(tmp_path / "leaky.keras")
+    at = predictions_page(classifier_key)
+    at.file_uploader(key="predictions.model_file").set_value(
+        ("leaky.keras", (tmp_path / "leaky.keras").read_bytes(), "application/zip")
+    ).run()
+    assert "16 LeakyReLU" in texts(at.success)
+    at.run()  # a rerun with the model pending
+    assert "16 LeakyReLU" in texts(at.success) and not at.exception
+    at.button(key="predictions.evaluate").click().run()
+    no_server_paths(at)
+    assert len(slots) == 1  # evaluated under the training queue's slot
+    (uploaded,) = at.session_state[ui_predictions.UPLOADS_KEY].values()
+    assert uploaded.meta["architecture"] == "16 LeakyReLU"
+    assert "Uploaded (you)" in set(at.dataframe[0].value["From"])
+
+
+@pytest.mark.slow
+def test_hostile_images_get_a_message_or_a_prediction(classifier_key):
+    from tests.core.predictions import bad_files
+
+    at = predictions_page(classifier_key)
+    for name, data in {
+        "16-bit grey": bad_files.grey_16_bit_png(),
+        "1x5000 strip": bad_files.strip_png(1, 5000),
+    }.items():
+        at.file_uploader(key="predictions.image").set_value((f"{name}.png", data, "image/png")).run()
+        no_server_paths(at)
+        assert any(m.value.startswith("Prediction:") for m in at.markdown), name
+        captions = [caption for image in at.image for caption in image.captions]
+        assert any(caption.startswith("Uploaded,") for caption in captions), name  # shown, not a traceback
+        assert any(caption.startswith("What the model sees") for caption in captions), name
+    at.file_uploader(key="predictions.image").set_value(("line.png", bad_files.strip_png(60_000, 1), "image/png")).run()
+    assert "Received an image of 60000×1 pixels, expected one at most 10,000 times as long" in texts(at.error)
+    no_server_paths(at)
+    assert classifier_key in shown_run(at)
+
+
+@pytest.mark.slow
+def test_a_16_bit_image_is_shown_with_its_grey_levels(classifier_key):
+    from tests.core.predictions import bad_files
+
+    at = predictions_page(classifier_key)
+    at.file_uploader(key="predictions.image").set_value(("grey.png", bad_files.grey_16_bit_png(), "image/png")).run()
+    no_server_paths(at)
+    assert "Uploaded, 60×60" in [caption for image in at.image for caption in image.captions]
+    assert any(m.value.startswith("Prediction:") for m in at.markdown)
+
+
+@pytest.mark.slow
+def test_csv_time_bombs_are_refused_at_once_through_the_page(regression_key):
+    import time
+
+    from core.regression.housing import load_regression_data
+
+    names = load_regression_data("diabetes").feature_names
+    files = {
+        "500k duplicate names": (
+            (",".join(["age"] * 500_000) + "\n1\n").encode(),
+            "Received a CSV with 500,000 columns (line 1), expected the 10 feature columns",
+        ),
+        "15 MB quoted field": (
+            (",".join(names) + '\n"' + "9" * 15_000_000 + '"' + ",1" * (len(names) - 1) + "\n").encode(),
+            "Received a CSV with a value of 15,000,000 characters (line 2)",
+        ),
+    }
+    at = predictions_page(regression_key)
+    for case, (data, message) in files.items():
+        started = time.perf_counter()
+        at.file_uploader(key="predictions.csv").set_value(("rows.csv", data, "text/csv")).run()
+        assert time.perf_counter() - started < 30, case
+        assert message in texts(at.error), case
+        no_server_paths(at)
+        assert regression_key in shown_run(at)
+
+
+@pytest.mark.slow
+def test_hosted_store_warnings_show_no_server_path(classifier_key, monkeypatch, tmp_path):
+    root = tmp_path / "store"
+    shutil.copytree(RunStore().root / classifier_key, root / classifier_key)
+    shutil.copytree(RunStore().root / classifier_key, root / "0123456789abcdef0123")
+    (root / "0123456789abcdef0123" / "meta.json").unlink()
+    monkeypatch.setenv("MLP_EXPLORER_CACHE", str(root))
+    monkeypatch.setenv("MLP_EXPLORER_HOSTED", "1")
+    at = predictions_page(classifier_key)
+    warning = texts(at.warning)
+    assert "The stored run 0123456789abcdef0123 could not be read" in warning
+    assert str(tmp_path) not in warning and "<server path>" in warning
+    no_server_paths(at)
+
+
+def test_hosted_mode_hides_the_details_of_uncaught_errors(monkeypatch):
+    from streamlit import config
+
+    before = config.get_option("client.showErrorDetails")
+    monkeypatch.setenv("MLP_EXPLORER_HOSTED", "1")
+    try:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert config.get_option("client.showErrorDetails") == "none"
+    finally:
+        config.set_option("client.showErrorDetails", before)
+
+
+# Deleting in hosted mode: a visitor deletes the runs their session trained, or any run
+# with the operator key; nobody else's.
+
+
+def doomed_run(name: str) -> str:
+    import keras
+
+    model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(1)])
+    meta = {"kind": "regression", "dataset": "diabetes", "architecture": name, "created": 1.0}
+    return RunStore().save(json.dumps({"doomed": name}), model=model, history={"loss": [1.0]}, meta=meta).name
+
+
+@pytest.mark.slow
+def test_hosted_visitors_delete_only_their_own_runs_or_with_the_operator_key(monkeypatch):
+    from core.access import REFUSED
+    from ui import run_view
+
+    monkeypatch.setenv("MLP_EXPLORER_HOSTED", "1")
+    monkeypatch.setenv("MLP_EXPLORER_OPERATOR_KEY", "s3cret")
+    others, mine, operators = doomed_run("others"), doomed_run("mine"), doomed_run("operators")
+
+    at = predictions_page(others)
+    at.button(key="predictions.delete").click().run()
+    assert REFUSED in texts(at.error)
+    assert (RunStore().root / others).exists()
+    at.text_input(key=ui_predictions.OPERATOR_KEY).input("wrong").run()
+    at.button(key="predictions.delete").click().run()
+    assert (RunStore().root / others).exists() and not at.exception
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.session_state[run_view.TRAINED_HERE] = {mine}
+    at.session_state[ui_predictions.SELECTED_KEY] = mine
+    at.switch_page("pages/predictions.py").run()
+    at.button(key="predictions.delete").click().run()
+    assert not (RunStore().root / mine).exists() and not at.exception
+
+    at = predictions_page(operators)
+    at.text_input(key=ui_predictions.OPERATOR_KEY).input("s3cret").run()
+    at.button(key="predictions.delete").click().run()
+    assert not (RunStore().root / operators).exists() and not at.exception
+    assert (RunStore().root / others).exists()
+
+
+@pytest.mark.slow
+def test_hosted_compare_deletes_only_the_visitors_own_runs(monkeypatch):
+    from core.access import REFUSED
+    from ui import run_view
+    from ui.experiments import compare as ui_compare
+
+    monkeypatch.setenv("MLP_EXPLORER_HOSTED", "1")
+    monkeypatch.delenv("MLP_EXPLORER_OPERATOR_KEY", raising=False)
+    others, mine = doomed_run("compare-others"), doomed_run("compare-mine")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.session_state[run_view.TRAINED_HERE] = {mine}
+    at.switch_page("pages/experiments.py").run()
+    shown = list(at.dataframe[0].value["Key"])
+    at.session_state[f"{ui_compare.TABLE_KEY}.0"] = {"selection": {"rows": [shown.index(others), shown.index(mine)]}}
+    at.run()
+    at.button(key=ui_compare.DELETE_KEY).click().run()
+    assert not (RunStore().root / mine).exists()
+    assert (RunStore().root / others).exists()
+    assert f"1 of the selected run(s) kept. {REFUSED}" in texts(at.error)
+    assert not at.exception

@@ -198,3 +198,56 @@ def test_a_stored_run_trains_on_for_more_epochs_as_a_new_linked_run(classifier_k
     parent = RunStore().load_key(classifier_key)
     assert child.history["loss"][:2] == parent.history["loss"]
     assert any("Trained to epoch 5" in element.value for element in at.success)
+
+
+class _FakeCanvas:
+    """Stands in for `streamlit_drawable_canvas` (a browser component AppTest cannot
+    draw on): returns the PNG a canvas sends after a stroke."""
+
+    def __init__(self, png: bytes | None):
+        self.png = png
+
+    def st_canvas(self, **options):
+        import types
+
+        assert options["return_image_data"] and options["background_color"] == "#ffffff"
+        objects = [{"type": "path"}] if self.png else []
+        return types.SimpleNamespace(json_data={"objects": objects}, image_bytes=self.png)
+
+
+def _stroke_png() -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    drawing = Image.new("RGBA", (280, 280), (255, 255, 255, 255))
+    ImageDraw.Draw(drawing).line([(140, 40), (140, 240)], fill=(0, 0, 0, 255), width=20)
+    buffer = io.BytesIO()
+    drawing.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.slow
+def test_a_drawing_gets_probabilities_and_an_empty_canvas_a_hint(classifier_key, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", _FakeCanvas(None))
+    at = open_page(classifier_key)
+    assert any("Draw one item or one digit" in caption.value for caption in at.caption)
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", _FakeCanvas(_stroke_png()))
+    at.run()
+    assert any(m.value.startswith("Prediction:") for m in at.markdown)
+    assert "What the model sees: 8×8" in [caption for image in at.image for caption in image.captions]
+    assert not at.exception
+
+
+@pytest.mark.slow
+def test_a_hostile_drawing_is_refused_like_an_upload(classifier_key, monkeypatch):
+    import sys
+
+    from tests.core.predictions import bad_files
+
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", _FakeCanvas(bad_files.strip_png(60_000, 1)))
+    at = open_page(classifier_key)
+    assert any("expected one at most 10,000 times as long" in info.value for info in at.info)
+    assert not at.exception

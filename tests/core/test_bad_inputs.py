@@ -303,7 +303,7 @@ def test_a_csv_over_the_row_limit_is_refused(monkeypatch):
     monkeypatch.setattr(predict, "MAX_CSV_ROWS", 3)
     refused(
         lambda: predict.read_feature_csv(feature_csv(*[ROW] * 4), FEATURES),
-        "Received a CSV of 4 rows, expected at most 3",
+        "Received a CSV of more than 3 rows, expected at most 3",
     )
 
 
@@ -444,3 +444,26 @@ def test_points_non_utf8_bytes_say_to_save_as_utf8(data):
 )
 def test_refusals_state_the_limit_the_uploader_shows(call, stated):
     refused(call, stated)
+
+
+# Deleting on a hosted server (core.access).
+
+
+def test_hosted_deletes_need_the_visitors_own_run_or_the_operator_key():
+    from core.access import may_delete
+
+    rule = {"hosted": True, "trained_here": {"mine"}, "operator_key_expected": "s3cret"}
+    assert may_delete("mine", operator_key_given=None, **rule)
+    assert not may_delete("theirs", operator_key_given=None, **rule)
+    assert not may_delete("theirs", operator_key_given="wrong", **rule)
+    assert may_delete("theirs", operator_key_given="s3cret", **rule)
+    # No operator key on the server: nobody is the operator, even with an empty guess.
+    assert not may_delete("theirs", operator_key_given="", **{**rule, "operator_key_expected": ""})
+    assert may_delete("theirs", hosted=False, trained_here=set(), operator_key_given=None, operator_key_expected=None)
+
+
+def test_hosted_messages_lose_their_server_paths():
+    from core.access import redact_paths
+
+    message = "could not be read (FileNotFoundError: [Errno 2] No such file: '/srv/cache/mlp/0123/meta.json')"
+    assert redact_paths(message) == "could not be read (FileNotFoundError: [Errno 2] No such file: '<server path>')"

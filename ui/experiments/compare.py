@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.access import REFUSED
 from core.experiments import compare
 from core.store import RunStore
 from ui import cache, widgets
@@ -139,19 +140,31 @@ def _parallel(shown, selected_rows) -> None:
 
 
 def _delete(selected, store: RunStore) -> None:
+    from ui.predictions.view import may_delete, operator_key_field
+
     label = f"Delete the {len(selected)} selected run(s)"
     with st.popover(label, icon=":material/delete:"):
         st.markdown(
             "Everyone using this app loses them; a training page trains a run again when asked: "
             + ", ".join(f"`{run.key}`" for run in selected)
         )
+        operator_key_field()
         if st.button("Yes, delete them", type="primary", key=DELETE_KEY):
-            removed = sum(store.delete(run.key) for run in selected)
+            # On a hosted server, only the visitor's own runs (or any, with the operator key).
+            allowed = [run for run in selected if may_delete(run.key)]
+            if len(allowed) < len(selected):
+                st.error(
+                    f"{len(selected) - len(allowed)} of the selected run(s) kept. {REFUSED}", icon=":material/lock:"
+                )
+            if not allowed:
+                return
+            removed = sum(store.delete(run.key) for run in allowed)
             # The training and prediction pages keep stored runs in memory too.
             cache.forget_stored_runs()
             _new_table()
             st.toast(f"Deleted {removed} run(s).", icon=":material/delete:")
-            st.rerun()
+            if len(allowed) == len(selected):
+                st.rerun()
 
 
 def section() -> None:

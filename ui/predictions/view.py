@@ -8,6 +8,8 @@ session only). Both have `key`, `config`, `meta`, `history`, `arrays` and
 
 from __future__ import annotations
 
+import functools
+import logging
 import time
 from pathlib import Path
 
@@ -15,10 +17,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import runs
+from core import access, locks, runs
 from core.data import DatasetUnavailableError
 from core.experiments.compare import METRIC_TITLES
 from core.experiments.tensorboard import tensorboard_zip
+from core.limits import Limits
 from core.predictions import images, predict
 from core.store import RunStore
 from ui import cache, charts, run_view, widgets
@@ -38,6 +41,77 @@ RIGHT = ":green[:material/check_circle: right]"
 WRONG = ":red[:material/cancel: wrong]"
 MAX_UPLOADS = 3  # models kept per session: each holds its weights in memory
 NUM_IMAGES = 6
+OPERATOR_KEY = f"{PREFIX}.operator_key"
+OPERATOR_SECRET = "operator_key"  # in .streamlit/secrets.toml
+_log = logging.getLogger(__name__)
+
+
+def guarded(what: str):
+    """Shows a bug in a section as a message rather than a traceback (which names
+    server paths): the details go to the server's log, and the rest of the page renders.
+    Streamlit's own reruns and stops are not exceptions, so they pass."""
+
+    def decorate(section):
+        @functools.wraps(section)
+        def run(*args, **kwargs):
+            try:
+                return section(*args, **kwargs)
+            except Exception as error:  # a bug: logged with its traceback, not shown
+                _log.exception("%s failed", what)
+                st.error(
+                    f"Something went wrong while {what} ({type(error).__name__}); the details are in the "
+                    "server's log. The rest of the page still works: try another file or another run.",
+                    icon=":material/error:",
+                )
+                return None
+
+        return run
+
+    return decorate
+
+
+def show_problems(problems: list[str]) -> None:
+    """The store's warnings; on a hosted server, without the server's paths (logged whole)."""
+    for problem in problems:
+        _log.warning("store: %s", problem)
+        st.warning(access.redact_paths(problem) if access.hosted() else problem, icon=":material/warning:")
+
+
+def _detail(error: Exception) -> str:
+    """`Type: message` of an error, for a message; on a hosted server without paths."""
+    _log.warning("predictions: %s: %s", type(error).__name__, error)
+    text = f"{type(error).__name__}: {error}"
+    return access.redact_paths(text) if access.hosted() else text
+
+
+def _operator_key_expected() -> str:
+    try:
+        secret = st.secrets.get(OPERATOR_SECRET)
+    except Exception:  # no secrets file: Streamlit raises rather than returning None
+        secret = None
+    return str(secret or access.operator_key_from_env() or "")
+
+
+def may_delete(key: str) -> bool:
+    """Whether this visitor may delete the stored run `key` (see `core.access.may_delete`)."""
+    return access.may_delete(
+        key,
+        hosted=access.hosted(),
+        trained_here=run_view.trained_here(),
+        operator_key_given=st.session_state.get(OPERATOR_KEY),
+        operator_key_expected=_operator_key_expected(),
+    )
+
+
+def operator_key_field() -> None:
+    """The operator key, asked for on a hosted server only (in a delete popover)."""
+    if access.hosted():
+        st.text_input(
+            "Operator key (to delete runs others trained)",
+            type="password",
+            key=OPERATOR_KEY,
+            help="Set by whoever runs this server (MLP_EXPLORER_OPERATOR_KEY or the operator_key secret).",
+        )
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
@@ -63,7 +137,7 @@ def load_model(run):
         return _stored_model(str(run.path), run.meta.get("created", 0.0))
     except (OSError, ValueError) as error:
         st.error(
-            f"The model of run {run.key} could not be loaded ({type(error).__name__}: {error}); it may "
+            f"The model of run {run.key} could not be loaded ({_detail(error)}); it may "
             "have been removed from the store meanwhile. Pick another run or train it again.",
             icon=":material/error:",
         )
@@ -87,7 +161,7 @@ def pick_model(store: RunStore):
     """The table of runs (stored and uploaded) with one row selectable; returns the run
     shown, or `None` (with links to the training pages) when there is none."""
     runs = store.list_runs() + list(_uploads().values())
-    cache.show_problems(store.problems)
+    show_problems(store.problems)
     if not runs:
         _no_model_message()
         return None
@@ -199,6 +273,7 @@ def test_images(run) -> None:
         _image_card(column, data, proba[index], int(index), key=f"{PREFIX}.card_{mode}_{index}")
 
 
+@guarded("reading your image")
 def your_image(run) -> None:
     """Upload a PNG or JPEG; see it converted to the model's input and classified."""
     data = _image_data(run)
@@ -225,7 +300,8 @@ def your_image(run) -> None:
     proba = predict.predict_proba(model, converted.pixels[None])[0]
     predicted = int(np.argmax(proba))
     original, small, verdict = st.columns([2, 2, 3])
-    original.image(file.getvalue(), caption=f"Uploaded, {converted.original_size[0]}×{converted.original_size[1]}")
+    # The converted preview, not the file: a 16-bit PNG or a 1×5000 strip cannot be sent as is.
+    original.image(converted.preview, caption=f"Uploaded, {converted.original_size[0]}×{converted.original_size[1]}")
     how = "inverted (it was dark on light), " if converted.inverted else ""
     small.image(charts.upscale(converted.pixels, 168), caption=f"What the model sees: {how}{height}×{width}")
     with verdict:
@@ -240,6 +316,59 @@ def your_image(run) -> None:
         # Without a true class, the predicted bar is drawn in the accent colour.
         figure = charts.probability_bars(proba, data.class_names, truth)
         st.plotly_chart(figure, key=f"{PREFIX}.your_image_bars", config={"displayModeBar": False})
+
+
+CANVAS_SIDE = 280  # 10 screen pixels per 28×28 input pixel
+
+
+@guarded("reading your drawing")
+def draw_image(run) -> None:
+    """Draw a digit or a garment with the mouse: each stroke is converted like an
+    uploaded image (`core.predictions.images.image_to_input`, with all its limits, as
+    the drawing comes from the browser) and the probabilities follow."""
+    try:
+        from streamlit_drawable_canvas import st_canvas
+    except ImportError:
+        st.caption("Drawing needs the `streamlit-drawable-canvas` package: `pip install -r requirements.txt`.")
+        return
+    data = _image_data(run)
+    if data is None:
+        return
+    canvas, result_column = st.columns([2, 3])
+    with canvas:
+        stroke = st.slider("Pen width", 6, 40, 20, key=f"{PREFIX}.pen", help="Thicker strokes look more like the data.")
+        drawing = st_canvas(
+            stroke_width=stroke,
+            stroke_color="#000000",
+            background_color="#ffffff",
+            width=CANVAS_SIDE,
+            height=CANVAS_SIDE,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=f"{PREFIX}.canvas",
+        )
+    objects = (drawing.json_data or {}).get("objects") or []
+    png = drawing.image_bytes if objects else None
+    if not png:
+        result_column.caption("Draw one item or one digit, dark on white; the model's probabilities appear here.")
+        return
+    try:
+        converted = images.image_to_input(png, data.image_shape, dataset=data.name)
+    except ValueError as error:
+        result_column.info(str(error), icon=":material/draw:")
+        return
+    model = load_model(run)
+    if model is None:
+        return
+    proba = predict.predict_proba(model, converted.pixels[None])[0]
+    predicted = int(np.argmax(proba))
+    with result_column:
+        small, bars = st.columns([1, 2])
+        height, width = data.image_shape
+        small.image(charts.upscale(converted.pixels, 140), caption=f"What the model sees: {height}×{width}")
+        bars.markdown(f"Prediction: **{data.class_names[predicted]}** ({proba[predicted]:.0%})")
+        figure = charts.probability_bars(proba, data.class_names, None)
+        bars.plotly_chart(figure, key=f"{PREFIX}.drawing_bars", config={"displayModeBar": False})
 
 
 def _tabular_data(run):
@@ -302,6 +431,7 @@ def regression_form(run) -> None:
         st.metric(f"Predicted {target}{unit}", f"{value:.3f}{dollars}")
 
 
+@guarded("reading your CSV file")
 def batch_predictions(run) -> None:
     """Upload a CSV of feature rows; get a table and a CSV of predictions."""
     data = _tabular_data(run)
@@ -363,7 +493,8 @@ def downloads(run) -> None:
         model_bytes = _model_bytes(run)
     except OSError as error:
         st.error(
-            f"The model file is gone ({error}); the run was probably removed from the store.", icon=":material/error:"
+            f"The model file is gone ({_detail(error)}); the run was probably removed from the store.",
+            icon=":material/error:",
         )
         return
     columns = st.columns(4)
@@ -416,10 +547,13 @@ def downloads(run) -> None:
     st.code(f'import keras\n\nmodel = keras.saving.load_model("{name}.keras")\n{use}', language="python")
 
 
-def _forget(run, store: RunStore) -> None:
+def _forget(run, store: RunStore) -> bool:
     if isinstance(run, predict.UploadedModel):
         _uploads().pop(run.key, None)
     else:
+        if not may_delete(run.key):
+            st.error(access.REFUSED, icon=":material/lock:")
+            return False
         store.delete(run.key)
         _stored_model.clear()
         # The training pages cache stored results in memory too: drop them, so a deleted
@@ -428,6 +562,7 @@ def _forget(run, store: RunStore) -> None:
     st.session_state.pop(SELECTED_KEY, None)
     st.session_state[TABLE_GENERATION_KEY] = st.session_state.get(TABLE_GENERATION_KEY, 0) + 1
     st.toast(f"Removed {run.meta.get('architecture', 'the model')} ({run.key}).", icon=":material/delete:")
+    return True
 
 
 def details(run, store: RunStore) -> None:
@@ -447,8 +582,13 @@ def details(run, store: RunStore) -> None:
             if uploaded
             else "Everyone using this app loses it; a training page trains it again when asked."
         )
-        if st.button("Yes, delete it", type="primary", key=f"{PREFIX}.delete"):
-            _forget(run, store)
+        if not uploaded and access.hosted():
+            st.caption(
+                "On this shared demo you can delete the runs you trained in this session; any other "
+                "run needs the operator key."
+            )
+            operator_key_field()
+        if st.button("Yes, delete it", type="primary", key=f"{PREFIX}.delete") and _forget(run, store):
             st.rerun()
 
 
@@ -490,7 +630,23 @@ def continue_training(run) -> None:
         )
 
 
-def bring_your_own() -> None:
+def _evaluate(model, file, match, dataset, test_set, store: RunStore):
+    # An upload is evaluated in a training slot, like a training: one at a time per slot.
+    waiting = st.empty()
+
+    def on_wait(position: int) -> None:
+        waiting.info(
+            f"Waiting for a free slot to evaluate it: place {position} in the queue.", icon=":material/hourglass:"
+        )
+
+    with locks.job_slot(store.root, Limits.from_env().max_jobs, on_wait=on_wait):
+        waiting.empty()
+        with st.spinner("Evaluating on the test split…"):
+            return predict.evaluate_uploaded(model, file.getvalue(), file.name, match, dataset, test_set)
+
+
+@guarded("checking your model")
+def bring_your_own(store: RunStore | None = None) -> None:
     """Upload a `.keras` file: checked, loaded in safe mode, matched to a data set,
     evaluated on its test split, then usable like a trained run (this session only)."""
     file = st.file_uploader(
@@ -537,8 +693,11 @@ def bring_your_own() -> None:
     except DatasetUnavailableError as error:
         st.error(str(error), icon=":material/cloud_off:")
         return
-    with st.spinner("Evaluating on the test split…"):
-        uploaded = predict.evaluate_uploaded(model, file.getvalue(), file.name, match, dataset, test_set)
+    try:
+        uploaded = _evaluate(model, file, match, dataset, test_set, store or RunStore())
+    except ValueError as error:
+        st.error(str(error), icon=":material/gpp_bad:")
+        return
     uploads = _uploads()
     uploads[uploaded.key] = uploaded
     while len(uploads) > MAX_UPLOADS:
