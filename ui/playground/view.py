@@ -132,6 +132,11 @@ def init_state() -> None:
     if config.dataset == UPLOAD and state.get(UPLOADED) is None:
         warnings.append("The link names uploaded points, which links cannot carry; upload the CSV again.")
         config = config.replace(dataset=_datasets(config.problem)[0])
+    try:
+        limits().check_network(config.hidden_layers)
+    except ValueError as error:
+        warnings.append(f"{error} The link's network was replaced by the default one.")
+        config = config.replace(hidden_layers=PlaygroundConfig().hidden_layers, dropout=())
     _write_widgets(config)
     state[PLAYING] = False
     speed = st.query_params.get("epochs_per_update", "5")
