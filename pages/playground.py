@@ -89,7 +89,7 @@ except ValueError as error:
     st.error(str(error))
     st.stop()
 
-controls = st.columns([1, 1, 1, 2, 1.4, 1.4, 3])
+controls = st.columns([1.1, 1.1, 1.1, 2.2, 2, 2])
 playing = st.session_state[ui.PLAYING]
 controls[0].button(
     "Pause" if playing else "Play",
@@ -111,7 +111,7 @@ controls[3].selectbox(
 controls[4].toggle("Show test data", key=ui.SHOW_TEST)
 controls[5].toggle("Discretize output", key=ui.DISCRETIZE)
 layers = st.session_state[ui.LAYERS]
-with controls[6]:
+with st.columns([2.5, 7])[0]:
     minus, label, plus = st.columns([1, 3, 1], vertical_alignment="center")
     minus.button(
         "",

@@ -204,10 +204,20 @@ class Trainer:
             self.optimizer.build(self.model.trainable_variables)
         else:
             self.optimizer.learning_rate = config.learning_rate
-        self.loss_fn = make_loss(config, self.num_classes)
+        # The penalty's terms cost a dozen ops a batch: the loop has them only when needed.
+        regularized = rate > 0 and config.regularization != "none"
+        # A new optimizer or loss is a new Python object the compiled loop closes over, so
+        # it is traced again (a second or so); a new rate or batch size is not.
+        retrace = (
+            new_optimizer
+            or config.effective_loss != self.config.effective_loss
+            or regularized != getattr(self, "_regularized", None)
+        )
+        self.loss_fn = make_loss(config, self.num_classes) if retrace else self.loss_fn
+        self._regularized = regularized
         self.config = config
-        # A new optimizer or loss is a new Python object the compiled loop closes over.
-        self._train_fn = tf.function(self._train_epochs)
+        if retrace:
+            self._train_fn = tf.function(self._train_epochs)
 
     def update(self, config: PlaygroundConfig) -> None:
         """Takes on a new learning rate, regularization, batch size, optimizer or loss
@@ -265,7 +275,9 @@ class Trainer:
                 x = tf.gather(self._x_train, indices)
                 y = tf.gather(self._y_train, indices)
                 with tf.GradientTape() as tape:
-                    loss = self.loss_fn(y, self.model(x, training=True)) + self._penalty()
+                    loss = self.loss_fn(y, self.model(x, training=True))
+                    if self._regularized:
+                        loss += self._penalty()
                 self.optimizer.apply(tape.gradient(loss, variables), variables)
             train_loss, test_loss = self._losses()
             train_losses = train_losses.write(epoch, train_loss)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -46,11 +47,12 @@ SURFACE_OPACITY = 0.7
 
 # The view's fixed geometry, in pixels: the same for every network, so frames never
 # shift the page and the paused chart is the playing picture.
-WIDTH, HEIGHT = 1000, 560
-NETWORK_RIGHT = 560  # the network fills [0, NETWORK_RIGHT)
-NODE, ROW_PITCH, TOP = 46, 62, 34
-SURFACE_LEFT, SURFACE_TOP, SURFACE_SIZE = 600, 28, 320
-LOSS_TOP, LOSS_HEIGHT = 400, 140
+# 920 pixels fit the page's main column beside the sidebar on a 1400-pixel screen.
+WIDTH, HEIGHT = 920, 540
+NETWORK_RIGHT = 510  # the network fills [0, NETWORK_RIGHT)
+NODE, ROW_PITCH, TOP = 44, 61, 34
+SURFACE_LEFT, SURFACE_TOP, SURFACE_SIZE = 550, 28, 300
+LOSS_TOP, LOSS_HEIGHT = 385, 140
 
 
 @lru_cache(maxsize=4)
@@ -227,6 +229,7 @@ def _pixel(points: np.ndarray, extent: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 _STATIC: dict[tuple, tuple] = {}  # the few last static layers, see `_static_layers`
+_STATIC_LOCK = threading.Lock()  # frames of several sessions are drawn on worker threads
 
 
 def _static_layers(config, trainer, grids, *, show_test: bool, title: str, loss_name: str):
@@ -237,8 +240,9 @@ def _static_layers(config, trainer, grids, *, show_test: bool, title: str, loss_
     """
     counts = tuple([len(config.features)] + [grid.shape[-1] for grid in grids])
     key = (id(trainer.data), config.features, config.problem, counts, show_test, title, loss_name, trainer.num_classes)
-    if key in _STATIC:
-        return _STATIC[key][1:]
+    with _STATIC_LOCK:
+        if key in _STATIC:
+            return _STATIC[key][1:]
     background = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(background)
     font, grey, dark = _font(11), (90, 90, 90), (40, 40, 40)
@@ -301,9 +305,10 @@ def _static_layers(config, trainer, grids, *, show_test: bool, title: str, loss_
         colors = point_colors(labels, config.problem, trainer.num_classes)
         for x, y, color in zip(*_pixel(xy, extent), colors.tolist()):
             pen.ellipse((x - 3, y - 3, x + 3, y + 3), fill=(*color, 255), outline=edge)
-    while len(_STATIC) >= 8:
-        _STATIC.pop(next(iter(_STATIC)))
-    _STATIC[key] = (trainer.data, background, points)  # the data kept, so its id stays its own
+    with _STATIC_LOCK:
+        while len(_STATIC) >= 8:
+            _STATIC.pop(next(iter(_STATIC)))
+        _STATIC[key] = (trainer.data, background, points)  # the data kept, so its id stays its own
     return background, points
 
 
@@ -465,6 +470,39 @@ def view_figure(view: View) -> go.Figure:
         clickmode="event+select",
     )
     return _figure(dict(data=traces, layout=layout))
+
+
+@dataclass
+class Snapshot:
+    """What `draw_view` reads of a trainer, copied at one moment, so a frame can be
+    drawn on another thread while the trainer goes on training."""
+
+    data: object
+    grid_axis: np.ndarray
+    grid_features: np.ndarray
+    num_classes: int
+    epoch: int
+    history: dict[str, list[float]]
+    grids: list[np.ndarray]
+    kernels_and_biases: list[tuple[np.ndarray, np.ndarray]]
+
+    def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        return self.kernels_and_biases
+
+
+def snapshot(trainer) -> Snapshot:
+    """A `Snapshot` of a trainer now (its grids evaluated, its weights copied)."""
+    length = len(trainer.history["epoch"])
+    return Snapshot(
+        trainer.data,
+        trainer.grid_axis,
+        trainer.grid_features,
+        trainer.num_classes,
+        trainer.epoch,
+        {name: values[:length] for name, values in trainer.history.items()},
+        trainer.grids(),
+        trainer.weights(),
+    )
 
 
 def feature_grids(trainer) -> np.ndarray:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import streamlit as st
@@ -30,13 +31,16 @@ from core.playground.data import (
 from core.playground.features import FEATURES
 from core.playground.limits import PlaygroundLimits
 from core.playground.upload import UploadedPoints, parse_points_csv
-from ui.playground.figures import WIDTH, draw_view, encode, view_figure
+from ui.playground.figures import WIDTH, draw_view, encode, snapshot, view_figure
 
 UPDATE_INTERVAL = 0.2  # seconds before a finished live run starts the next, while playing
 LIVE_SECONDS = 30.0  # one live run redraws in a loop this long, then hands back to Streamlit
 FRAME_SECONDS = 1 / 30  # at most 30 frames a second: more only floods the browser
 EPOCHS_PER_UPDATE = (1, 2, 5, 10, 25)
 DROPOUT_RATES = (0.0, 0.1, 0.2, 0.3, 0.5)
+# Draws and encodes a frame while the script thread trains the next chunk: TensorFlow
+# and Pillow both release the GIL, so on two cores the two overlap.
+_PAINTER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="playground-frame")
 
 # Session-state keys.
 PREFIX = "playground."
@@ -364,6 +368,13 @@ def on_chart_click() -> None:
 # ---- live view ---------------------------------------------------------------------
 
 
+def _header(placeholder, shot) -> None:
+    history = shot.history
+    placeholder.markdown(
+        f"**Epoch {shot.epoch:,}** · training loss {history['loss'][-1]:.4f} · test loss {history['test_loss'][-1]:.4f}"
+    )
+
+
 def live_view(config: PlaygroundConfig, trainer) -> None:
     """The part of the page that moves: epoch and losses, then the one view (network,
     surface, loss curves).
@@ -387,35 +398,32 @@ def live_view(config: PlaygroundConfig, trainer) -> None:
         # render; the fragment's own reruns do the looping.
         full_run = state.pop(IN_FULL_RUN, False)
         deadline = time.monotonic() + (0.0 if full_run else LIVE_SECONDS)
+        options = dict(show_test=state[SHOW_TEST], discretize=state[DISCRETIZE], focus=state.get(FOCUS))
+
+        def paint(shot):
+            return shot, encode(draw_view(config, shot, shot.grids, **options).image)
+
         while True:
             frame_start = time.monotonic()
+            shot = snapshot(trainer)
             if state[PLAYING]:
+                # This frame shows the state before the chunk that trains meanwhile.
+                frame = _PAINTER.submit(paint, shot)
                 train(trainer, state[SPEED])
-            history = trainer.history
-            diverged = not math.isfinite(history["loss"][-1])
-            header.markdown(
-                f"**Epoch {trainer.epoch:,}** · training loss {history['loss'][-1]:.4f} · "
-                f"test loss {history['test_loss'][-1]:.4f}"
-            )
-            view = draw_view(
-                config,
-                trainer,
-                trainer.grids(),
-                show_test=state[SHOW_TEST],
-                discretize=state[DISCRETIZE],
-                focus=state.get(FOCUS),
-            )
+                shot, picture = frame.result()
+            _header(header, shot)
             if state[PLAYING]:
-                chart.image(encode(view.image), width=WIDTH)
+                chart.image(picture, width=WIDTH)
             else:
                 chart.plotly_chart(
-                    view_figure(view),
+                    view_figure(draw_view(config, shot, shot.grids, **options)),
                     key=CHART,
                     on_select=on_chart_click,
                     selection_mode="points",
                     width="content",
                     config={"displayModeBar": False},
                 )
+            diverged = not math.isfinite(trainer.history["loss"][-1])
             if diverged or not state[PLAYING] or time.monotonic() > deadline:
                 break
             time.sleep(max(0.0, FRAME_SECONDS - (time.monotonic() - frame_start)))
