@@ -48,6 +48,8 @@ def _num_classes(config: PlaygroundConfig, upload: UploadedPoints | None) -> int
     if config.problem != "classification":
         return 1
     if config.dataset == UPLOAD:
+        if upload is None:
+            raise invalid("upload", "the uploaded points for dataset='upload'", None)
         return upload.num_classes
     labels = make_dataset(config.dataset, 20, seed=config.seed)[1]
     return max(2, int(labels.max()) + 1)

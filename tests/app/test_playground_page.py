@@ -162,6 +162,7 @@ def trainer_of(at: AppTest):
     return at.session_state["playground.trainer"]
 
 
+@pytest.mark.slow
 def test_zero_hidden_layers_from_a_link_and_from_the_minus_button():
     at = open_page({"hidden_layers": "", "features": "x1_squared,x2_squared"})
     assert not at.exception and not at.error
@@ -200,6 +201,7 @@ def test_a_new_learning_rate_mid_run_keeps_the_run():
     assert epoch_line(at).startswith("**Epoch 0**") and trainer_of(at) is not trainer
 
 
+@pytest.mark.slow
 def test_a_link_weight_is_edited_from_the_page():
     at = open_page()
     trainer = trainer_of(at)
@@ -215,6 +217,7 @@ def test_a_link_weight_is_edited_from_the_page():
     assert len(titles) == 2 * 4 + 4 * 2 + 2 * 1 and "layer 1, neuron 3 → layer 2, neuron 2" in titles
 
 
+@pytest.mark.slow
 def test_regression_shows_squared_error_and_the_url_keeps_epochs_per_update():
     at = open_page({"epochs_per_update": "10"})
     assert at.selectbox(key="playground.epochs_per_update").value == 10
@@ -228,6 +231,7 @@ def test_regression_shows_squared_error_and_the_url_keeps_epochs_per_update():
     assert any("epochs_per_update=7" in w.value for w in bad.warning)
 
 
+@pytest.mark.slow
 def test_multiclass_data_trains_a_softmax_output():
     at = open_page()
     at.radio(key="playground.dataset").set_value("three_gaussians").run()
@@ -236,6 +240,7 @@ def test_multiclass_data_trains_a_softmax_output():
     assert trainer_of(at).model.output_shape == (None, 3)
 
 
+@pytest.mark.slow
 def test_dropout_per_layer_goes_into_the_url():
     at = open_page()
     at.selectbox(key="playground.dropout_1").set_value(0.2).run()

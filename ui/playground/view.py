@@ -405,12 +405,17 @@ def live_view(config: PlaygroundConfig, trainer) -> None:
 
         while True:
             frame_start = time.monotonic()
-            shot = snapshot(trainer)
-            if state[PLAYING]:
+            if state[PLAYING] and full_run:  # one frame only: train, then show the result
+                train(trainer, state[SPEED])
+                shot = snapshot(trainer)
+                picture = paint(shot)[1]
+            elif state[PLAYING]:
                 # This frame shows the state before the chunk that trains meanwhile.
-                frame = _PAINTER.submit(paint, shot)
+                frame = _PAINTER.submit(paint, snapshot(trainer))
                 train(trainer, state[SPEED])
                 shot, picture = frame.result()
+            else:
+                shot = snapshot(trainer)
             _header(header, shot)
             if state[PLAYING]:
                 chart.image(picture, width=WIDTH)

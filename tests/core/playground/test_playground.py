@@ -427,6 +427,7 @@ def _trainer(config, resolution=20):
     return Trainer(config, _circle(config), resolution=resolution)
 
 
+@pytest.mark.slow
 def test_no_hidden_layer_trains_the_circle_on_squared_features():
     # Playground's classic: x1² and x2² make the circle linearly separable.
     config = PlaygroundConfig(hidden_layers=(), features=("x1_squared", "x2_squared"), learning_rate=0.03)
@@ -445,6 +446,7 @@ def _weight_change(trainer, epochs=1):
     return float(np.linalg.norm(after - before))
 
 
+@pytest.mark.slow
 def test_a_lower_learning_rate_mid_run_keeps_the_epochs_and_takes_smaller_steps():
     config = PlaygroundConfig(learning_rate=0.03)
     trainer = _trainer(config)
@@ -459,6 +461,7 @@ def test_a_lower_learning_rate_mid_run_keeps_the_epochs_and_takes_smaller_steps(
     assert slow < fast / 3  # a tenth of the rate: a step about a tenth as long
 
 
+@pytest.mark.slow
 def test_batch_size_regularization_and_optimizer_change_on_the_running_model():
     config = PlaygroundConfig(optimizer="adam", learning_rate=0.01)
     trainer = _trainer(config)
@@ -474,6 +477,7 @@ def test_batch_size_regularization_and_optimizer_change_on_the_running_model():
     assert trainer.epoch == 7 and all(np.isfinite(trainer.history["loss"]))
 
 
+@pytest.mark.slow
 def test_strong_l1_mid_run_shrinks_the_weights():
     config = PlaygroundConfig(learning_rate=0.1)
     trainer = _trainer(config)
@@ -507,6 +511,7 @@ def test_set_weight_changes_one_link_and_the_output():
 # ---- multiclass, activations, dropout ---------------------------------------------
 
 
+@pytest.mark.slow
 def test_three_gaussians_train_a_softmax_output():
     config = PlaygroundConfig(dataset="three_gaussians", hidden_layers=(4,), learning_rate=0.1)
     trainer = _trainer(config)
