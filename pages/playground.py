@@ -29,25 +29,27 @@ st.caption("Train a small Keras network on 2-D points and watch what every neuro
 for warning in st.session_state[ui.LINK_WARNINGS]:
     st.warning(warning)
 
-row = st.columns(8)
-row[0].selectbox("Problem type", PROBLEMS, key=k("problem"), on_change=ui.on_problem_change)
-row[1].selectbox("Activation", ACTIVATIONS, key=k("activation"))
-row[2].select_slider("Learning rate", LEARNING_RATES, key=k("learning_rate"))
-row[3].selectbox("Regularization", REGULARIZATIONS, key=k("regularization"))
-row[4].select_slider("Regularization rate", REGULARIZATION_RATES, key=k("regularization_rate"))
-row[5].number_input("Batch size", 1, 500, key=k("batch_size"))
-row[6].selectbox(
+problem = st.session_state[k("problem")]
+first, second = st.columns(4), st.columns(4)
+first[0].selectbox("Problem type", PROBLEMS, key=k("problem"), on_change=ui.on_problem_change)
+first[1].selectbox("Activation", ACTIVATIONS, key=k("activation"))
+first[2].select_slider("Learning rate", LEARNING_RATES, key=k("learning_rate"))
+first[3].selectbox(
     "Optimizer",
     OPTIMIZERS,
     key=k("optimizer"),
     format_func={"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}.get,
 )
-row[7].selectbox(
+second[0].selectbox("Regularization", REGULARIZATIONS, key=k("regularization"))
+second[1].select_slider("Regularization rate", REGULARIZATION_RATES, key=k("regularization_rate"))
+second[2].number_input("Batch size", 1, 500, key=k("batch_size"))
+second[3].selectbox(
     "Loss",
     LOSSES,
     key=k("loss"),
-    format_func=lambda s: s.replace("_", " "),
-    disabled=st.session_state[k("problem")] == "regression",
+    # Regression always uses squared error, so that is what the disabled box shows.
+    format_func=lambda s: "squared error" if problem == "regression" else s.replace("_", " "),
+    disabled=problem == "regression",
     help="Regression always uses squared error.",
 )
 
@@ -69,20 +71,25 @@ with st.sidebar:
             type="csv",
             key=ui.UPLOAD_WIDGET,
             on_change=ui.on_upload,
-            help="Labels 0/1 (or -1/+1) make a classification problem, other numbers a regression.",
+            help="Labels 0/1 (or -1/+1) make two classes, whole numbers 0, 1, 2, ... more classes, "
+            "other numbers a regression.",
         )
 if st.session_state.get(ui.UPLOAD_ERROR):
-    st.error(f"Could not use your CSV file. {st.session_state[ui.UPLOAD_ERROR]}")
+    kept = " The points of your earlier file stay in use." if st.session_state.get(ui.UPLOADED) else ""
+    st.error(f"Could not use your CSV file. {st.session_state[ui.UPLOAD_ERROR]}{kept}")
+uploaded = st.session_state.get(ui.UPLOADED)
+if uploaded is not None and uploaded.note and st.session_state[k("dataset")] == "upload":
+    st.info(uploaded.note)
 
 try:
     config = ui.read_config()
+    ui.sync_query_params(config)
+    trainer = ui.current_trainer(config)
 except ValueError as error:
     st.error(str(error))
     st.stop()
-ui.sync_query_params(config)
-trainer = ui.current_trainer(config)
 
-controls = st.columns([1, 1, 1, 2, 3])
+controls = st.columns([1.1, 1.1, 1.1, 2.2, 2, 2])
 playing = st.session_state[ui.PLAYING]
 controls[0].button(
     "Pause" if playing else "Play",
@@ -96,13 +103,15 @@ controls[1].button("Step", icon=":material/skip_next:", on_click=ui.step_once, u
 controls[2].button("Reset", icon=":material/replay:", on_click=ui.reset, use_container_width=True, key=k("reset"))
 controls[3].selectbox(
     "Epochs per update",
-    ui.EPOCHS_PER_UPDATE,
+    ui.speeds(),
     key=ui.SPEED,
     label_visibility="collapsed",
     format_func=lambda n: f"{n} epoch{'s' * (n > 1)} per update",
 )
+controls[4].toggle("Show test data", key=ui.SHOW_TEST)
+controls[5].toggle("Discretize output", key=ui.DISCRETIZE)
 layers = st.session_state[ui.LAYERS]
-with controls[4]:
+with st.columns([2.5, 7])[0]:
     minus, label, plus = st.columns([1, 3, 1], vertical_alignment="center")
     minus.button(
         "",
@@ -120,7 +129,7 @@ with controls[4]:
         key=k("add_layer"),
         on_click=ui.change_layers,
         args=(1,),
-        disabled=len(layers) >= 6,
+        disabled=len(layers) >= ui.limits().max_hidden_layers,
         help="Add a hidden layer",
     )
 if layers:
@@ -142,11 +151,36 @@ if layers:
             key=k(f"units_plus_{index}"),
             on_click=ui.change_units,
             args=(index, 1),
-            disabled=layers[index] >= 8,
+            disabled=layers[index] >= ui.limits().max_units,
             help=f"One neuron more in layer {index + 1}",
+        )
+        column.selectbox(
+            f"Dropout, layer {index + 1}",
+            ui.DROPOUT_RATES,
+            key=ui.dropout_key(index),
+            format_func=lambda rate: f"dropout {rate:.0%}" if rate else "no dropout",
+            label_visibility="collapsed",
         )
 
 ui.live_view(config, trainer)
+
+options = ui.links(trainer)
+if st.session_state.get(ui.EDIT_LINK) not in options or ui.EDIT_VALUE not in st.session_state:
+    st.session_state[ui.EDIT_LINK] = (
+        st.session_state.get(ui.EDIT_LINK) if st.session_state.get(ui.EDIT_LINK) in options else options[0]
+    )
+    ui.on_link_choice()
+edit = st.columns([3, 1.5, 1, 3], vertical_alignment="bottom")
+edit[0].selectbox(
+    "Link (or click one on the chart)",
+    options,
+    key=ui.EDIT_LINK,
+    format_func=lambda link: ui.link_title(config, trainer, link),
+    on_change=ui.on_link_choice,
+)
+edit[1].number_input("Weight", -10.0, 10.0, step=0.1, format="%.3f", key=ui.EDIT_VALUE)
+edit[2].button("Set weight", key=k("set_weight"), on_click=ui.set_weight, use_container_width=True)
+edit[3].caption("Click a neuron on the paused chart to see its heatmap large; click it again for the output.")
 
 with st.expander("Show the code", icon=":material/code:"):
     code = generate_code(config, epochs=trainer.epoch or 100, upload=st.session_state.get(ui.UPLOADED))

@@ -20,7 +20,7 @@ import inspect
 import numpy as np
 
 from core.playground.config import MOMENTUM, PlaygroundConfig
-from core.playground.data import GENERATORS, NUM_SAMPLES, UPLOAD
+from core.playground.data import GENERATORS, NUM_SAMPLES, UPLOAD, make_dataset
 from core.playground.features import FEATURES
 from core.playground.upload import UploadedPoints
 from core.validation import check_int, invalid
@@ -44,20 +44,36 @@ def _data_code(config: PlaygroundConfig, upload: UploadedPoints | None) -> str:
     )
 
 
-def _layers_code(config: PlaygroundConfig) -> str:
+def _num_classes(config: PlaygroundConfig, upload: UploadedPoints | None) -> int:
+    if config.problem != "classification":
+        return 1
+    if config.dataset == UPLOAD:
+        if upload is None:
+            raise invalid("upload", "the uploaded points for dataset='upload'", None)
+        return upload.num_classes
+    labels = make_dataset(config.dataset, 20, seed=config.seed)[1]
+    return max(2, int(labels.max()) + 1)
+
+
+def _layers_code(config: PlaygroundConfig, num_classes: int) -> str:
     regularizer = ""
     if config.regularization != "none" and config.regularization_rate > 0:
         name = config.regularization.upper()
         regularizer = f", kernel_regularizer=keras.regularizers.{name}({config.regularization_rate!r})"
     lines = [f"        keras.Input(shape=({len(config.features)},)),"]
-    for index, units in enumerate(config.hidden_layers):
+    # The page's "sine" is keras.ops.sin itself; every other name is a Keras activation.
+    activation = "keras.ops.sin" if config.activation == "sine" else repr(config.activation)
+    for index, (units, rate) in enumerate(zip(config.hidden_layers, config.dropout_rates)):
         lines.append(
-            f"        keras.layers.Dense({units}, activation={config.activation!r}{regularizer}, "
+            f"        keras.layers.Dense({units}, activation={activation}{regularizer}, "
             f"kernel_initializer=keras.initializers.GlorotUniform(seed=SEED + {index})),"
         )
-    output = "sigmoid" if config.problem == "classification" else "linear"
+        if rate > 0:
+            lines.append(f"        keras.layers.Dropout({rate!r}, seed=SEED + {index}),")
+    units = num_classes if num_classes > 2 else 1
+    output = "linear" if config.problem != "classification" else "softmax" if units > 1 else "sigmoid"
     lines.append(
-        f"        keras.layers.Dense(1, activation={output!r}{regularizer}, "
+        f"        keras.layers.Dense({units}, activation={output!r}{regularizer}, "
         f"kernel_initializer=keras.initializers.GlorotUniform(seed=SEED + {len(config.hidden_layers)})),"
     )
     return "\n".join(lines)
@@ -90,7 +106,18 @@ def generate_code(config: PlaygroundConfig, *, epochs: int = 100, upload: Upload
     check_int("epochs", epochs, 1)
     feature_names = ", ".join(FEATURES[name][0] for name in config.features)
     feature_columns = ", ".join(FEATURES[name][1] for name in config.features)
-    loss = "binary_crossentropy" if config.effective_loss == "cross_entropy" else "mean_squared_error"
+    num_classes = _num_classes(config, upload)
+    if config.effective_loss == "cross_entropy":
+        loss = "categorical_crossentropy" if num_classes > 2 else "binary_crossentropy"
+    else:
+        loss = "mean_squared_error"
+    # More than two classes: one-hot labels for the softmax output, as the page trains.
+    one_hot = (
+        f"\n# {num_classes} classes: one-hot labels for the softmax output.\n"
+        f'labels = np.eye({num_classes}, dtype="float32")[labels.astype("int64")]\n'
+        if num_classes > 2
+        else ""
+    )
     layers = ", ".join(str(units) for units in config.hidden_layers) or "none"
     return f'''"""A Playground experiment from MLP Explorer, as a script that runs on its own.
 
@@ -109,7 +136,7 @@ EPOCHS = {epochs}
 BATCH_SIZE = {config.batch_size}
 
 
-{_data_code(config, upload)}
+{_data_code(config, upload)}{one_hot}
 # The page's split: shuffle with SEED + 1, the first TRAIN_RATIO of the points train.
 order = np.random.default_rng(SEED + 1).permutation(len(points))
 num_train = min(max(int(round(len(points) * TRAIN_RATIO)), 1), len(points) - 1)
@@ -127,7 +154,7 @@ x_test, y_test = features(points[test]), labels[test]
 
 model = keras.Sequential(
     [
-{_layers_code(config)}
+{_layers_code(config, num_classes)}
     ]
 )
 model.compile(optimizer={_optimizer_code(config)}, loss={loss!r})

@@ -30,7 +30,12 @@ PROBLEMS = ("classification", "regression")
 # The same activations as the model pages, with TensorFlow Playground's four first, in
 # its menu order, so the page opens on the choices the original offers.
 _PLAYGROUND_MENU = ("tanh", "relu", "sigmoid", "linear")
-ACTIVATIONS = _PLAYGROUND_MENU + tuple(name for name in MODEL_ACTIVATIONS if name not in _PLAYGROUND_MENU)
+# Then what Playground's users ask for: a periodic sine (a one-line `keras.ops.sin`),
+# mish, and the step-like hard sigmoid.
+EXTRA_ACTIVATIONS = ("sine", "mish", "hard_sigmoid")
+ACTIVATIONS = (
+    _PLAYGROUND_MENU + tuple(name for name in MODEL_ACTIVATIONS if name not in _PLAYGROUND_MENU) + EXTRA_ACTIVATIONS
+)
 REGULARIZATIONS = ("none", "l1", "l2")
 # Not core.config.OPTIMIZERS: the Playground's menu, where "momentum" is SGD with momentum 0.9.
 OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -44,6 +49,11 @@ MAX_HIDDEN_LAYERS = 6
 MAX_UNITS = 8
 MAX_BATCH_SIZE = 500
 MOMENTUM = 0.9
+MAX_DROPOUT = 0.9
+# The fields a running model takes on as it is (as Playground does): changing them
+# keeps the weights, the optimizer's state where it can, and the epoch count. Any
+# other field (data, features, layers, activation, dropout) starts a new run.
+TRAINING_FIELDS = ("learning_rate", "regularization", "regularization_rate", "batch_size", "optimizer", "loss")
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,8 @@ class PlaygroundConfig:
             Defaults to `"sgd"`.
         loss: `"cross_entropy"` or `"squared_error"` for classification; regression
             always uses squared error. Defaults to `"cross_entropy"`.
+        dropout: the dropout rate after each hidden layer, in [0, 0.9], one per layer;
+            empty means none anywhere. Defaults to `()`.
     """
 
     problem: str = "classification"
@@ -88,6 +100,7 @@ class PlaygroundConfig:
     batch_size: int = 10
     optimizer: str = "sgd"
     loss: str = "cross_entropy"
+    dropout: tuple[float, ...] = ()
 
     def __post_init__(self):
         check_choice("problem", self.problem, PROBLEMS)
@@ -117,6 +130,15 @@ class PlaygroundConfig:
         check_int("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_choice("loss", self.loss, LOSSES)
+        expected = f"one rate in [0, {MAX_DROPOUT}] per hidden layer ({len(layers)}), or none"
+        dropout = as_tuple("dropout", self.dropout, expected)
+        if dropout and len(dropout) != len(layers):
+            raise invalid("dropout", expected, self.dropout, "Give one rate per hidden layer.")
+        for rate in dropout:
+            check_float("dropout", rate, 0, MAX_DROPOUT)
+        # No dropout anywhere is the same config whichever way it is written.
+        dropout = tuple(float(rate) for rate in dropout)
+        object.__setattr__(self, "dropout", dropout if any(dropout) else ())
         # Floats as floats, so 1 and 1.0 make equal configs.
         object.__setattr__(self, "learning_rate", float(self.learning_rate))
         object.__setattr__(self, "regularization_rate", float(self.regularization_rate))
@@ -125,6 +147,17 @@ class PlaygroundConfig:
     def effective_loss(self) -> str:
         """The loss actually used: regression is always squared error."""
         return self.loss if self.problem == "classification" else "squared_error"
+
+    @property
+    def dropout_rates(self) -> tuple[float, ...]:
+        """One dropout rate per hidden layer (zeros when `dropout` is empty)."""
+        return self.dropout or (0.0,) * len(self.hidden_layers)
+
+    def same_structure(self, other: PlaygroundConfig) -> bool:
+        """Whether `other` differs at most in `TRAINING_FIELDS`, so a running model can
+        take it on without starting again."""
+        keep = {name: getattr(self, name) for name in TRAINING_FIELDS}
+        return other.replace(**keep) == self
 
     def replace(self, **changes) -> PlaygroundConfig:
         """A copy with some fields changed (validated like any new config)."""
@@ -169,11 +202,24 @@ class PlaygroundConfig:
                 continue
             try:
                 value = _parse(text, getattr(defaults, item.name))
-                dataclasses.replace(defaults, **{item.name: value})  # validates this field alone
+                if item.name == "dropout":  # one rate per layer: checked with the layers, below
+                    dataclasses.replace(defaults, hidden_layers=(1,) * len(value), dropout=value)
+                else:
+                    dataclasses.replace(defaults, **{item.name: value})  # validates this field alone
             except (ValueError, TypeError) as error:
                 warnings.append(f"Ignored `{item.name}={text}` from the link: {error}")
                 continue
             values[item.name] = value
+        if "dropout" in values:
+            try:
+                dataclasses.replace(
+                    defaults,
+                    hidden_layers=values.get("hidden_layers", defaults.hidden_layers),
+                    dropout=values["dropout"],
+                )
+            except ValueError as error:
+                warnings.append(f"Ignored `dropout={params['dropout']}` from the link: {error}")
+                values.pop("dropout")
         try:
             return cls(**values), warnings
         except ValueError as error:
@@ -189,6 +235,8 @@ def _parse(text: str, default: Any) -> Any:
         items = [part.strip() for part in text.split(",") if part.strip()]
         if default and isinstance(default[0], int):
             return tuple(int(item) for item in items)
+        if default == ():  # dropout, the one tuple of numbers that defaults to empty
+            return tuple(float(item) for item in items)
         return tuple(items)
     if isinstance(default, bool):
         raise TypeError("no boolean fields")

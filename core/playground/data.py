@@ -24,7 +24,9 @@ import numpy as np
 
 from core.validation import check_choice, check_float
 
-CLASSIFICATION_DATASETS = ("circle", "xor", "gaussian", "spiral")
+# Classification with more than two classes: a softmax output, one unit per class.
+MULTICLASS_DATASETS = ("three_gaussians",)
+CLASSIFICATION_DATASETS = ("circle", "xor", "gaussian", "spiral") + MULTICLASS_DATASETS
 REGRESSION_DATASETS = ("plane", "multi_gaussian")
 UPLOAD = "upload"  # points the user brought as a CSV file
 DATASET_TITLES = {
@@ -32,6 +34,7 @@ DATASET_TITLES = {
     "xor": "Exclusive or",
     "gaussian": "Two Gaussians",
     "spiral": "Spiral",
+    "three_gaussians": "Three Gaussians (3 classes)",
     "plane": "Plane",
     "multi_gaussian": "Multi Gaussian",
     UPLOAD: "Your CSV",
@@ -88,6 +91,16 @@ def make_spiral(num_samples, noise, rng):
     return np.concatenate(arms).astype("float32"), labels.astype("float32")
 
 
+def make_three_gaussians(num_samples, noise, rng):
+    """Three Gaussian blobs, classes 0, 1 and 2, around a circle; noise widens them."""
+    variance = 0.5 + noise / 0.5 * 3.5
+    angles = np.array([90.0, 210.0, 330.0]) * np.pi / 180
+    centers = 3.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    labels = np.arange(num_samples) % 3
+    points = centers[labels] + rng.normal(0.0, np.sqrt(variance), (num_samples, 2))
+    return points.astype("float32"), labels.astype("float32")
+
+
 def make_plane(num_samples, noise, rng):
     """Regression on a tilted plane: the label is (x1 + x2) / 10, noise shifts the inputs."""
     points = rng.uniform(-6, 6, (num_samples, 2))
@@ -113,6 +126,7 @@ GENERATORS = {
     "xor": make_xor,
     "gaussian": make_gaussian,
     "spiral": make_spiral,
+    "three_gaussians": make_three_gaussians,
     "plane": make_plane,
     "multi_gaussian": make_multi_gaussian,
 }
@@ -164,6 +178,12 @@ class PlaneData:
     x_test: np.ndarray  # (num_test, 2)
     y_test: np.ndarray  # (num_test,)
     extent: float  # the plane shown is [-extent, extent]²
+
+    @property
+    def num_classes(self) -> int:
+        """Classes in the labels 0, 1, ..., at least 2 (meaningless for regression)."""
+        labels = np.concatenate([self.y_train, self.y_test])
+        return max(2, int(labels.max()) + 1) if len(labels) else 2
 
 
 def plane_extent(points: np.ndarray) -> float:

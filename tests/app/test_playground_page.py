@@ -155,6 +155,162 @@ def test_a_bad_link_warns_and_falls_back():
     assert at.slider(key="playground.noise").value == 0
 
 
+# ---- parity: zero layers, mid-run changes, links, labels, toggles -----------------
+
+
+def trainer_of(at: AppTest):
+    return at.session_state["playground.trainer"]
+
+
+@pytest.mark.slow
+def test_zero_hidden_layers_from_a_link_and_from_the_minus_button():
+    at = open_page({"hidden_layers": "", "features": "x1_squared,x2_squared"})
+    assert not at.exception and not at.error
+    assert "**0 hidden layers**" in [m.value for m in at.markdown]
+    assert len(at.get("plotly_chart")) == 1
+    at = open_page()
+    at.button(key="playground.remove_layer").click().run()
+    at.button(key="playground.remove_layer").click().run()
+    assert not at.exception and not at.error
+    assert param(at, "hidden_layers") == ""
+    at.button(key="playground.step").click().run()
+    assert not at.exception and epoch_line(at).startswith("**Epoch 1**")
+
+
+@pytest.mark.slow
+def test_a_new_learning_rate_mid_run_keeps_the_run():
+    at = open_page()
+    at.button(key="playground.step").click().run()
+    at.button(key="playground.step").click().run()
+    trainer = trainer_of(at)
+    at.select_slider(key="playground.learning_rate").set_value(0.003).run()
+    assert not at.exception
+    assert epoch_line(at).startswith("**Epoch 2**")  # not back to 0
+    assert trainer_of(at) is trainer
+    assert float(trainer.optimizer.learning_rate) == pytest.approx(0.003)
+    for change in (
+        lambda: at.number_input(key="playground.batch_size").set_value(25),
+        lambda: at.selectbox(key="playground.regularization").select("l2"),
+        lambda: at.select_slider(key="playground.regularization_rate").set_value(0.01),
+        lambda: at.selectbox(key="playground.optimizer").select("adam"),
+    ):
+        change().run()
+        assert not at.exception and epoch_line(at).startswith("**Epoch 2**")
+    assert trainer_of(at) is trainer and trainer.config.optimizer == "adam"
+    at.selectbox(key="playground.activation").select("relu").run()  # structural: a new run
+    assert epoch_line(at).startswith("**Epoch 0**") and trainer_of(at) is not trainer
+
+
+@pytest.mark.slow
+def test_a_link_weight_is_edited_from_the_page():
+    at = open_page()
+    trainer = trainer_of(at)
+    before = trainer.grids()[-1].copy()
+    at.selectbox(key="playground.edit_link").set_value((1, 2, 1)).run()
+    assert at.number_input(key="playground.edit_value").value == pytest.approx(trainer.weights()[1][0][2, 1], abs=1e-3)
+    at.number_input(key="playground.edit_value").set_value(3.5).run()
+    at.button(key="playground.set_weight").click().run()
+    assert not at.exception
+    assert trainer.weights()[1][0][2, 1] == pytest.approx(3.5)
+    assert np.abs(trainer.grids()[-1] - before).max() > 1e-3  # the surface follows
+    titles = at.selectbox(key="playground.edit_link").options
+    assert len(titles) == 2 * 4 + 4 * 2 + 2 * 1 and "layer 1, neuron 3 → layer 2, neuron 2" in titles
+
+
+@pytest.mark.slow
+def test_regression_shows_squared_error_and_the_url_keeps_epochs_per_update():
+    at = open_page({"epochs_per_update": "10"})
+    assert at.selectbox(key="playground.epochs_per_update").value == 10
+    assert param(at, "epochs_per_update") == "10"
+    at.selectbox(key="playground.problem").select("regression").run()
+    assert at.selectbox(key="playground.loss").options == ["squared error", "squared error"]
+    at.toggle(key="playground.show_test").set_value(False).run()
+    at.toggle(key="playground.discretize").set_value(True).run()
+    assert not at.exception
+    bad = open_page({"epochs_per_update": "7"})
+    assert any("epochs_per_update=7" in w.value for w in bad.warning)
+
+
+@pytest.mark.slow
+def test_multiclass_data_trains_a_softmax_output():
+    at = open_page()
+    at.radio(key="playground.dataset").set_value("three_gaussians").run()
+    at.button(key="playground.step").click().run()
+    assert not at.exception and not at.error
+    assert trainer_of(at).model.output_shape == (None, 3)
+
+
+@pytest.mark.slow
+def test_dropout_per_layer_goes_into_the_url():
+    at = open_page()
+    at.selectbox(key="playground.dropout_1").set_value(0.2).run()
+    assert not at.exception
+    assert param(at, "dropout") == "0.0,0.2"
+    assert trainer_of(at).config.dropout == (0.0, 0.2)
+
+
+def test_a_clicked_neuron_is_shown_large():
+    at = open_page()
+    at.session_state["playground.focus"] = (1, 0)
+    at.run()
+    assert not at.exception
+    figure = at.get("plotly_chart")[0].proto.spec
+    assert "layer 1, neuron 1" in figure  # the neuron's own hover targets, and the view drawn
+
+
+def _upload_twice():
+    import streamlit as st
+
+    from ui.playground import view as ui
+
+    class File:
+        def __init__(self, name, data):
+            self.name, self.data = name, data
+
+        def getvalue(self):
+            return self.data
+
+    good = ("x1,x2,label\n" + "".join(f"{i % 5},{i % 7},{i % 2}\n" for i in range(30))).encode()
+    st.session_state[ui.key("problem")] = "classification"
+    st.session_state[ui.key("dataset")] = "circle"
+    st.session_state[ui.UPLOAD_WIDGET] = File("good.csv", good)
+    ui.on_upload()
+    st.session_state[ui.UPLOAD_WIDGET] = File("bad.csv", b"x1,x2,label\n1,2\n")
+    ui.on_upload()
+    st.write(st.session_state[ui.UPLOADED].name, st.session_state[ui.key("dataset")])
+    st.error(st.session_state[ui.UPLOAD_ERROR])
+
+
+def test_a_bad_upload_after_a_good_one_keeps_the_good_points():
+    at = AppTest.from_function(_upload_twice, default_timeout=30).run()
+    assert not at.exception
+    assert at.markdown[0].value == "good.csv upload"
+    assert "Received an invalid CSV file" in at.error[0].value
+
+
+def test_hosted_mode_refuses_a_big_network_with_a_message(monkeypatch):
+    monkeypatch.setenv("MLP_EXPLORER_HOSTED", "1")
+    at = open_page({"hidden_layers": "8,8"})
+    assert not at.exception and not at.error
+    assert any("this server trains Playground networks of at most 4 hidden layers" in w.value for w in at.warning)
+    assert param(at, "hidden_layers") == "4,2"  # the default network instead
+    assert 25 not in at.selectbox(key="playground.epochs_per_update").options
+
+
+@pytest.mark.slow
+def test_hosted_mode_stops_a_run_at_its_epoch_cap(monkeypatch, short_live_runs):
+    from core.playground import limits
+
+    monkeypatch.setenv("MLP_EXPLORER_HOSTED", "1")
+    monkeypatch.setattr(limits, "HOSTED", limits.HOSTED.__class__(max_epochs=3, max_epochs_per_update=10))
+    at = open_page()
+    for _ in range(4):
+        at.button(key="playground.step").click().run()
+    assert not at.exception
+    assert epoch_line(at).startswith("**Epoch 3**")
+    assert any("this server stops a Playground run at 3" in e.value for e in at.error)
+
+
 # ---- figures ---------------------------------------------------------------------
 
 
@@ -169,24 +325,58 @@ def trained():
     return config, trainer
 
 
-def test_figures_are_valid_plotly(trained):
+def test_paused_chart_is_the_playing_picture_with_hover_targets(trained):
+    import base64
+    import io
+
+    from PIL import Image
+
     from ui.playground import figures
 
     config, trainer = trained
-    grids = trainer.grids()
-    figure = figures.dashboard_figure(config, trainer, grids)
+    view = figures.draw_view(config, trainer, trainer.grids())
+    figure = figures.view_figure(view)
     go.Figure(figure.to_dict())  # validates every property the fast path skipped
-    hover = [t for t in figure.data if t.text is not None and any("weight" in s for s in t.text)]
-    assert len(hover[0].text) == 3 * 4 + 4 * 3 + 3 * 1  # one hover point per connection
-    assert len(figure.layout.images) == 3 + 4 + 3 + 1  # one heatmap per node
+    assert (figure.layout.width, figure.layout.height) == view.image.size == (figures.WIDTH, figures.HEIGHT)
+    source = figure.layout.images[0].source.split(",", 1)[1]
+    shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(source))).convert("RGB")).astype(int)
+    assert np.abs(shown - np.asarray(view.image).astype(int)).mean() < 3  # the same picture
+    links = figure.data[0]
+    assert len(links.text) == 3 * 4 + 4 * 3 + 3 * 1 and all("weight" in text for text in links.text)
+    assert len(figure.data[1].text) == 3 + 4 + 3 + 1  # one target per node
+    orange = (np.abs(np.asarray(view.image).astype(int) - figures.ORANGE).sum(axis=2) < 30).mean()
+    assert orange > 0.01  # heatmaps drawn, not a blank canvas
 
 
-def test_live_frame_is_a_picture_of_network_surface_and_loss(trained):
+@pytest.mark.parametrize("layers", [(4, 2), (8, 8, 8, 8)])
+def test_every_link_has_its_own_hover_target(layers):
+    from core.playground.model import Trainer
     from ui.playground import figures
 
-    config, trainer = trained
-    frame = np.asarray(figures.live_frame(config, trainer, trainer.grids()))
-    assert frame.ndim == 3 and frame.shape[2] == 3
-    assert frame.shape[0] >= 320 and frame.shape[1] > 600
-    orange = (np.abs(frame.astype(int) - figures.ORANGE).sum(axis=2) < 30).mean()
-    assert orange > 0.01  # heatmaps drawn, not a blank canvas
+    config = PlaygroundConfig(hidden_layers=layers)
+    trainer = Trainer(config, split_dataset(*make_dataset("circle", 100), 0.5, 0), resolution=10)
+    view = figures.draw_view(config, trainer, trainer.grids())
+    points = np.array([(t.x, t.y) for t in view.links])
+    sizes = (2,) + layers + (1,)
+    assert len(points) == sum(a * b for a, b in zip(sizes, sizes[1:]))  # 18, or 216
+    distance = np.linalg.norm(points[:, None] - points[None], axis=2) + np.eye(len(points)) * 1e9
+    assert distance.min() > 2.0  # pixels: no two links share a target, crossing or not
+
+
+def test_link_colours_follow_the_weight_on_a_diverging_scale():
+    from ui.playground import figures
+
+    grey, light, strong = figures.link_color(0.0), figures.link_color(0.5), figures.link_color(1.5)
+    assert light != grey and light != strong and strong == tuple(int(c) for c in figures.BLUE)
+    assert figures.link_color(-1.5) == tuple(int(c) for c in figures.ORANGE)
+
+
+def test_discretize_and_multiclass_surfaces(trained):
+    from ui.playground import figures
+
+    output = np.linspace(0, 1, 16, dtype="float32").reshape(4, 4, 1)
+    assert len(np.unique(figures.output_rgb(output, "classification", discretize=True).reshape(-1, 3), axis=0)) == 2
+    assert len(np.unique(figures.output_rgb(output, "classification").reshape(-1, 3), axis=0)) > 8
+    probabilities = np.eye(3, dtype="float32")[np.arange(9).reshape(3, 3) % 3]
+    rgb = figures.output_rgb(probabilities, "classification")
+    assert tuple(rgb[0, 2]) == tuple(int(c) for c in figures.CLASS_COLORS[2])

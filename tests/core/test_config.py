@@ -69,8 +69,9 @@ def test_other_pages_derive_their_activation_lists_from_the_models_one():
     from core.fundamentals import activations, neuron
     from core.playground import config as playground
 
-    # The Playground offers the same set, its own four first, as TensorFlow Playground does.
-    assert sorted(playground.ACTIVATIONS) == sorted(ACTIVATIONS)
+    # The Playground offers the same set, its own four first, as TensorFlow Playground does,
+    # then a few its users ask for.
+    assert sorted(playground.ACTIVATIONS) == sorted(ACTIVATIONS + playground.EXTRA_ACTIVATIONS)
     assert playground.ACTIVATIONS[:4] == ("tanh", "relu", "sigmoid", "linear")
     # The activations page draws every one a model page offers, plus a few for comparison.
     assert activations.ACTIVATIONS[:2] == ("sigmoid", "tanh")  # as history had them

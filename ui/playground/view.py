@@ -4,15 +4,18 @@ State: every session-state key starts with "playground."; the widgets' keys hold
 the experiment, `read_config` turns them into a `PlaygroundConfig`, and the URL's
 query parameters mirror that config both ways.
 
-`live_view` is the part of the page that moves: it trains and redraws with the
-figures of `ui.playground.figures` (interactive charts when paused, one picture a
-frame while playing).
+`live_view` is the part of the page that moves: it trains and redraws the one view
+of `ui.playground.figures` (a picture a frame while playing; the same picture with
+hover and click targets when paused). A change of learning rate, regularization,
+batch size, optimizer or loss goes to the running model; any other change starts a
+new run. On a hosted server `core.playground.limits` caps what a visitor can ask.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import streamlit as st
@@ -26,13 +29,18 @@ from core.playground.data import (
     split_dataset,
 )
 from core.playground.features import FEATURES
+from core.playground.limits import PlaygroundLimits
 from core.playground.upload import UploadedPoints, parse_points_csv
-from ui.playground.figures import dashboard_figure, live_frame_png
+from ui.playground.figures import WIDTH, draw_view, encode, snapshot, view_figure
 
 UPDATE_INTERVAL = 0.2  # seconds before a finished live run starts the next, while playing
 LIVE_SECONDS = 30.0  # one live run redraws in a loop this long, then hands back to Streamlit
-FRAME_SECONDS = 1 / 15  # at most 15 frames a second: more only floods the browser
+FRAME_SECONDS = 1 / 30  # at most 30 frames a second: more only floods the browser
 EPOCHS_PER_UPDATE = (1, 2, 5, 10, 25)
+DROPOUT_RATES = (0.0, 0.1, 0.2, 0.3, 0.5)
+# Draws and encodes a frame while the script thread trains the next chunk: TensorFlow
+# and Pillow both release the GIL, so on two cores the two overlap.
+_PAINTER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="playground-frame")
 
 # Session-state keys.
 PREFIX = "playground."
@@ -49,6 +57,15 @@ SPEED = PREFIX + "epochs_per_update"
 CONFIG = PREFIX + "config"  # the last valid config, kept while another page shows
 TRAINER_UPLOAD = PREFIX + "trainer_upload"  # the upload the trainer learned from
 IN_FULL_RUN = PREFIX + "in_full_run"  # set while the whole page (not just the fragment) runs
+SHOW_TEST = PREFIX + "show_test"
+DISCRETIZE = PREFIX + "discretize"
+FOCUS = PREFIX + "focus"  # (column, row) of the neuron shown large, or None
+CHART = PREFIX + "chart"  # the paused chart's selection
+EDIT_LINK = PREFIX + "edit_link"  # (layer, source, target) of the link being edited
+EDIT_VALUE = PREFIX + "edit_value"
+STEP_ERROR = PREFIX + "step_error"  # a hosted limit that stopped the run
+# Copies of view widgets' values, which Streamlit drops while another page shows.
+SPEED_KEPT, SHOW_TEST_KEPT, DISCRETIZE_KEPT = SPEED + ".kept", SHOW_TEST + ".kept", DISCRETIZE + ".kept"
 # Widgets whose value is a config field of the same name.
 FIELD_WIDGETS = (
     "problem",
@@ -74,6 +91,20 @@ def feature_key(name: str) -> str:
     return PREFIX + "feature." + name
 
 
+def dropout_key(index: int) -> str:
+    return PREFIX + f"dropout_{index}"
+
+
+def limits() -> PlaygroundLimits:
+    """This server's Playground caps (hosted or not), read from the environment."""
+    return PlaygroundLimits.from_env()
+
+
+def speeds() -> tuple[int, ...]:
+    """The epochs-per-update choices this server allows."""
+    return tuple(n for n in EPOCHS_PER_UPDATE if n <= limits().max_epochs_per_update)
+
+
 # ---- state -------------------------------------------------------------------------
 
 
@@ -84,6 +115,8 @@ def _write_widgets(config: PlaygroundConfig) -> None:
     for name in FEATURES:
         state[feature_key(name)] = name in config.features
     state[LAYERS] = list(config.hidden_layers)
+    for index, rate in enumerate(config.dropout_rates):  # the menu's nearest rate
+        state[dropout_key(index)] = min(DROPOUT_RATES, key=lambda choice: abs(choice - rate))
     state[SEED] = config.seed
 
 
@@ -95,14 +128,31 @@ def init_state() -> None:
         # restore the experiment from the last config instead of the defaults.
         if CONFIG in state and any(key(name) not in state for name in FIELD_WIDGETS):
             _write_widgets(state[CONFIG])
+        state.setdefault(SPEED, state.get(SPEED_KEPT, 5))
+        state.setdefault(SHOW_TEST, state.get(SHOW_TEST_KEPT, True))
+        state.setdefault(DISCRETIZE, state.get(DISCRETIZE_KEPT, False))
         return
     config, warnings = PlaygroundConfig.from_query_params(st.query_params.to_dict())
     if config.dataset == UPLOAD and state.get(UPLOADED) is None:
         warnings.append("The link names uploaded points, which links cannot carry; upload the CSV again.")
         config = config.replace(dataset=_datasets(config.problem)[0])
+    try:
+        limits().check_network(config.hidden_layers)
+    except ValueError as error:
+        warnings.append(f"{error} The link's network was replaced by the default one.")
+        config = config.replace(hidden_layers=PlaygroundConfig().hidden_layers, dropout=())
     _write_widgets(config)
     state[PLAYING] = False
-    state[SPEED] = 5
+    speed = st.query_params.get("epochs_per_update", "5")
+    if speed not in [str(n) for n in speeds()]:
+        warnings.append(
+            f"Ignored `epochs_per_update={speed}` from the link, expected one of {', '.join(str(n) for n in speeds())}."
+        )
+        speed = "5"
+    state[SPEED] = int(speed)
+    state[SHOW_TEST] = True
+    state[DISCRETIZE] = False
+    state[FOCUS] = None
     state[LINK_WARNINGS] = warnings
     state[INITIALIZED] = True
 
@@ -112,14 +162,18 @@ def read_config() -> PlaygroundConfig:
     state = st.session_state
     values = {name: state[key(name)] for name in FIELD_WIDGETS}
     features = tuple(name for name in FEATURES if state[feature_key(name)])
-    return PlaygroundConfig(**values, features=features, hidden_layers=tuple(state[LAYERS]), seed=state[SEED])
+    layers = tuple(state[LAYERS])
+    dropout = tuple(float(state.get(dropout_key(index), 0.0)) for index in range(len(layers)))
+    return PlaygroundConfig(**values, features=features, hidden_layers=layers, dropout=dropout, seed=state[SEED])
 
 
 def sync_query_params(config: PlaygroundConfig) -> None:
     """Writes the config into the URL, so a copied link reopens this experiment, and
     remembers it for when the learner comes back from another page."""
-    st.session_state[CONFIG] = config
-    params = config.to_query_params()
+    state = st.session_state
+    state[CONFIG] = config
+    state[SPEED_KEPT], state[SHOW_TEST_KEPT], state[DISCRETIZE_KEPT] = state[SPEED], state[SHOW_TEST], state[DISCRETIZE]
+    params = {**config.to_query_params(), "epochs_per_update": str(st.session_state[SPEED])}
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
 
@@ -153,8 +207,9 @@ def on_upload() -> None:
             state[key("dataset")] = _datasets(state[key("problem")])[0]
         return
     try:
-        uploaded = parse_points_csv(file.getvalue(), file.name)
+        uploaded = parse_points_csv(file.getvalue(), file.name, max_rows=limits().max_points)
     except ValueError as error:
+        # The error is shown; the points of an earlier good file stay in use.
         state[UPLOAD_ERROR] = str(error)
         return
     state[UPLOADED] = uploaded
@@ -171,8 +226,9 @@ def regenerate() -> None:
 def change_layers(delta: int) -> None:
     """Adds (delta=+1) or removes (delta=-1) the last hidden layer."""
     layers = st.session_state[LAYERS]
-    if delta > 0 and len(layers) < 6:
-        layers.append(layers[-1] if layers else 4)
+    cap = limits()
+    if delta > 0 and len(layers) < cap.max_hidden_layers:
+        layers.append(min(layers[-1] if layers else 4, cap.max_units))
     elif delta < 0 and layers:
         layers.pop()
 
@@ -180,7 +236,7 @@ def change_layers(delta: int) -> None:
 def change_units(index: int, delta: int) -> None:
     """Adds or removes one neuron of hidden layer `index`, keeping 1 to 8."""
     layers = st.session_state[LAYERS]
-    layers[index] = min(8, max(1, layers[index] + delta))
+    layers[index] = min(limits().max_units, max(1, layers[index] + delta))
 
 
 def load_data(config: PlaygroundConfig):
@@ -194,15 +250,28 @@ def load_data(config: PlaygroundConfig):
 
 
 def current_trainer(config: PlaygroundConfig, *, reset: bool = False):
-    """The session's trainer for `config`; a changed config (or reset) starts afresh."""
+    """The session's trainer for `config`. A change of the training recipe alone
+    (learning rate, regularization, batch size, optimizer, loss) goes to the running
+    trainer; any other change (or reset) starts afresh.
+
+    Raises:
+        ValueError: for a network bigger than this server's limits allow.
+    """
     from core.playground.model import Trainer
 
     state = st.session_state
+    cap = limits()
+    cap.check_network(config.hidden_layers)
     trainer = state.get(TRAINER)
     uploaded = state.get(UPLOADED) if config.dataset == UPLOAD else None
-    stale = trainer is None or trainer.config != config or state.get(TRAINER_UPLOAD) is not uploaded
+    stale = trainer is None or not trainer.config.same_structure(config) or state.get(TRAINER_UPLOAD) is not uploaded
+    if not (reset or stale) and trainer.config != config:
+        trainer.update(config)  # the same run goes on with the new recipe
     if reset or stale:
-        trainer = Trainer(config, load_data(config))
+        cap.check_resolution(cap.resolution)
+        trainer = Trainer(config, load_data(config), resolution=cap.resolution)
+        state[FOCUS] = None
+        state[STEP_ERROR] = None
         state[TRAINER] = trainer
         state[TRAINER_UPLOAD] = uploaded  # a new file with the same config must retrain
         if stale:
@@ -214,63 +283,161 @@ def toggle_play() -> None:
     st.session_state[PLAYING] = not st.session_state[PLAYING]
 
 
+def train(trainer, epochs: int) -> bool:
+    """Trains `epochs` more epochs if this server allows it; else pauses and keeps the
+    reason in `STEP_ERROR` for the page to show. Returns whether it trained."""
+    try:
+        limits().check_step(trainer.epoch, epochs)
+    except ValueError as error:
+        st.session_state[STEP_ERROR] = str(error)
+        st.session_state[PLAYING] = False
+        return False
+    trainer.step(epochs)
+    return True
+
+
 def step_once() -> None:
     st.session_state[PLAYING] = False
     trainer = st.session_state.get(TRAINER)
     if trainer is not None:
-        trainer.step(1)
+        train(trainer, 1)
 
 
 def reset() -> None:
     st.session_state[PLAYING] = False
+    st.session_state[STEP_ERROR] = None
     st.session_state.pop(TRAINER, None)
+
+
+def links(trainer) -> list[tuple[int, int, int]]:
+    """Every link of the trainer's network as `(layer, source, target)`."""
+    return [
+        (layer, source, target)
+        for layer, (kernel, _) in enumerate(trainer.weights())
+        for source in range(kernel.shape[0])
+        for target in range(kernel.shape[1])
+    ]
+
+
+def link_title(config: PlaygroundConfig, trainer, link: tuple[int, int, int]) -> str:
+    """A link's name as the page shows it: "x₁ → layer 1, neuron 2"."""
+    layer, source, target = link
+    last = layer == len(trainer.dense) - 1
+    start = FEATURES[config.features[source]][0] if layer == 0 else f"layer {layer}, neuron {source + 1}"
+    if last:
+        end = "output" if trainer.dense[-1].units == 1 else f"output, class {target}"
+    else:
+        end = f"layer {layer + 1}, neuron {target + 1}"
+    return f"{start} → {end}"
+
+
+def on_link_choice() -> None:
+    """A link picked (in the menu or by a click): its weight goes into the number box."""
+    state = st.session_state
+    trainer = state.get(TRAINER)
+    if trainer is not None and state.get(EDIT_LINK) in links(trainer):
+        layer, source, target = state[EDIT_LINK]
+        state[EDIT_VALUE] = float(np.clip(round(float(trainer.weights()[layer][0][source, target]), 3), -10, 10))
+
+
+def set_weight() -> None:
+    """Writes the typed weight into the picked link; the surface follows at once."""
+    state = st.session_state
+    trainer = state.get(TRAINER)
+    if trainer is not None and state.get(EDIT_LINK) in links(trainer):
+        state[PLAYING] = False
+        trainer.set_weight(*state[EDIT_LINK], float(state[EDIT_VALUE]))
+
+
+def on_chart_click() -> None:
+    """A click on the paused chart: a link opens for editing, a neuron shows large
+    (a second click on it shows the output again)."""
+    state = st.session_state
+    points = state[CHART].selection.get("points", []) if state.get(CHART) else []
+    if not points or "customdata" not in points[0]:
+        return
+    kind, *where = points[0]["customdata"]
+    if kind == "link":
+        state[EDIT_LINK] = tuple(int(v) for v in where)
+        on_link_choice()
+    elif kind == "node":
+        node = tuple(int(v) for v in where)
+        state[FOCUS] = None if state.get(FOCUS) == node else node
 
 
 # ---- live view ---------------------------------------------------------------------
 
 
+def _header(placeholder, shot) -> None:
+    history = shot.history
+    placeholder.markdown(
+        f"**Epoch {shot.epoch:,}** · training loss {history['loss'][-1]:.4f} · test loss {history['test_loss'][-1]:.4f}"
+    )
+
+
 def live_view(config: PlaygroundConfig, trainer) -> None:
-    """The part of the page that moves: epoch and losses, network, surface, loss curves.
+    """The part of the page that moves: epoch and losses, then the one view (network,
+    surface, loss curves).
 
     While playing it is a fragment that reruns every `UPDATE_INTERVAL` seconds, and each
-    run trains and redraws into the same placeholders in a loop for `LIVE_SECONDS`, at
+    run trains and redraws into the same placeholder in a loop for `LIVE_SECONDS`, at
     most one frame per `FRAME_SECONDS`: a fragment rerun per frame waits on a round
     trip to the browser, a redraw in place does not. Pressing Pause (or any widget)
-    interrupts the loop, as any rerun does. Frames while playing are pictures
-    (`live_frame`); paused, the page shows the interactive Plotly charts.
+    interrupts the loop, as any rerun does. Playing, each frame is the view's picture;
+    paused, the same picture carries hover and click targets (`view_figure`), so the
+    page looks the same in both states.
     """
     playing = st.session_state[PLAYING]
     st.session_state[IN_FULL_RUN] = True
 
     @st.fragment(run_every=UPDATE_INTERVAL if playing else None)
     def _live():
+        state = st.session_state
         header, chart = st.empty(), st.empty()
         # In a run of the whole page draw one frame and let the rest of the page
         # render; the fragment's own reruns do the looping.
-        full_run = st.session_state.pop(IN_FULL_RUN, False)
+        full_run = state.pop(IN_FULL_RUN, False)
         deadline = time.monotonic() + (0.0 if full_run else LIVE_SECONDS)
+        options = dict(show_test=state[SHOW_TEST], discretize=state[DISCRETIZE], focus=state.get(FOCUS))
+
+        def paint(shot):
+            return shot, encode(draw_view(config, shot, shot.grids, **options).image)
+
         while True:
             frame_start = time.monotonic()
-            if st.session_state[PLAYING]:
-                trainer.step(st.session_state[SPEED])
-            history = trainer.history
-            diverged = not math.isfinite(history["loss"][-1])
-            header.markdown(
-                f"**Epoch {trainer.epoch:,}** · training loss {history['loss'][-1]:.4f} · "
-                f"test loss {history['test_loss'][-1]:.4f}"
-            )
-            grids = trainer.grids()
-            if st.session_state[PLAYING]:
-                chart.image(live_frame_png(config, trainer, grids))
+            if state[PLAYING] and full_run:  # one frame only: train, then show the result
+                train(trainer, state[SPEED])
+                shot = snapshot(trainer)
+                picture = paint(shot)[1]
+            elif state[PLAYING]:
+                # This frame shows the state before the chunk that trains meanwhile.
+                frame = _PAINTER.submit(paint, snapshot(trainer))
+                train(trainer, state[SPEED])
+                shot, picture = frame.result()
             else:
-                chart.plotly_chart(dashboard_figure(config, trainer, grids), config={"displayModeBar": False})
-            if diverged or not st.session_state[PLAYING] or time.monotonic() > deadline:
+                shot = snapshot(trainer)
+            _header(header, shot)
+            if state[PLAYING]:
+                chart.image(picture, width=WIDTH)
+            else:
+                chart.plotly_chart(
+                    view_figure(draw_view(config, shot, shot.grids, **options)),
+                    key=CHART,
+                    on_select=on_chart_click,
+                    selection_mode="points",
+                    width="content",
+                    config={"displayModeBar": False},
+                )
+            diverged = not math.isfinite(trainer.history["loss"][-1])
+            if diverged or not state[PLAYING] or time.monotonic() > deadline:
                 break
             time.sleep(max(0.0, FRAME_SECONDS - (time.monotonic() - frame_start)))
+        if state.get(STEP_ERROR):
+            st.error(state[STEP_ERROR])
         if diverged:
             st.error("The loss is no longer a number: training diverged. Lower the learning rate and press Reset.")
-            if st.session_state[PLAYING]:
-                st.session_state[PLAYING] = False
-                st.rerun()
+        if (diverged or state.get(STEP_ERROR)) and playing:
+            state[PLAYING] = False
+            st.rerun()
 
     _live()

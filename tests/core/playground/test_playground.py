@@ -13,6 +13,7 @@ from core.playground.config import PlaygroundConfig
 from core.playground.data import (
     CLASSIFICATION_DATASETS,
     GENERATORS,
+    MULTICLASS_DATASETS,
     REGRESSION_DATASETS,
     make_dataset,
     split_dataset,
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # ---- data ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", CLASSIFICATION_DATASETS)
+@pytest.mark.parametrize("name", [name for name in CLASSIFICATION_DATASETS if name not in MULTICLASS_DATASETS])
 def test_classification_sets_have_two_balanced_classes(name):
     points, labels = make_dataset(name, 400, noise=0.0, seed=3)
     assert points.shape == (400, 2) and labels.shape == (400,)
@@ -373,7 +374,7 @@ GOOD_ROWS = "".join(f"{i},{i},{i % 2}\n" for i in range(12))
         ("x1,x2,label\n" + GOOD_ROWS + "1,NaN,1\n", "'NaN' in row 14"),
         ("x1,x2,label\n" + GOOD_ROWS + "1,inf,1\n", "'inf' in row 14"),
         ("x1,x2,label\n1,2,0\n", "at least 10 rows"),
-        ("x1,x2,label\n" + "1,2,0\n" * 2001, "at most 2000 rows"),
+        ("x1,x2,label\n" + "1,2,0\n" * 2001, "at most 2,000 rows of points. Received: more than 2,000 rows"),
         ("x1,x2,label\n" + "1,2,0\n" * 200_000, "at most 1,000,000 bytes"),
     ],
 )
@@ -415,3 +416,234 @@ def test_every_generator_is_self_contained_for_code_export():
             "float32",
         } | set(dir(np)), (generator.__name__, names)
         assert "self" not in inspect.signature(generator).parameters
+
+
+# ---- zero hidden layers, mid-run changes, editing weights --------------------------
+
+
+def _trainer(config, resolution=20):
+    from core.playground.model import Trainer
+
+    return Trainer(config, _circle(config), resolution=resolution)
+
+
+@pytest.mark.slow
+def test_no_hidden_layer_trains_the_circle_on_squared_features():
+    # Playground's classic: x1² and x2² make the circle linearly separable.
+    config = PlaygroundConfig(hidden_layers=(), features=("x1_squared", "x2_squared"), learning_rate=0.03)
+    trainer = _trainer(config)
+    trainer.step(40)
+    grids = trainer.grids()
+    assert [grid.shape for grid in grids] == [(20, 20, 1)]
+    assert [kernel.shape for kernel, _ in trainer.weights()] == [(2, 1)]
+    assert trainer.history["test_loss"][-1] < 0.3 < trainer.history["test_loss"][0]
+
+
+def _weight_change(trainer, epochs=1):
+    before = np.concatenate([kernel.ravel() for kernel, _ in trainer.weights()])
+    trainer.step(epochs)
+    after = np.concatenate([kernel.ravel() for kernel, _ in trainer.weights()])
+    return float(np.linalg.norm(after - before))
+
+
+@pytest.mark.slow
+def test_a_lower_learning_rate_mid_run_keeps_the_epochs_and_takes_smaller_steps():
+    config = PlaygroundConfig(learning_rate=0.03)
+    trainer = _trainer(config)
+    trainer.step(5)
+    fast = _weight_change(trainer)
+    weights = trainer.weights()
+    trainer.update(config.replace(learning_rate=0.003))
+    assert trainer.epoch == 6 and len(trainer.history["loss"]) == 7  # nothing reset
+    np.testing.assert_array_equal(trainer.weights()[0][0], weights[0][0])
+    slow = _weight_change(trainer)
+    assert trainer.epoch == 7
+    assert slow < fast / 3  # a tenth of the rate: a step about a tenth as long
+
+
+@pytest.mark.slow
+def test_batch_size_regularization_and_optimizer_change_on_the_running_model():
+    config = PlaygroundConfig(optimizer="adam", learning_rate=0.01)
+    trainer = _trainer(config)
+    trainer.step(3)
+    moments = [v.numpy().copy() for v in trainer.optimizer.variables]
+    trainer.update(config.replace(batch_size=50, regularization="l2", regularization_rate=0.1))
+    # Adam's moments survive a change that is not of the optimizer itself.
+    assert all(np.array_equal(a, b.numpy()) for a, b in zip(moments, trainer.optimizer.variables))
+    assert float(trainer._l2.numpy()) == pytest.approx(0.1) and int(trainer._batch_size.numpy()) == 50
+    trainer.step(2)
+    trainer.update(trainer.config.replace(optimizer="sgd"))
+    trainer.step(2)
+    assert trainer.epoch == 7 and all(np.isfinite(trainer.history["loss"]))
+
+
+@pytest.mark.slow
+def test_strong_l1_mid_run_shrinks_the_weights():
+    config = PlaygroundConfig(learning_rate=0.1)
+    trainer = _trainer(config)
+    trainer.step(3)
+    before = sum(np.abs(kernel).sum() for kernel, _ in trainer.weights())
+    trainer.update(config.replace(regularization="l1", regularization_rate=0.3))
+    trainer.step(5)
+    assert sum(np.abs(kernel).sum() for kernel, _ in trainer.weights()) < before / 2
+
+
+def test_a_structural_change_is_refused_by_update():
+    trainer = _trainer(PlaygroundConfig())
+    with pytest.raises(ValueError, match="need a new Trainer"):
+        trainer.update(PlaygroundConfig(activation="relu"))
+    assert PlaygroundConfig().same_structure(PlaygroundConfig(learning_rate=1.0, batch_size=3, loss="squared_error"))
+    assert not PlaygroundConfig().same_structure(PlaygroundConfig(hidden_layers=(4,)))
+
+
+def test_set_weight_changes_one_link_and_the_output():
+    trainer = _trainer(PlaygroundConfig(hidden_layers=(3,)))
+    before = trainer.grids()[-1].copy()
+    trainer.set_weight(1, 2, 0, 4.0)
+    assert trainer.weights()[1][0][2, 0] == 4.0
+    assert np.abs(trainer.grids()[-1] - before).max() > 0.01
+    with pytest.raises(ValueError, match="Received: target=1"):
+        trainer.set_weight(1, 0, 1, 1.0)
+    with pytest.raises(ValueError, match="Received: value=nan"):
+        trainer.set_weight(0, 0, 0, float("nan"))
+
+
+# ---- multiclass, activations, dropout ---------------------------------------------
+
+
+@pytest.mark.slow
+def test_three_gaussians_train_a_softmax_output():
+    config = PlaygroundConfig(dataset="three_gaussians", hidden_layers=(4,), learning_rate=0.1)
+    trainer = _trainer(config)
+    assert trainer.num_classes == 3 and trainer.model.output_shape == (None, 3)
+    assert trainer.dense[-1].activation.__name__ == "softmax"
+    trainer.step(30)
+    predicted = trainer.predict(trainer.data.x_test).argmax(axis=1)
+    assert np.mean(predicted == trainer.data.y_test) > 0.9
+    assert trainer.grids()[-1].shape == (20, 20, 3)
+
+
+def test_csv_with_labels_zero_one_two_is_multiclass():
+    rows = "".join(f"{i % 5},{i % 7},{i % 3}\n" for i in range(30))
+    uploaded = parse_points_csv("x1,x2,label\n" + rows)
+    assert uploaded.problem == "classification" and uploaded.num_classes == 3
+    assert set(uploaded.labels.tolist()) == {0.0, 1.0, 2.0}
+    rows = "".join(f"{i},{i},{i % 3 + 1}\n" for i in range(30))  # 1, 2, 3 become 0, 1, 2
+    assert set(parse_points_csv("x1,x2,label\n" + rows).labels.tolist()) == {0.0, 1.0, 2.0}
+
+
+def test_csv_with_one_class_only_says_so():
+    rows = "".join(f"{i},{i},1\n" for i in range(30))
+    with pytest.raises(ValueError, match="at least two classes.*Received: label=1 in every row"):
+        parse_points_csv("x1,x2,label\n" + rows)
+
+
+def test_csv_far_outside_the_plane_is_standardized_and_says_so():
+    rows = "".join(f"{i * 1000},{-i * 500},{i % 2}\n" for i in range(30))
+    uploaded = parse_points_csv("x1,x2,label\n" + rows)
+    assert np.abs(uploaded.points).max() < 6.5
+    assert "standardized" in uploaded.note and "2.9e+04" in uploaded.note
+    assert parse_points_csv("x1,x2,label\n" + GOOD_ROWS).note == ""
+
+
+@pytest.mark.parametrize("activation", ["sine", "mish", "hard_sigmoid"])
+def test_new_activations_build_and_train(activation):
+    config = PlaygroundConfig(activation=activation, hidden_layers=(3,))
+    trainer = _trainer(config)
+    trainer.step(3)
+    assert all(np.isfinite(trainer.history["loss"]))
+    assert activation.replace("sine", "sin") in trainer.dense[0].activation.__name__
+    assert f"activation={activation!r}" in generate_code(config) or "keras.ops.sin" in generate_code(config)
+
+
+def test_dropout_per_layer_builds_dropout_layers_and_round_trips():
+    import keras
+
+    from core.playground.model import build_model
+
+    config = PlaygroundConfig(hidden_layers=(4, 3), dropout=(0.0, 0.3))
+    model = build_model(config)
+    rates = [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
+    assert rates == [0.3]
+    assert PlaygroundConfig.from_query_params(config.to_query_params()) == (config, [])
+    assert PlaygroundConfig(hidden_layers=(4,), dropout=(0.0,)).dropout == ()  # none anywhere
+    with pytest.raises(ValueError, match="one rate per hidden layer"):
+        PlaygroundConfig(hidden_layers=(4, 3), dropout=(0.5,))
+    warnings = PlaygroundConfig.from_query_params({"hidden_layers": "4", "dropout": "0.1,0.2"})[1]
+    assert len(warnings) == 1 and "dropout" in warnings[0]
+
+
+# ---- CSV bombs --------------------------------------------------------------------
+
+
+def test_a_header_of_500000_names_is_refused_at_once():
+    import time
+
+    text = "a," * 499_990 + "a\n1,2,3\n"
+    assert len(text) < 1_000_000  # under the byte limit: the column count must catch it
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="at most 16 columns. Received: 499,991 columns"):
+        parse_points_csv(text)
+    assert time.perf_counter() - start < 0.5
+
+
+def test_huge_quoted_fields_are_refused():
+    with pytest.raises(ValueError, match="at most 1,000,000 bytes"):
+        parse_points_csv(b'x1,x2,label\n"' + b"1" * 15_000_000 + b'",1,0\n')
+    with pytest.raises(ValueError, match="at most 100 characters in one field. Received: 900,000"):
+        parse_points_csv('x1,x2,label\n"' + "1" * 900_000 + '",1,0\n' + GOOD_ROWS)
+
+
+# ---- hosted limits ----------------------------------------------------------------
+
+
+@pytest.fixture
+def hosted(monkeypatch):
+    from core.playground.limits import HOSTED, PlaygroundLimits
+
+    monkeypatch.setenv("MLP_EXPLORER_HOSTED", "1")
+    assert PlaygroundLimits.from_env() == HOSTED
+    return HOSTED
+
+
+def test_limits_are_off_unless_hosted(monkeypatch):
+    from core.playground.limits import PlaygroundLimits
+
+    monkeypatch.delenv("MLP_EXPLORER_HOSTED", raising=False)
+    limits = PlaygroundLimits.from_env()
+    limits.check_network((8,) * 6)
+    limits.check_step(10**6, 25)
+    limits.check_points(2000)
+
+
+def test_hosted_caps_uploaded_points(hosted):
+    with pytest.raises(ValueError, match="Received a CSV of 1,001 points; this server takes at most 1,000"):
+        hosted.check_points(1001)
+    rows = "".join(f"{i},{i},{i % 2}\n" for i in range(1001))
+    with pytest.raises(ValueError, match="at most 1,000 rows of points"):
+        parse_points_csv("x1,x2,label\n" + rows, max_rows=hosted.max_points)
+
+
+def test_hosted_caps_grid_resolution(hosted):
+    hosted.check_resolution(40)
+    with pytest.raises(ValueError, match="Received: resolution=50; this server draws heatmaps of at most 40×40"):
+        hosted.check_resolution(50)
+
+
+def test_hosted_caps_layers_and_units(hosted):
+    hosted.check_network((6, 6, 6, 6))
+    with pytest.raises(ValueError, match="Received: hidden_layers=\\(6, 6, 6, 6, 6\\); this server"):
+        hosted.check_network((6,) * 5)
+    with pytest.raises(ValueError, match="at most 6 neurons"):
+        hosted.check_network((7,))
+
+
+def test_hosted_caps_epochs_per_update(hosted):
+    with pytest.raises(ValueError, match="Received: epochs per update=25; this server trains at most 10"):
+        hosted.check_step(0, 25)
+
+
+def test_hosted_caps_the_epochs_of_a_run(hosted):
+    hosted.check_step(2990, 10)
+    with pytest.raises(ValueError, match="trained 2,995 epochs; this server stops a Playground run at 3,000"):
+        hosted.check_step(2995, 10)
