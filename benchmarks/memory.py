@@ -17,6 +17,7 @@ under 2.5 GB at the peak; after they leave, within 10% of the level after one vi
 Run: .venv/bin/python benchmarks/memory.py --sessions 1,4,8 [--quick] [--write]
      --quick: 1 epoch and 3 s of Playground per visitor, shorter settling
      --max-jobs N: the server's MLP_EXPLORER_MAX_JOBS (default: the server's own default)
+     --env NAME=VALUE: more environment for the server (repeatable), e.g. MALLOC_ARENA_MAX=2
 """
 
 from __future__ import annotations
@@ -133,8 +134,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1 epoch, 3 s of Playground, 20 s to settle")
     parser.add_argument("--settle", type=float, default=None, help="seconds to wait after each wave")
     parser.add_argument("--max-jobs", type=int, default=None, help="the server's MLP_EXPLORER_MAX_JOBS")
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the server, e.g. MALLOC_ARENA_MAX=2")
     parser.add_argument("--write", action="store_true", help="write the table into benchmarks/RESULTS.md")
     args = parser.parse_args()
+    extra_env = dict(item.split("=", 1) for item in args.env if "=" in item)
+    if len(extra_env) != len(args.env):
+        parser.error(f"--env takes NAME=VALUE. Received: --env={args.env}")
     counts = [int(part) for part in args.sessions.split(",") if part.strip()]
     if not counts or min(counts) < 1:
         parser.error(f"--sessions takes positive counts such as 1,4,8. Received: --sessions={args.sessions}")
@@ -144,7 +149,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     where = machine()
-    env = {"MLP_EXPLORER_HOSTED": "1"}
+    env = {"MLP_EXPLORER_HOSTED": "1", **extra_env}
     if args.max_jobs is not None:
         env["MLP_EXPLORER_MAX_JOBS"] = str(args.max_jobs)
     rows = []
@@ -203,6 +208,7 @@ def main() -> None:
             *[f"- {verdict}" for verdict in verdicts],
         ]
     )
+    body += f"\n\nLoad average when it ended: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}."
     print()
     print(body)
     if args.write:

@@ -120,6 +120,7 @@ def main() -> None:
             summary,
         ]
     )
+    body += f"\n\nLoad average when it ended: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}."
     print()
     print(body)
     if args.write:

@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui import warmup  # first: importing ui sends a fresh server's link to this page through app.py
+
 # The text first: on a fresh server the imports below and TensorFlow take seconds.
 st.title("Activations & gradient descent")
 st.caption(
@@ -12,7 +14,6 @@ st.caption(
 
 from core.fundamentals.activations import ACTIVATIONS, describe  # noqa: E402
 from core.fundamentals.descent import regime  # noqa: E402
-from ui import warmup  # noqa: E402
 from ui.fundamentals import figures  # noqa: E402
 from ui.fundamentals import view as ui  # noqa: E402
 

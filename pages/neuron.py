@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui import streamlit_compat  # noqa: F401  (first: a fresh server sends a link to this page through app.py)
+
 # The text first: on a fresh server the imports below (pandas, plotly, scikit-learn) take
 # a second or more, and the visitor reads meanwhile.
 st.title("Neuron & logic gates")

@@ -2,8 +2,9 @@
 
 Importing Keras starts TensorFlow: 5 to 15 s of one core on a small box. Done by the first
 page that needs it, the visitor looks at a blank page all that time. `app.py` calls
-`start()` on its first run, so the import happens while the visitor reads the home
-page or a page's text, and the pages that need TensorFlow find it loaded.
+`start()` once its first page has drawn (an import holds the GIL, so it would slow that
+page down), so the import happens while the visitor reads, and the pages that need
+TensorFlow find it loaded.
 
 Two threads importing TensorFlow and Keras at once can deadlock: `tensorflow` imports
 `keras` and `keras` imports `tensorflow`, and each thread would hold one of the two

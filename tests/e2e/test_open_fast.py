@@ -1,5 +1,5 @@
 """A fresh server opens fast: the first visit to a foundations page shows its title and
-text within seconds, while TensorFlow still loads in the background."""
+text before the server has even loaded TensorFlow, which then loads in the background."""
 
 import os
 import subprocess
@@ -12,10 +12,15 @@ import pytest
 from tests.conftest import ROOT
 from tests.e2e.conftest import _free_port, exceptions, screenshot, wait_until_idle
 
-# Time from opening the link to the page's title on a fresh server. Importing TensorFlow
-# alone takes longer than this on the 2-core machines the app is meant for, so a page
-# that waited for it would miss the bound.
-TITLE_WITHIN_S = 5.0
+# A loose bound on the time to the title: the real check is that the title comes before
+# TensorFlow loads, which holds however busy the machine is.
+TITLE_WITHIN_S = 30.0
+
+
+def tensorflow_loaded(pid: int) -> bool:
+    """Whether the process has TensorFlow's library mapped, i.e. has begun importing it."""
+    with open(f"/proc/{pid}/maps") as maps:
+        return "libtensorflow" in maps.read()
 
 
 @pytest.fixture
@@ -43,7 +48,7 @@ def fresh_server(tmp_path):
             if process.poll() is not None or time.time() > deadline:
                 raise RuntimeError(f"streamlit did not start; see {log.name}") from None
             time.sleep(0.3)
-    yield url
+    yield url, process.pid
     process.terminate()
     try:
         process.wait(timeout=20)
@@ -59,14 +64,25 @@ def fresh_server(tmp_path):
         ("activations", "Activations & gradient descent", "A smooth activation gives every neuron a slope"),
     ],
 )
-def test_first_visit_shows_the_title_and_text_at_once(fresh_server, page, path, title, text):
+def test_first_visit_shows_the_title_and_text_before_tensorflow_loads(fresh_server, page, path, title, text):
+    url, pid = fresh_server
+    assert not tensorflow_loaded(pid)
     began = time.perf_counter()
-    page.goto(f"{fresh_server}/{path}")
+    page.goto(f"{url}/{path}")
     page.get_by_role("heading", name=title).wait_for(timeout=60_000)
+    loaded_when_shown = tensorflow_loaded(pid)
     shown_after = time.perf_counter() - began
     assert page.get_by_text(text).first.is_visible()
     screenshot(page, f"first-visit-{path}")
+    assert not loaded_when_shown, "the page showed its title only once TensorFlow had started loading"
     assert shown_after < TITLE_WITHIN_S, f"the title took {shown_after:.1f} s on a fresh server"
+    # The app's own navigation, not Streamlit's listing of the pages/ folder.
+    assert "Classification MLP" in page.locator("[data-testid='stSidebarNav']").inner_text()
     wait_until_idle(page, timeout=180)
     assert exceptions(page) == []
     assert page.locator(".js-plotly-plot").count() >= 1  # the heavy part came too
+    # And the warm-up (or the page) has loaded TensorFlow by itself.
+    deadline = time.time() + 180
+    while not tensorflow_loaded(pid):
+        assert time.time() < deadline, "TensorFlow never loaded in the background"
+        time.sleep(0.5)
