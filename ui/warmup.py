@@ -51,9 +51,15 @@ def _guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
         and not _done.is_set()
         and name.partition(".")[0] in GUARDED
         and threading.current_thread() is not _thread
+        and not _done.wait(WAIT_TIMEOUT)
     ):
-        _done.wait(WAIT_TIMEOUT)
+        _remove_guard()  # a stuck warm-up must not make every later import wait too
     return _original_import(name, globals, locals, fromlist, level)
+
+
+def _remove_guard() -> None:
+    if builtins.__import__ is _guarded_import:
+        builtins.__import__ = _original_import
 
 
 def _run(modules: tuple[str, ...]) -> None:
@@ -66,8 +72,7 @@ def _run(modules: tuple[str, ...]) -> None:
                 errors[name] = f"{type(error).__name__}: {error}"
             timings[name] = time.perf_counter() - began
     finally:
-        if builtins.__import__ is _guarded_import:
-            builtins.__import__ = _original_import
+        _remove_guard()
         _done.set()
 
 

@@ -156,3 +156,30 @@ def test_warm_up_can_be_turned_off():
         print(json.dumps({"started": warmup.start(), "wait": warmup.wait(0), "enabled": warmup.enabled()}))
     """
     assert run_python(code, timeout=60, MLP_EXPLORER_WARMUP="0") == {"started": False, "wait": True, "enabled": False}
+
+
+def test_a_stuck_warm_up_holds_an_import_only_until_its_timeout_then_never_again(tmp_path):
+    (tmp_path / "stuck_module.py").write_text("import time\ntime.sleep(30)\n")
+    (tmp_path / "other_module.py").write_text("VALUE = 7\n")
+    code = f"""
+        import builtins, json, sys, time
+        sys.path.insert(0, {str(tmp_path)!r})
+        from ui import warmup
+
+        warmup.GUARDED = frozenset({{"stuck_module", "other_module"}})
+        warmup.WAIT_TIMEOUT = 0.5
+        assert warmup.start(("stuck_module",))
+        began = time.perf_counter()
+        import other_module
+        first = time.perf_counter() - began
+        print(json.dumps({{
+            "value": other_module.VALUE,
+            "first_wait": first,
+            "guard_removed": builtins.__import__ is warmup._original_import,
+            "warm_up_done": warmup.done(),
+        }}))
+    """
+    seen = run_python(code, timeout=60)
+    assert seen["value"] == 7 and not seen["warm_up_done"]
+    assert 0.4 < seen["first_wait"] < 10
+    assert seen["guard_removed"]
