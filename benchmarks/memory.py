@@ -15,7 +15,8 @@ is shown too) and the settled memory after it. The targets: 4 visitors training 
 under 2.5 GB at the peak; after they leave, within 10% of the level after one visitor.
 
 Run: .venv/bin/python benchmarks/memory.py --sessions 1,4,8 [--quick] [--write]
-     --quick: 1 epoch and 3 s of Playground per visitor, shorter settling
+     --quick: only the model pages (Classification, Playground), 1 epoch and 3 s of
+              Playground per visitor, shorter settling
      --max-jobs N: the server's MLP_EXPLORER_MAX_JOBS (default: the server's own default)
      --env NAME=VALUE: more environment for the server (repeatable), e.g. MALLOC_ARENA_MAX=2
 """
@@ -77,22 +78,31 @@ def visit(pages, url: str, path: str, title: str) -> None:
         wait_until_idle(page, timeout=300)
 
 
-def wave(browser, url: str, count: int, first_units: int, epochs: int, play_seconds: float) -> None:
+def step(message: str) -> None:
+    print(f"  {time.strftime('%H:%M:%S')} {message}", flush=True)
+
+
+def wave(browser, url: str, count: int, first_units: int, epochs: int, play_seconds: float, quick: bool) -> None:
     """`count` visitors at once, each doing the round described in the module docstring."""
     from tests.e2e.test_browser import configure_digits
 
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1200}) for _ in range(count)]
     pages = [context.new_page() for context in contexts]
     try:
-        visit(pages, url, "neuron", "Neuron & logic gates")
-        visit(pages, url, "activations", "Activations & gradient descent")
+        if not quick:
+            step("Neuron, Activations")
+            visit(pages, url, "neuron", "Neuron & logic gates")
+            visit(pages, url, "activations", "Activations & gradient descent")
+        step("Classification")
         visit(pages, url, "classification", "Classification MLP")
         for offset, page in enumerate(pages):
             configure_digits(page, units=first_units + offset, epochs=epochs)
+        step("Train")
         for page in pages:
             page.get_by_role("button", name="Train", exact=True).click()
         for page in pages:
             page.locator("[data-testid='stMetric']").filter(has_text="Test accuracy").wait_for(timeout=900_000)
+        step("Playground")
         visit(pages, url, "playground", "Playground")
         for page in pages:
             page.get_by_role("button", name="Play", exact=True).click()
@@ -131,7 +141,9 @@ def settle(browser, url: str, pid: int, seconds: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", default="1,4,8", help="visitors per wave, comma separated (default 1,4,8)")
-    parser.add_argument("--quick", action="store_true", help="1 epoch, 3 s of Playground, 20 s to settle")
+    parser.add_argument(
+        "--quick", action="store_true", help="model pages only, 1 epoch, 3 s of Playground, 20 s to settle"
+    )
     parser.add_argument("--settle", type=float, default=None, help="seconds to wait after each wave")
     parser.add_argument("--max-jobs", type=int, default=None, help="the server's MLP_EXPLORER_MAX_JOBS")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the server, e.g. MALLOC_ARENA_MAX=2")
@@ -161,7 +173,7 @@ def main() -> None:
         for count in counts:
             began = time.perf_counter()
             with Sampler(server.pid) as sampler:
-                wave(browser, server.url, count, units, epochs, play_seconds)
+                wave(browser, server.url, count, units, epochs, play_seconds, args.quick)
             took = time.perf_counter() - began
             settled = settle(browser, server.url, server.pid, settle_seconds)
             rows.append((count, sampler.peak, hwm_mb(server.pid), settled, took))
@@ -197,7 +209,8 @@ def main() -> None:
             f"{datetime.date.today()}, `benchmarks/memory.py {options}`: {where}.",
             "",
             f"One server (hosted mode, MLP_EXPLORER_MAX_JOBS={args.max_jobs or 'default'}), {idle:,.0f} MB "
-            "before any visitor. Each visitor opens Neuron, Activations and Classification, trains a digits MLP "
+            "before any visitor. Each visitor opens "
+            f"{'Classification' if args.quick else 'Neuron, Activations and Classification'}, trains a digits MLP "
             f"({epochs} epoch(s), its own width), then lets the Playground train for {play_seconds:g} s; the "
             f"waves come one after another and the server gets {settle_seconds:g} s after each (closed "
             f"sessions are dropped after {SESSION_TTL_S} s here, `server.disconnectedSessionTTL`; Streamlit's "
