@@ -1,8 +1,13 @@
-"""MLP Explorer: the entry point. It only routes; each page lives in `pages/`."""
+"""MLP Explorer: the entry point. It only routes; each page lives in `pages/`.
+
+Once the first page a fresh server shows has drawn, it also starts importing TensorFlow
+in the background (`ui.warmup`), so the pages that need it find it loaded.
+"""
 
 import streamlit as st
 
 from core.access import hosted
+from ui import warmup
 from ui.nav import HOME, built_pages
 
 if hosted():
@@ -14,4 +19,8 @@ sections: dict[str, list] = {"": [st.Page(HOME.path, title=HOME.title, icon=HOME
 for entry in built_pages():
     sections.setdefault(entry.section, []).append(st.Page(entry.path, title=entry.title, icon=entry.icon))
 
-st.navigation(sections).run()
+try:
+    st.navigation(sections).run()
+finally:
+    # After the page, so the import does not slow the first page down (it holds the GIL).
+    warmup.start()

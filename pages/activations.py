@@ -2,19 +2,22 @@
 
 import streamlit as st
 
-from core.fundamentals.activations import ACTIVATIONS, describe
-from core.fundamentals.descent import regime
-from ui.fundamentals import figures
-from ui.fundamentals import view as ui
+from ui import warmup  # first: importing ui sends a fresh server's link to this page through app.py
 
-LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.34, 0.36, 0.38, 0.4, 0.5)
-
+# The text first: on a fresh server the imports below and TensorFlow take seconds.
 st.title("Activations & gradient descent")
 st.caption(
     "A smooth activation gives every neuron a slope, and gradient descent follows slopes "
     "downhill. Every value here comes from `keras.activations`, every derivative from a "
     "`tf.GradientTape`."
 )
+
+from core.fundamentals.activations import ACTIVATIONS, describe  # noqa: E402
+from core.fundamentals.descent import regime  # noqa: E402
+from ui.fundamentals import figures  # noqa: E402
+from ui.fundamentals import view as ui  # noqa: E402
+
+LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.34, 0.36, 0.38, 0.4, 0.5)
 curves_tab, linear_tab, descent_tab = st.tabs(["Activation functions", "Why activations?", "Gradient descent & SGD"])
 
 with curves_tab:
@@ -26,6 +29,9 @@ with curves_tab:
     if not names:
         st.info("Pick at least one activation.")
     else:
+        if not warmup.done():
+            with st.spinner("Starting TensorFlow (once per server)…"):
+                warmup.wait()
         try:
             curves = ui.activation_curves(tuple(names), x_min, x_max)
         except ValueError as error:

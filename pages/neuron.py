@@ -1,22 +1,27 @@
 """Neuron & logic gates: McCulloch-Pitts neurons, the perceptron and its rule, and XOR."""
 
-import numpy as np
 import streamlit as st
 
-from core.fundamentals import neuron as mp
-from ui.fundamentals import figures
-from ui.fundamentals import view as ui
+from ui import streamlit_compat  # noqa: F401  (first: a fresh server sends a link to this page through app.py)
 
-RULE_STATE = "neuron.perceptron_state"
-XOR_MLP_ARGS = "neuron.xor_mlp_args"
-RULE_CONFIG = "neuron.perceptron_config"
-
+# The text first: on a fresh server the imports below (pandas, plotly, scikit-learn) take
+# a second or more, and the visitor reads meanwhile.
 st.title("Neuron & logic gates")
 st.caption(
     "A neuron weighs its inputs, adds them up and fires past a threshold. Before any "
     "training, that alone computes logic; with a learning rule it classifies; and one "
     "neuron is not enough for XOR."
 )
+
+import numpy as np  # noqa: E402
+
+from core.fundamentals import neuron as mp  # noqa: E402
+from ui.fundamentals import figures  # noqa: E402
+from ui.fundamentals import view as ui  # noqa: E402
+
+RULE_STATE = "neuron.perceptron_state"
+XOR_MLP_ARGS = "neuron.xor_mlp_args"
+RULE_CONFIG = "neuron.perceptron_config"
 gates_tab, perceptron_tab, rule_tab, xor_tab, exercise_tab = st.tabs(
     ["McCulloch-Pitts neuron", "Perceptron", "Learning rule", "XOR", "Exercises"]
 )

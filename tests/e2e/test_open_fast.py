@@ -1,0 +1,88 @@
+"""A fresh server opens fast: the first visit to a foundations page shows its title and
+text before the server has even loaded TensorFlow, which then loads in the background."""
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import _free_port, exceptions, screenshot, wait_until_idle
+
+# A loose bound on the time to the title: the real check is that the title comes before
+# TensorFlow loads, which holds however busy the machine is.
+TITLE_WITHIN_S = 30.0
+
+
+def tensorflow_loaded(pid: int) -> bool:
+    """Whether the process has TensorFlow's library mapped, i.e. has begun importing it."""
+    with open(f"/proc/{pid}/maps") as maps:
+        return "libtensorflow" in maps.read()
+
+
+@pytest.fixture
+def fresh_server(tmp_path):
+    """A server that has run no script yet, so its first visitor meets a cold start."""
+    port = _free_port()
+    log = (tmp_path / "streamlit.log").open("w")
+    env = {**os.environ, "MLP_EXPLORER_CACHE": str(tmp_path / "store"), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env.pop("MLP_EXPLORER_WARMUP", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+        + ["--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"streamlit did not start; see {log.name}") from None
+            time.sleep(0.3)
+    yield url, process.pid
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "text"),
+    [
+        ("neuron", "Neuron & logic gates", "A neuron weighs its inputs"),
+        ("activations", "Activations & gradient descent", "A smooth activation gives every neuron a slope"),
+    ],
+)
+def test_first_visit_shows_the_title_and_text_before_tensorflow_loads(fresh_server, page, path, title, text):
+    url, pid = fresh_server
+    assert not tensorflow_loaded(pid)
+    began = time.perf_counter()
+    page.goto(f"{url}/{path}")
+    page.get_by_role("heading", name=title).wait_for(timeout=60_000)
+    loaded_when_shown = tensorflow_loaded(pid)
+    shown_after = time.perf_counter() - began
+    assert page.get_by_text(text).first.is_visible()
+    screenshot(page, f"first-visit-{path}")
+    assert not loaded_when_shown, "the page showed its title only once TensorFlow had started loading"
+    assert shown_after < TITLE_WITHIN_S, f"the title took {shown_after:.1f} s on a fresh server"
+    # The app's own navigation, not Streamlit's listing of the pages/ folder.
+    assert "Classification MLP" in page.locator("[data-testid='stSidebarNav']").inner_text()
+    wait_until_idle(page, timeout=180)
+    assert exceptions(page) == []
+    assert page.locator(".js-plotly-plot").count() >= 1  # the heavy part came too
+    # And the warm-up (or the page) has loaded TensorFlow by itself.
+    deadline = time.time() + 180
+    while not tensorflow_loaded(pid):
+        assert time.time() < deadline, "TensorFlow never loaded in the background"
+        time.sleep(0.5)
