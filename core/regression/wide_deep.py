@@ -11,7 +11,8 @@ written with the Subclassing API.
 Every input is scaled by its own `Normalization` layer adapted on the training set, so
 the models take raw features (and load in Keras's safe mode: no Lambda layers).
 `WideAndDeepModel` is variant 3 as a `keras.Model` subclass; with the same seed it
-computes the same thing, but Keras cannot draw, summarize or save its structure.
+computes the same thing, but Keras cannot draw or summarize its structure, and its
+`.keras` file loads only where its class is registered (`subclassed_model_class`).
 `describe_graph` reads a model's graph (layers and the tensors between them) for
 diagrams.
 
@@ -46,7 +47,7 @@ from core.regression.sequential import (
     regression_result,
     seeded,
 )
-from core.training import EVAL_BATCH_SIZE, EpochUpdate
+from core.training import EpochUpdate
 from core.validation import as_tuple, check_choice, check_float, check_int, invalid
 
 VARIANTS = ("one_input", "two_inputs", "aux_output")
@@ -419,9 +420,12 @@ def evaluated_losses(model, config: WideDeepConfig, split: str, x: np.ndarray, y
     with an auxiliary output each output's loss as `<split>_main_loss` and
     `<split>_aux_loss`. These, not the last epoch's logs, are what the weights the
     model keeps give (the logs of an epoch average batches while the weights change).
+    The whole set goes in one batch: Keras averages its loss trackers batch by batch,
+    which in a compiled graph weights a short last batch like a full one, so with
+    several batches the figures drift from the set's mean (and from its RMSE squared).
     """
     logs = model.evaluate(
-        split_inputs(config, x), targets(config, y), batch_size=EVAL_BATCH_SIZE, verbose=0, return_dict=True
+        split_inputs(config, x), targets(config, y), batch_size=max(1, len(y)), verbose=0, return_dict=True
     )
     losses = {f"{split}_loss": float(logs["loss"])}
     if config.num_outputs == 2:

@@ -160,8 +160,10 @@ def test_subclassed_model_trains_from_the_page_and_shows_keras_evaluate_losses()
     assert type(result.model).__name__ == "WideAndDeepModel"
     data, _ = regression_data("california_housing")
     config = result.config.model
+    result.model.compile(loss=["mse", "mse"], loss_weights=list(config.loss_weights))  # stored uncompiled
     for row, x, y in ((0, data.x_valid, data.y_valid), (1, data.x_test, data.y_test)):
-        logs = result.model.evaluate(split_inputs(config, x), targets(config, y), verbose=0, return_dict=True)
+        x, y = split_inputs(config, x), targets(config, y)
+        logs = result.model.evaluate(x, y, batch_size=len(y[0]), verbose=0, return_dict=True)
         assert losses["main loss"][row] == pytest.approx(logs["main_output_loss"], abs=1e-4)
         assert losses["aux loss"][row] == pytest.approx(logs["aux_output_loss"], abs=1e-4)
         assert losses["Keras total loss"][row] == pytest.approx(logs["loss"], abs=1e-4)

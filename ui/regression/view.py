@@ -315,7 +315,7 @@ def output_losses(result) -> None:
         column_config={name: st.column_config.NumberColumn(format="%.4f") for name in rows[0] if name != "Set"},
     )
     st.caption(
-        f"From `model.evaluate(..., return_dict=True)` with the weights the model holds "
+        f"From `model.evaluate(..., return_dict=True)` on each whole set, with the weights the model holds "
         f"({kept_epoch_text(result)}); the weighted sum of the two losses is Keras's total. "
         f"Test RMSE: main output {metrics['rmse']:.4f}, auxiliary output {metrics['aux_rmse']:.4f}. "
         "The auxiliary output sees only the deep path; its loss pushes the hidden layers to be "
@@ -363,6 +363,8 @@ def comparison(run, data: RegressionData, *, prefix: str) -> None:
     run_view.follow(compare, curves=learning_curves, progress_text=_progress_text)
     run_view.ended_notice(compare)
     done = {label: result for label, result in results.items() if result is not None and not result.diverged}
+    if training:
+        st.caption("Training now: " + ", ".join(label for label in results if label in training) + ".")
     if not done:
         st.info("None of these models is trained yet with these settings.", icon=":material/info:")
         return
@@ -388,5 +390,3 @@ def comparison(run, data: RegressionData, *, prefix: str) -> None:
     )
     if missing:
         right.caption("Not trained yet: " + ", ".join(missing) + ".")
-    if training:
-        right.caption("Training now: " + ", ".join(sorted(training)) + ".")

@@ -174,7 +174,9 @@ def test_per_output_losses_are_keras_evaluate_of_the_weights_kept(california):
         ("valid", california.x_valid, california.y_valid),
         ("test", california.x_test, california.y_test),
     ):
-        logs = result.model.evaluate(split_inputs(config, x), targets(config, y), verbose=0, return_dict=True)
+        logs = result.model.evaluate(
+            split_inputs(config, x), targets(config, y), batch_size=len(y), verbose=0, return_dict=True
+        )
         assert result.test_metrics[f"{split}_main_loss"] == pytest.approx(logs["main_output_loss"], abs=1e-4)
         assert result.test_metrics[f"{split}_aux_loss"] == pytest.approx(logs["aux_output_loss"], abs=1e-4)
         assert result.test_metrics[f"{split}_loss"] == pytest.approx(logs["loss"], abs=1e-4)
