@@ -39,31 +39,34 @@ variant = (
     or "one_input"
 )
 
-settings, diagram = st.columns(2, gap="large")  # half the width: feature chips show whole
+wide, deep = DEFAULT_WIDE, DEFAULT_DEEP
+if variant != "one_input":
+    # Full width: in a column, the chips of six features overflow their field and get cut.
+    features = list(range(data.num_features))
+    label = data.feature_names.__getitem__
+    wide = st.multiselect(
+        "Wide path features",
+        features,
+        [i for i in DEFAULT_WIDE if i < len(features)],
+        format_func=label,
+        key=f"{PREFIX}.wide",
+    )
+    deep = st.multiselect(
+        "Deep path features",
+        features,
+        [i for i in DEFAULT_DEEP if i < len(features)],
+        format_func=label,
+        key=f"{PREFIX}.deep",
+        help="Overlap with the wide path is allowed.",
+    )
+
+settings, diagram = st.columns([2, 3], gap="large")
 with settings:
     st.subheader("Model")
     left, right = st.columns(2)
     units = left.number_input("Units per hidden layer", 1, 512, 30, key=f"{PREFIX}.units")
     activation = right.selectbox("Activation", ACTIVATIONS, key=f"{PREFIX}.activation")
-    wide, deep, weights, api = DEFAULT_WIDE, DEFAULT_DEEP, (0.9, 0.1), "functional"
-    if variant != "one_input":
-        features = list(range(data.num_features))
-        label = data.feature_names.__getitem__  # names alone: "0: MedInc" chips were cut short
-        wide = st.multiselect(
-            "Wide path features",
-            features,
-            [i for i in DEFAULT_WIDE if i < len(features)],
-            format_func=label,
-            key=f"{PREFIX}.wide",
-        )
-        deep = st.multiselect(
-            "Deep path features",
-            features,
-            [i for i in DEFAULT_DEEP if i < len(features)],
-            format_func=label,
-            key=f"{PREFIX}.deep",
-            help="Overlap with the wide path is allowed.",
-        )
+    weights, api = (0.9, 0.1), "functional"
     if variant == "aux_output":
         main = st.slider(
             "Loss weight of the main output",
