@@ -184,6 +184,12 @@ def test_compare_button_does_not_count_a_model_that_is_training():
     finish_jobs(at)
     assert at.button(key="wide_deep.compare").label.startswith("Train the 3 missing")
     assert "Training now" not in texts(at.caption) and not at.exception
+    at.button(key="wide_deep.compare").click().run()  # the page redraws at once without the button
+    assert not [button for button in at.button if button.key == "wide_deep.compare"]
+    assert "Training now: Sequential MLP, 2 · Two inputs, 3 · Auxiliary output" in texts(at.caption)
+    finish_jobs(at)
+    assert not [button for button in at.button if button.key == "wide_deep.compare"]  # all four are trained
+    assert not at.exception
 
 
 @pytest.mark.slow

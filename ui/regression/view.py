@@ -358,8 +358,9 @@ def comparison(run, data: RegressionData, *, prefix: str) -> None:
         )
     ):
         for label, other in runs:
-            if results[label] is None:
+            if label in missing:
                 run_view.start(other, data, prefix=compare)
+        st.rerun()  # redraw without the button, which was drawn before these started
     run_view.follow(compare, curves=learning_curves, progress_text=_progress_text)
     run_view.ended_notice(compare)
     done = {label: result for label, result in results.items() if result is not None and not result.diverged}
