@@ -14,10 +14,10 @@ from core.regression.sequential import (
 )
 from ui import run_view, widgets
 from ui.experiments import lr_finder
-from ui.regression import figures
 from ui.regression import view as ui
 
 PREFIX = "regression"
+PRESETS = ui.REGRESSION_PRESETS
 OUTPUT_LABELS = {"linear": "None (any value)", "softplus": "softplus (positive)", "relu": "ReLU (positive)"}
 
 st.title("Regression MLP")
@@ -58,9 +58,6 @@ with build:
             "the first layer's weights must cope with both, and training is slower and worse.",
             icon=":material/straighten:",
         )
-
-
-def loss_fields():
     left, right = st.columns(2)
     loss = left.selectbox(
         "Loss",
@@ -69,23 +66,28 @@ def loss_fields():
         key=f"{PREFIX}.loss",
         help="MAE and Huber care less about outliers than MSE.",
     )
-    delta = right.number_input(
-        "Huber delta",
-        min_value=0.01,
-        value=1.0,
-        step=0.1,
-        key=f"{PREFIX}.huber_delta",
-        help="Errors smaller than delta are squared, larger ones count linearly.",
-    )
-    baseline = left.checkbox("Compare with scikit-learn's MLPRegressor", value=True, key=f"{PREFIX}.baseline")
-    return loss, delta, ui.subset_field(data, PREFIX), baseline
+    delta = 1.0
+    if loss == "huber":  # the only loss that has a delta
+        delta = right.number_input(
+            "Huber delta",
+            min_value=0.01,
+            value=1.0,
+            step=0.1,
+            key=f"{PREFIX}.huber_delta",
+            help="Errors smaller than delta are squared, larger ones count linearly.",
+        )
+
+
+def extra_fields():
+    baseline = st.checkbox("Compare with scikit-learn's MLPRegressor", value=True, key=f"{PREFIX}.baseline")
+    return ui.subset_field(data, PREFIX), baseline
 
 
 st.subheader("Training")
-values, submitted = widgets.training_form(PREFIX, extra=loss_fields, presets=widgets.REGRESSION_PRESETS)
-loss, delta, subset, with_baseline = values["extra"]
+values, submitted = widgets.training_form(PREFIX, extra=extra_fields, presets=PRESETS)
+subset, with_baseline = values["extra"]
 try:
-    model = RegressionConfig(MLPConfig(layers, output_activation), normalize, loss, delta if loss == "huber" else 1.0)
+    model = RegressionConfig(MLPConfig(layers, output_activation), normalize, loss, delta)
     run = RegressionRun(data.name, ui.num_train(data, subset), model, widgets.training_config(values))
     runs.check(run, data)
 except ValueError as error:
@@ -101,8 +103,7 @@ result = ui.run_section(run, data, prefix=PREFIX, submitted=submitted)
 if result is None:
     run_view.not_trained_notice(PREFIX)
 elif result.diverged:
-    run_view.diverged_message(result)
-    st.plotly_chart(figures.learning_curves(result.history), key=f"{PREFIX}.diverged_curves")
+    ui.diverged_section(result, prefix=PREFIX)
 else:
     st.subheader("Results")
     run_view.other_config_caption(result, run)

@@ -5,6 +5,8 @@ import streamlit as st
 from core import runs
 from core.config import ACTIVATIONS
 from core.regression.wide_deep import (
+    API_TITLES,
+    APIS,
     DEFAULT_DEEP,
     DEFAULT_WIDE,
     VARIANT_TITLES,
@@ -37,31 +39,34 @@ variant = (
     or "one_input"
 )
 
+wide, deep = DEFAULT_WIDE, DEFAULT_DEEP
+if variant != "one_input":
+    # Full width: in a column, the chips of six features overflow their field and get cut.
+    features = list(range(data.num_features))
+    label = data.feature_names.__getitem__
+    wide = st.multiselect(
+        "Wide path features",
+        features,
+        [i for i in DEFAULT_WIDE if i < len(features)],
+        format_func=label,
+        key=f"{PREFIX}.wide",
+    )
+    deep = st.multiselect(
+        "Deep path features",
+        features,
+        [i for i in DEFAULT_DEEP if i < len(features)],
+        format_func=label,
+        key=f"{PREFIX}.deep",
+        help="Overlap with the wide path is allowed.",
+    )
+
 settings, diagram = st.columns([2, 3], gap="large")
 with settings:
     st.subheader("Model")
     left, right = st.columns(2)
     units = left.number_input("Units per hidden layer", 1, 512, 30, key=f"{PREFIX}.units")
     activation = right.selectbox("Activation", ACTIVATIONS, key=f"{PREFIX}.activation")
-    wide, deep, weights = DEFAULT_WIDE, DEFAULT_DEEP, (0.9, 0.1)
-    if variant != "one_input":
-        features = list(range(data.num_features))
-        label = lambda index: f"{index}: {data.feature_names[index]}"  # noqa: E731
-        wide = st.multiselect(
-            "Wide path features",
-            features,
-            [i for i in DEFAULT_WIDE if i < len(features)],
-            format_func=label,
-            key=f"{PREFIX}.wide",
-        )
-        deep = st.multiselect(
-            "Deep path features",
-            features,
-            [i for i in DEFAULT_DEEP if i < len(features)],
-            format_func=label,
-            key=f"{PREFIX}.deep",
-            help="Overlap with the wide path is allowed.",
-        )
+    weights, api = (0.9, 0.1), "functional"
     if variant == "aux_output":
         main = st.slider(
             "Loss weight of the main output",
@@ -74,13 +79,22 @@ with settings:
         )
         weights = (main, round(1.0 - main, 2))
         st.caption(f"loss = {weights[0]:g} · main MSE + {weights[1]:g} · auxiliary MSE")
+        api = st.radio(
+            "Written with",
+            APIS,
+            format_func=API_TITLES.get,
+            horizontal=True,
+            key=f"{PREFIX}.api",
+            help="The same model as a `keras.Model` subclass (the book's `WideAndDeepModel`): "
+            "layers made in `__init__`, wired in `call()`. Same seed, same result.",
+        )
 
 st.subheader("Training")
 values, submitted = widgets.training_form(
-    PREFIX, extra=lambda: ui.subset_field(data, PREFIX), presets=widgets.REGRESSION_PRESETS
+    PREFIX, extra=lambda: ui.subset_field(data, PREFIX), presets=ui.REGRESSION_PRESETS
 )
 try:
-    config = WideDeepConfig(variant, tuple(wide), tuple(deep), int(units), activation, weights)
+    config = WideDeepConfig(variant, tuple(wide), tuple(deep), int(units), activation, weights, api)
     check_features(config, data.num_features)
     run = WideDeepRun(data.name, ui.num_train(data, values["extra"]), config, widgets.training_config(values))
     runs.check(run, data)
@@ -91,8 +105,15 @@ except ValueError as error:
 with diagram:
     st.subheader("The model's graph")
     nodes, edges = ui.model_graph(run.to_json())
-    st.graphviz_chart(figures.graph_dot(nodes, edges))
-    with st.expander("Model summary"):
+    if edges:
+        st.graphviz_chart(figures.graph_dot(nodes, edges))
+    else:
+        st.info(
+            "A subclassed model is wired in Python code (its `call()` method): Keras knows its "
+            "layers but not how they connect, so it has no graph to draw. Its layers:",
+            icon=":material/code:",
+        )
+    with st.expander("Model summary", expanded=not edges):
         ui.graph_summary(nodes, edges)
 
 result = ui.run_section(run, data, prefix=PREFIX, submitted=submitted)
@@ -111,13 +132,14 @@ st.subheader("Sequential MLP vs the three variants")
 st.caption("Same split, same training recipe and budget, same hidden layers (2 × units).")
 ui.comparison(run, data, prefix=PREFIX)
 
-with st.expander("The same model with the Subclassing API, and why to prefer the declarative APIs"):
+with st.expander("The Subclassing API, and why to prefer the declarative APIs"):
     st.markdown(
-        "`core.regression.wide_deep.make_subclassed_model` builds variant 3 as a `keras.Model` subclass: "
-        "layers made in `__init__`, wired in `call()`. With the same seed it trains to the same "
-        "weights (the tests check it). But its graph lives in Python code: Keras cannot draw it "
-        "(no diagram above), `summary()` lists layers without their connections, shapes are "
-        "checked only when data flows through, and it cannot be saved as a `.keras` file and "
-        "loaded without its class, so this app does not store it. Subclass only when a model "
-        "needs loops or branches that depend on the data."
+        "Variant 3 can also be written as a `keras.Model` subclass (pick **Subclassing API** "
+        "above): layers made in `__init__`, wired in `call()`. With the same seed it trains to "
+        "the same weights and predictions as the Functional model. But its graph lives in "
+        "Python code: Keras cannot draw it, `summary()` lists layers without their connections, "
+        "shapes are checked only when data flows through, and its `.keras` file loads only "
+        "where its class is defined and registered (`keras.saving.register_keras_serializable`, "
+        "with a `get_config` that rebuilds it). Subclass only when a model needs loops or "
+        "branches that depend on the data."
     )

@@ -156,3 +156,22 @@ def load_or_fallback(name: str = "california_housing") -> tuple[RegressionData, 
         return load_regression_data(name), None
     except DatasetUnavailableError as error:
         return load_regression_data("diabetes"), str(error)
+
+
+def round_to_error(value: float, error: float) -> float:
+    """`value` rounded to the power of ten below `error`: the digits a prediction with
+    that typical error (e.g. the model's test RMSE) can vouch for.
+
+    Example:
+
+    >>> round_to_error(210_095.0, 53_000.0)
+    210000.0
+    >>> round_to_error(2.10095, 0.053)
+    2.1
+    """
+    import math
+
+    if not (math.isfinite(error) and error > 0 and math.isfinite(value)):
+        return value
+    step = 10.0 ** math.floor(math.log10(error))
+    return round(round(value / step) * step, max(0, -math.floor(math.log10(error))))

@@ -11,7 +11,8 @@ written with the Subclassing API.
 Every input is scaled by its own `Normalization` layer adapted on the training set, so
 the models take raw features (and load in Keras's safe mode: no Lambda layers).
 `WideAndDeepModel` is variant 3 as a `keras.Model` subclass; with the same seed it
-computes the same thing, but Keras cannot draw, summarize or save its structure.
+computes the same thing, but Keras cannot draw or summarize its structure, and its
+`.keras` file loads only where its class is registered (`subclassed_model_class`).
 `describe_graph` reads a model's graph (layers and the tensors between them) for
 diagrams.
 
@@ -26,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -34,6 +36,7 @@ import numpy as np
 from core.config import ACTIVATIONS, MAX_UNITS, TrainingConfig
 from core.regression.housing import RegressionData
 from core.regression.sequential import (
+    RMSE,
     _Run,
     adapted_normalization,
     check_dataset,
@@ -56,6 +59,8 @@ VARIANT_TITLES = {
 DEFAULT_WIDE = (0, 1, 2, 3, 4)
 DEFAULT_DEEP = (2, 3, 4, 5, 6, 7)
 NUM_HIDDEN = 2  # the book's deep path: two Dense layers
+API_TITLES = {"functional": "Functional API", "subclassing": "Subclassing API"}
+APIS = tuple(API_TITLES)
 
 
 def _features(name: str, value) -> tuple[int, ...]:
@@ -89,6 +94,8 @@ class WideDeepConfig:
         activation: their activation. Defaults to `"relu"`.
         loss_weights: `(main, auxiliary)` loss weights, variant 3 only (stored as
             `(1.0, 0.0)` otherwise). Defaults to `(0.9, 0.1)`.
+        api: how the model is written: `"functional"`, or `"subclassing"` (the book's
+            `WideAndDeepModel`, variant 3 only). Defaults to `"functional"`.
     """
 
     variant: str = "one_input"
@@ -97,9 +104,18 @@ class WideDeepConfig:
     units: int = 30
     activation: str = "relu"
     loss_weights: tuple[float, float] = (0.9, 0.1)
+    api: str = "functional"
 
     def __post_init__(self):
         check_choice("variant", self.variant, VARIANTS)
+        check_choice("api", self.api, APIS)
+        if self.api == "subclassing" and self.variant != "aux_output":
+            raise invalid(
+                "api",
+                "'functional' for this variant",
+                self.api,
+                "The Subclassing API model is the book's variant 3: pick '3 · Auxiliary output'.",
+            )
         check_int("units", self.units, 1, MAX_UNITS)
         check_choice("activation", self.activation, ACTIVATIONS)
         # Fields a variant does not use get one canonical value, so equal models share a key.
@@ -142,6 +158,8 @@ class WideDeepConfig:
             text += f", wide {list(self.wide_features)}, deep {list(self.deep_features)}"
         if self.variant == "aux_output":
             text += f", loss weights {self.loss_weights[0]:g}/{self.loss_weights[1]:g}"
+        if self.api == "subclassing":
+            text += ", subclassed"
         return text
 
 
@@ -164,6 +182,12 @@ class WideDeepRun(_Run):
 
     def describe(self) -> str:
         return self.model.describe()
+
+    def to_dict(self) -> dict:
+        data = super().to_dict()
+        if data["model"]["api"] == "functional":
+            del data["model"]["api"]  # the default: runs stored before the field keep their keys
+        return data
 
 
 def check_features(config: WideDeepConfig, num_features: int) -> None:
@@ -255,29 +279,45 @@ def build_wide_deep(config: WideDeepConfig, x_train: np.ndarray, *, seed: int | 
     return keras.Model(inputs=inputs, outputs=outputs, name=f"wide_deep_{config.variant}")
 
 
-def make_subclassed_model(config: WideDeepConfig, x_train: np.ndarray, *, seed: int | None = None):
-    """Variant 3 written with the Subclassing API (`WideAndDeepModel`).
+@functools.cache
+def subclassed_model_class():
+    """The `WideAndDeepModel` class (variant 3 with the Subclassing API), registered with
+    `keras.saving.register_keras_serializable` so a saved `model.keras` loads back.
 
-    With the same `seed` it starts from the same weights as `build_wide_deep(config, ...)`
-    and trains to the same result; but its structure lives in Python code, so Keras can
-    neither summarize its connections, nor draw it, nor save it to a `.keras` file
-    without the class. Only variant 3 is supported.
+    Defined on first use, so that importing this module does not import Keras; every
+    path that loads a stored wide & deep run calls it first (see
+    `core.regression.kinds`).
     """
     import keras
 
-    if config.variant != "aux_output":
-        raise invalid("variant", "'aux_output' for the subclassed model", config.variant)
-    columns = model_inputs(config, x_train.shape[1])
-
+    @keras.saving.register_keras_serializable(package="mlp_explorer")
     class WideAndDeepModel(keras.Model):
-        def __init__(self, units: int, activation: str, **kwargs):
+        """The book's `WideAndDeepModel`, with a `Normalization` layer per input so it
+        takes raw features, and seeded initializers so it starts as the functional twin."""
+
+        def __init__(self, units: int = 30, activation: str = "relu", seed: int | None = None, **kwargs):
             super().__init__(**kwargs)
-            self.wide_normalization = adapted_normalization(x_train[:, columns[0]])
-            self.deep_normalization = adapted_normalization(x_train[:, columns[1]])
-            self.hidden1 = keras.layers.Dense(units, activation=activation, kernel_initializer=seeded(seed, 0))
-            self.hidden2 = keras.layers.Dense(units, activation=activation, kernel_initializer=seeded(seed, 1))
-            self.main_output = keras.layers.Dense(1, kernel_initializer=seeded(seed, 2))
-            self.aux_output = keras.layers.Dense(1, kernel_initializer=seeded(seed, 3))
+            self.units, self.activation, self.seed = units, activation, seed
+            self.wide_normalization = keras.layers.Normalization(name="wide_normalization")
+            self.deep_normalization = keras.layers.Normalization(name="deep_normalization")
+            dense = keras.layers.Dense
+            self.hidden1 = dense(units, activation=activation, kernel_initializer=seeded(seed, 0), name="hidden1")
+            self.hidden2 = dense(units, activation=activation, kernel_initializer=seeded(seed, 1), name="hidden2")
+            self.main_output = dense(1, kernel_initializer=seeded(seed, NUM_HIDDEN), name="main_output")
+            self.aux_output = dense(1, kernel_initializer=seeded(seed, NUM_HIDDEN + 1), name="aux_output")
+            # What `compile` names the outputs' losses and metrics by, as in the functional twin.
+            self.output_names = ("main_output", "aux_output")
+
+        def build(self, input_shape):
+            # Explicit, so that Keras records the shapes and can rebuild a loaded model
+            # before it reads the weights back.
+            wide_shape, deep_shape = (tuple(shape) for shape in input_shape)
+            self.wide_normalization.build(wide_shape)
+            self.deep_normalization.build(deep_shape)
+            self.hidden1.build(deep_shape)
+            self.hidden2.build((None, self.units))
+            self.main_output.build((None, wide_shape[-1] + self.units))
+            self.aux_output.build((None, self.units))
 
         def call(self, inputs):
             wide_input, deep_input = inputs
@@ -286,8 +326,30 @@ def make_subclassed_model(config: WideDeepConfig, x_train: np.ndarray, *, seed: 
             concat = keras.layers.concatenate([wide, hidden2])
             return self.main_output(concat), self.aux_output(hidden2)
 
-    model = WideAndDeepModel(config.units, config.activation, name="wide_and_deep_subclassed")
-    model((np.zeros((1, len(columns[0])), "float32"), np.zeros((1, len(columns[1])), "float32")))
+        def get_config(self):
+            return {**super().get_config(), "units": self.units, "activation": self.activation, "seed": self.seed}
+
+    return WideAndDeepModel
+
+
+def make_subclassed_model(config: WideDeepConfig, x_train: np.ndarray, *, seed: int | None = None):
+    """Variant 3 written with the Subclassing API (`WideAndDeepModel`).
+
+    With the same `seed` it starts from the same weights as `build_wide_deep(config, ...)`
+    and trains to the same result. Its structure lives in Python code, so Keras can
+    neither summarize its connections nor draw it, and a `.keras` file of it loads only
+    where its class is registered (`subclassed_model_class`). Only variant 3 is supported.
+
+    Raises:
+        ValueError: for another variant, or a feature index out of range.
+    """
+    if config.variant != "aux_output":
+        raise invalid("variant", "'aux_output' for the subclassed model", config.variant)
+    columns = model_inputs(config, x_train.shape[1])
+    model = subclassed_model_class()(config.units, config.activation, seed, name="wide_and_deep_subclassed")
+    model.build(((None, len(columns[0])), (None, len(columns[1]))))
+    model.wide_normalization.adapt(np.asarray(x_train[:, columns[0]], dtype=np.float32))
+    model.deep_normalization.adapt(np.asarray(x_train[:, columns[1]], dtype=np.float32))
     return model
 
 
@@ -324,6 +386,8 @@ def train_wide_deep(
     train = data.subset(run.num_train)
     if start is not None:
         model = start.model
+    elif model is None and config.api == "subclassing":
+        model = make_subclassed_model(config, train.x_train, seed=run.training.seed)
     elif model is None:
         model = build_wide_deep(config, train.x_train, seed=run.training.seed)
     losses = [make_loss("mse") for _ in range(config.num_outputs)]
@@ -344,7 +408,33 @@ def train_wide_deep(
     if config.num_outputs == 2:
         aux_pred = np.asarray(model.predict(x_test, batch_size=2048, verbose=0)[1]).reshape(-1)
         metrics["aux_rmse"] = regression_metrics(data.y_test, aux_pred)["rmse"]
+    for split, x, y in (("valid", data.x_valid, data.y_valid), ("test", data.x_test, data.y_test)):
+        metrics.update(evaluated_losses(model, config, split, x, y))
     return regression_result(run, model, outcome, metrics, test_pred)
+
+
+def evaluated_losses(model, config: WideDeepConfig, split: str, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """Keras's own losses of the model as it is (final or restored weights) on one set.
+
+    `model.evaluate(..., return_dict=True)`: the weighted total as `<split>_loss`, and
+    with an auxiliary output each output's loss as `<split>_main_loss` and
+    `<split>_aux_loss`. These, not the last epoch's logs, are what the weights the
+    model keeps give (the logs of an epoch average batches while the weights change).
+    The whole set goes in one batch: Keras averages its loss trackers batch by batch,
+    which in a compiled graph weights a short last batch like a full one, so with
+    several batches the figures drift from the set's mean (and from its RMSE squared).
+    """
+    logs = model.evaluate(
+        split_inputs(config, x), targets(config, y), batch_size=max(1, len(y)), verbose=0, return_dict=True
+    )
+    losses = {f"{split}_loss": float(logs["loss"])}
+    if config.num_outputs == 2:
+        losses[f"{split}_main_loss"] = float(logs["main_output_loss"])
+        losses[f"{split}_aux_loss"] = float(logs["aux_output_loss"])
+    rmse = next((name for name in logs if name.endswith(RMSE)), None)
+    if rmse is not None:
+        losses[f"{split}_rmse"] = float(logs[rmse])
+    return losses
 
 
 def comparison_runs(run: WideDeepRun) -> list[tuple[str, object]]:

@@ -23,6 +23,7 @@ from core.experiments.compare import METRIC_TITLES
 from core.experiments.tensorboard import tensorboard_zip
 from core.limits import Limits
 from core.predictions import images, predict
+from core.regression.housing import round_to_error
 from core.store import RunStore
 from ui import cache, charts, run_view, widgets
 from ui.predictions.figures import DATASET_TITLES, runs_table
@@ -427,7 +428,8 @@ def regression_form(run) -> None:
         target = meta.get("target_name", "value")
         value = result[1]
         unit = f" × {data.target_unit}" if getattr(data, "target_unit", "").startswith("$") else ""
-        dollars = f" (≈ ${value * 100_000:,.0f})" if data.name == "california_housing" else ""
+        rmse = meta.get("test_metrics", {}).get("rmse", 0.0)  # round to what the model's error supports
+        dollars = f" (≈ ${round_to_error(value, rmse) * 100_000:,.0f})" if data.name == "california_housing" else ""
         st.metric(f"Predicted {target}{unit}", f"{value:.3f}{dollars}")
 
 

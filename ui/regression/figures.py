@@ -109,8 +109,26 @@ def learning_curves(history: dict[str, list[float]], epochs: int | None = None, 
     return charts.mark_epoch(figure, restored, len(history.get("loss", [])))
 
 
+def data_range(*arrays, margin: float = 0.03) -> tuple[float, float]:
+    """`[low, high]` over the finite values of `arrays`, widened by `margin` of the span
+    on each side (so the extreme dots are not cut in half); `(0, 1)` when none is finite."""
+    values = np.concatenate([np.asarray(array, dtype=np.float64).reshape(-1) for array in arrays])
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return 0.0, 1.0
+    low, high = float(values.min()), float(values.max())
+    pad = (high - low) * margin or 0.5
+    return low - pad, high + pad
+
+
+def has_finite_curves(history: dict[str, list[float]]) -> bool:
+    """Whether a history has a finite loss to draw (a run that diverged at once has none)."""
+    return any(np.isfinite(value) for value in history.get("loss", []))
+
+
 def predicted_vs_actual(y_true, y_pred, unit: str):
-    low, high = float(min(y_true.min(), y_pred.min())), float(max(y_true.max(), y_pred.max()))
+    """Predicted against actual values, both axes fitted to the data and equal in scale."""
+    low, high = data_range(y_true, y_pred)
     figure = go.Figure(
         [
             go.Scattergl(
@@ -129,8 +147,10 @@ def predicted_vs_actual(y_true, y_pred, unit: str):
         height=380,
         margin={"t": 20, "b": 40, "l": 50, "r": 20},
         showlegend=False,
-        xaxis={"title": f"actual ({unit})"},
-        yaxis={"title": f"predicted ({unit})", "scaleanchor": "x"},
+        # Fixed ranges: plotly's autorange pads beyond the data, and with equal scales
+        # `constrain="domain"` shrinks the plot instead of widening an axis.
+        xaxis={"title": f"actual ({unit})", "range": [low, high], "constrain": "domain"},
+        yaxis={"title": f"predicted ({unit})", "range": [low, high], "scaleanchor": "x", "constrain": "domain"},
     )
     return figure
 

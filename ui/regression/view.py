@@ -12,11 +12,15 @@ import json
 import pandas as pd
 import streamlit as st
 
+from core.config import RECOMMENDED_REGRESSION_TRAINING, TrainingConfig
 from core.models import LayerRow
 from core.regression.housing import RegressionData
+from core.regression.sequential import COURSE_REGRESSION_TRAINING, FAST_REGRESSION_TRAINING
+from core.store import RunStore
 from ui import cache, charts, run_view
 from ui.regression.figures import (
     comparison_figure,
+    has_finite_curves,
     histogram,
     learning_curves,
     map_figure,
@@ -24,6 +28,11 @@ from ui.regression.figures import (
     rmse_key,
 )
 
+REGRESSION_PRESETS: dict[str, TrainingConfig] = {
+    "Recommended: Adam 0.01 with cosine decay, batch 128, 20 epochs": FAST_REGRESSION_TRAINING,
+    "Course's recipe: Adam 0.001, batch 32, 20 epochs": COURSE_REGRESSION_TRAINING,
+    "Patient: Adam 0.001, batch 32, early stopping": RECOMMENDED_REGRESSION_TRAINING,
+}
 SUBSETS = (0, 5000, 2000, 1000)  # training samples; 0: all of them (1000 still fits a batch of 512)
 
 
@@ -137,12 +146,35 @@ def run_section(run, data: RegressionData, *, prefix: str, submitted: bool):
 
 
 @st.cache_data(show_spinner="Training the scikit-learn baseline (MLPRegressor 50-50-50)…", max_entries=8)
-def baseline(name: str, num_train: int | None):
-    """The scikit-learn baseline on the same split; kept in memory, per data subset."""
-    from core.regression.sequential import train_baseline
+def _baseline(name: str, num_train: int | None, store_root: str):
+    from core.regression.baseline import load_or_train_baseline
 
     data, _ = regression_data(name)
-    return train_baseline(data, num_train=num_train)
+    return load_or_train_baseline(data, num_train=num_train, root=store_root)
+
+
+def baseline(name: str, num_train: int | None):
+    """The scikit-learn baseline on the same split: from the store's baseline cache
+    (`core.regression.baseline`), else fitted once and kept there."""
+    return _baseline(name, num_train, str(RunStore().root))
+
+
+def valid_rmse(result) -> float:
+    """The validation RMSE of the weights the model holds: Keras's `evaluate` of the
+    final (or restored) model, or for runs stored before it was kept, the history's
+    value at the epoch those weights come from."""
+    if "valid_rmse" in result.test_metrics:
+        return result.test_metrics["valid_rmse"]
+    history = result.history.get("val_" + rmse_key(result.history), [float("nan")])
+    return history[min(result.restored_epoch, len(history)) - 1]
+
+
+def kept_epoch_text(result) -> str:
+    """Which epoch's weights the model holds, in words."""
+    epoch = result.restored_epoch
+    if epoch < result.epochs_run:
+        return f"epoch {epoch} of {result.epochs_run}, the best on validation, restored by early stopping"
+    return f"epoch {epoch}, the last"
 
 
 def result_metrics(result, baseline_result=None) -> None:
@@ -150,13 +182,12 @@ def result_metrics(result, baseline_result=None) -> None:
     metrics = result.test_metrics
     run_view.metric_row(result, ("Test RMSE", f"{metrics['rmse']:.4f}"), ("Test MAE", f"{metrics['mae']:.4f}"))
     if baseline_result is None:
+        st.caption(f"Every figure here comes from the weights the model holds: {kept_epoch_text(result)}.")
         return
-    val_rmse = result.history.get("val_" + rmse_key(result.history), [float("nan")])
-    kept = val_rmse[min(result.restored_epoch, len(val_rmse)) - 1]  # the epoch the model holds
     table = pd.DataFrame(
         {
             "Model": [f"Keras: {result.config.describe()}", "scikit-learn: MLPRegressor(50, 50, 50)"],
-            "Validation RMSE": [kept, baseline_result.valid_rmse],
+            "Validation RMSE": [valid_rmse(result), baseline_result.valid_rmse],
             "Test RMSE": [result.test_metrics["rmse"], baseline_result.test_rmse],
             "Training time (s)": [result.wall_time, baseline_result.wall_time],
             "Epochs": [result.epochs_run, baseline_result.n_iter],
@@ -172,12 +203,32 @@ def result_metrics(result, baseline_result=None) -> None:
             "Training time (s)": st.column_config.NumberColumn(format="%.1f"),
         },
     )
+    stored = (
+        f" The baseline was fitted before and read back from the store in {baseline_result.load_time:.2f} s."
+        if baseline_result.from_cache
+        else ""
+    )
     st.caption(
-        f"Both RMSEs of the Keras model come from the weights it holds (epoch {result.restored_epoch}). The baseline scales with StandardScaler "
-        "and trains with Adam until its loss stops improving"
+        f"Both RMSEs of the Keras model come from the weights it holds ({kept_epoch_text(result)}). "
+        "The baseline scales with StandardScaler and trains with Adam until its loss stops improving"
         + ("" if baseline_result.converged else " (it hit its 200-epoch limit)")
         + "."
+        + stored
     )
+
+
+def diverged_section(result, *, prefix: str) -> None:
+    """Why the run diverged, and its learning curves when it has finite losses to draw
+    (never an empty chart)."""
+    run_view.diverged_message(result)
+    if has_finite_curves(result.history):
+        st.plotly_chart(learning_curves(result.history), key=f"{prefix}.diverged_curves")
+        st.caption("Only finite losses are drawn: the curve stops where the loss became NaN or infinite.")
+    else:
+        st.info(
+            "No learning curves to draw: the loss was NaN or infinite from the first epoch on.",
+            icon=":material/show_chart:",
+        )
 
 
 def result_figures(result, data: RegressionData, *, prefix: str) -> None:
@@ -211,11 +262,12 @@ def result_figures(result, data: RegressionData, *, prefix: str) -> None:
 @st.cache_resource(show_spinner="Building the model…", max_entries=16)
 def model_graph(config_json: str):
     """`(nodes, edges)` of the untrained model of a run, read from the Keras model itself."""
-    from core.regression.wide_deep import WideDeepRun, build_wide_deep, describe_graph
+    from core.regression.wide_deep import WideDeepRun, build_wide_deep, describe_graph, make_subclassed_model
 
     run = WideDeepRun(**json.loads(config_json))
     data, _ = regression_data(run.dataset)
-    return describe_graph(build_wide_deep(run.model, data.subset(run.num_train).x_train, seed=run.training.seed))
+    build = make_subclassed_model if run.model.api == "subclassing" else build_wide_deep
+    return describe_graph(build(run.model, data.subset(run.num_train).x_train, seed=run.training.seed))
 
 
 def graph_summary(nodes, edges) -> None:
@@ -223,36 +275,65 @@ def graph_summary(nodes, edges) -> None:
     sources = {node.name: [source for source, target in edges if target == node.name] for node in nodes}
     rows = [LayerRow(node.name, node.kind, node.output_shape, node.params, node.activation) for node in nodes]
     summary_table(rows)
-    st.caption(
-        "Connected to: " + "; ".join(f"{name} ← {', '.join(inputs)}" for name, inputs in sources.items() if inputs)
-    )
+    if edges:
+        st.caption(
+            "Connected to: " + "; ".join(f"{name} ← {', '.join(inputs)}" for name, inputs in sources.items() if inputs)
+        )
+    else:
+        st.caption("Connected to: unknown to Keras (the connections are in `call()`); output shapes too.")
 
 
 def output_losses(result) -> None:
-    """The last epoch's loss per output, weighted total, and the test RMSE of each output."""
-    history = result.history
-    if "aux_output_loss" not in history:
+    """Each output's loss and the weighted total on the validation and test sets, as
+    Keras's `model.evaluate` gives them for the weights the model holds, and the test
+    RMSE of each output."""
+    metrics = result.test_metrics
+    if result.config.model.num_outputs != 2:
         return
     main_weight, aux_weight = result.config.model.loss_weights
-    rows = []
-    for prefix, split in (("", "training"), ("val_", "validation")):
-        main, aux = history[prefix + "main_output_loss"][-1], history[prefix + "aux_output_loss"][-1]
-        rows.append(
-            {
-                "Set": split,
-                "main loss": main,
-                "aux loss": aux,
-                f"{main_weight:g}·main + {aux_weight:g}·aux": main_weight * main + aux_weight * aux,
-                "Keras total loss": history[prefix + "loss"][-1],
-            }
+    if "valid_main_loss" not in metrics:  # stored before these were kept: train again to see them
+        st.caption(
+            f"Test RMSE: main output {metrics['rmse']:.4f}, auxiliary output {metrics['aux_rmse']:.4f}. "
+            "Train this configuration again to see each output's loss from `model.evaluate`."
         )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    st.caption(
-        f"Test RMSE: main output {result.test_metrics['rmse']:.4f}, auxiliary output "
-        f"{result.test_metrics['aux_rmse']:.4f}. The auxiliary output sees only the deep path; "
-        "its loss pushes the hidden layers to be useful on their own (a regularizer). "
-        "Keras's total is averaged batch by batch, so it can differ slightly from the weighted sum."
+        return
+    rows = [
+        {
+            "Set": title,
+            "main loss": metrics[f"{split}_main_loss"],
+            "aux loss": metrics[f"{split}_aux_loss"],
+            f"{main_weight:g}·main + {aux_weight:g}·aux": main_weight * metrics[f"{split}_main_loss"]
+            + aux_weight * metrics[f"{split}_aux_loss"],
+            "Keras total loss": metrics[f"{split}_loss"],
+        }
+        for split, title in (("valid", "validation"), ("test", "test"))
+    ]
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={name: st.column_config.NumberColumn(format="%.4f") for name in rows[0] if name != "Set"},
     )
+    st.caption(
+        f"From `model.evaluate(..., return_dict=True)` on each whole set, with the weights the model holds "
+        f"({kept_epoch_text(result)}); the weighted sum of the two losses is Keras's total. "
+        f"Test RMSE: main output {metrics['rmse']:.4f}, auxiliary output {metrics['aux_rmse']:.4f}. "
+        "The auxiliary output sees only the deep path; its loss pushes the hidden layers to be "
+        "useful on their own (a regularizer). The learning curves show each epoch's averages "
+        "over its batches, taken while the weights changed, so they differ a little from these."
+    )
+
+
+def is_training(config) -> bool:
+    """Whether `config` is training now, in this process or another sharing the store."""
+    from core import jobs, runs
+
+    key = runs.store_key(config)
+    job = jobs.pool().get(key)
+    if job is not None:
+        return job.active
+    status = jobs.read_status(RunStore().root, key)
+    return status is not None and status.active
 
 
 def comparison(run, data: RegressionData, *, prefix: str) -> None:
@@ -264,7 +345,10 @@ def comparison(run, data: RegressionData, *, prefix: str) -> None:
 
     runs = comparison_runs(run)
     results = {label: cache.stored_result(other) for label, other in runs}
-    missing = [label for label, result in results.items() if result is None]
+    training = {label for label, other in runs if results[label] is None and is_training(other)}
+    # A model training now (from the form above, another tab or another server) is not
+    # missing: the button counts only what it would start.
+    missing = [label for label, result in results.items() if result is None and label not in training]
     compare = f"{prefix}.compare"
     if (
         missing
@@ -274,11 +358,14 @@ def comparison(run, data: RegressionData, *, prefix: str) -> None:
         )
     ):
         for label, other in runs:
-            if results[label] is None:
+            if label in missing:
                 run_view.start(other, data, prefix=compare)
+        st.rerun()  # redraw without the button, which was drawn before these started
     run_view.follow(compare, curves=learning_curves, progress_text=_progress_text)
     run_view.ended_notice(compare)
     done = {label: result for label, result in results.items() if result is not None and not result.diverged}
+    if training:
+        st.caption("Training now: " + ", ".join(label for label in results if label in training) + ".")
     if not done:
         st.info("None of these models is trained yet with these settings.", icon=":material/info:")
         return
@@ -302,5 +389,5 @@ def comparison(run, data: RegressionData, *, prefix: str) -> None:
             "Training time (s)": st.column_config.NumberColumn(format="%.1f"),
         },
     )
-    if missing and len(done) < len(runs):
-        right.caption("Not trained yet: " + ", ".join(label for label in results if label not in done) + ".")
+    if missing:
+        right.caption("Not trained yet: " + ", ".join(missing) + ".")

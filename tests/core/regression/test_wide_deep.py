@@ -1,6 +1,11 @@
 """Wide & deep: each variant's inputs, outputs and parameters, bad feature sets, loss
 weights, multi-input training, the graph walk, and the subclassed twin of variant 3."""
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -22,6 +27,7 @@ from core.regression.wide_deep import (
 )
 
 FAST = TrainingConfig(batch_size=64, epochs=2, learning_rate=0.003)
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +163,80 @@ def test_comparison_shares_the_budget():
     assert all(other.training == FAST and other.num_train == 500 for _, other in runs)
     assert runs[0][1].model.mlp.hidden_layers == ((30, "relu"), (30, "relu"))
     assert runs[2][1].model.wide_features == (0, 1)
+
+
+@pytest.mark.slow
+def test_per_output_losses_are_keras_evaluate_of_the_weights_kept(california):
+    run = WideDeepRun(num_train=1000, model=WideDeepConfig("aux_output"), training=FAST)
+    result = train_wide_deep(run, california)
+    config = run.model
+    for split, x, y in (
+        ("valid", california.x_valid, california.y_valid),
+        ("test", california.x_test, california.y_test),
+    ):
+        logs = result.model.evaluate(
+            split_inputs(config, x), targets(config, y), batch_size=len(y), verbose=0, return_dict=True
+        )
+        assert result.test_metrics[f"{split}_main_loss"] == pytest.approx(logs["main_output_loss"], abs=1e-4)
+        assert result.test_metrics[f"{split}_aux_loss"] == pytest.approx(logs["aux_output_loss"], abs=1e-4)
+        assert result.test_metrics[f"{split}_loss"] == pytest.approx(logs["loss"], abs=1e-4)
+    # Keras's total is the weighted sum of the outputs' losses, and the main loss is the
+    # square of the main RMSE the page shows.
+    main, aux = config.loss_weights
+    metrics = result.test_metrics
+    assert metrics["test_loss"] == pytest.approx(
+        main * metrics["test_main_loss"] + aux * metrics["test_aux_loss"], rel=1e-4
+    )
+    assert metrics["test_main_loss"] == pytest.approx(metrics["rmse"] ** 2, rel=1e-4)
+
+
+def test_the_subclassing_api_is_variant_three_only_and_keeps_the_functional_keys():
+    with pytest.raises(ValueError, match="Received: api='subclassing'"):
+        WideDeepConfig("two_inputs", api="subclassing")
+    with pytest.raises(ValueError, match="Received: api='sequential'"):
+        WideDeepConfig("aux_output", api="sequential")
+    functional = WideDeepRun(model=WideDeepConfig("aux_output"))
+    assert '"api"' not in functional.to_json()  # the keys of runs stored before the field
+    subclassed = WideDeepRun(model=WideDeepConfig("aux_output", api="subclassing"))
+    assert subclassed.key() != functional.key()
+    assert WideDeepRun(**json.loads(subclassed.to_json())) == subclassed
+    assert subclassed.describe().endswith("subclassed")
+
+
+@pytest.mark.slow
+def test_subclassed_run_matches_the_functional_one_and_round_trips_through_the_store(california, tmp_path):
+    from core import runs
+    from core.store import RunStore
+
+    functional = train_wide_deep(
+        WideDeepRun(num_train=500, model=WideDeepConfig("aux_output"), training=FAST), california
+    )
+    config = WideDeepRun(num_train=500, model=WideDeepConfig("aux_output", api="subclassing"), training=FAST)
+    store = RunStore(tmp_path)
+    subclassed = runs.load_or_train(config, california, store=store)
+    assert type(subclassed.model).__name__ == "WideAndDeepModel"
+    np.testing.assert_allclose(subclassed.predictions, functional.predictions, rtol=1e-3, atol=1e-4)
+    assert subclassed.test_metrics["valid_main_loss"] == pytest.approx(
+        functional.test_metrics["valid_main_loss"], rel=1e-4
+    )
+    # A fresh process reads it back from model.keras: the class registers itself on load.
+    script = (
+        "import sys, numpy as np\n"
+        "from core import runs\n"
+        "from core.store import RunStore\n"
+        "from core.regression.housing import load_regression_data\n"
+        "from core.regression.wide_deep import split_inputs\n"
+        "result = runs.load_key(sys.argv[2], RunStore(sys.argv[1]))\n"
+        "data = load_regression_data('california_housing')\n"
+        "main = result.model.predict(split_inputs(result.config.model, data.x_test), verbose=0)[0].reshape(-1)\n"
+        "print(type(result.model).__name__, result.from_cache, float(np.abs(main - result.predictions).max()))\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path), runs.store_key(config, store)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    name, cached, gap = output.stdout.strip().splitlines()[-1].split()
+    assert (name, cached) == ("WideAndDeepModel", "True") and float(gap) < 1e-5, output.stderr[-2000:]
