@@ -12,9 +12,8 @@ import streamlit as st
 from core.config import (
     ACTIVATIONS,
     COURSE_TRAINING,
+    DECAY_SCHEDULES,
     LR_SCHEDULES,
-    MAX_HIDDEN_LAYERS,
-    MAX_UNITS,
     MOMENTUM_OPTIMIZERS,
     OPTIMIZER_TITLES,
     OPTIMIZERS,
@@ -25,6 +24,13 @@ from core.config import (
 from core.models import LayerRow
 
 OPTIMIZER_LABELS = OPTIMIZER_TITLES
+SCHEDULE_LABELS = {
+    "constant": "constant",
+    "cosine": "cosine decay to 0",
+    "inverse_time": "inverse time (the old `decay`)",
+    "exponential": "exponential, per epoch",
+}
+CUSTOM = "Custom"  # the preset radio's choice once the form differs from every preset
 
 
 def training_page_links() -> None:
@@ -36,38 +42,47 @@ def training_page_links() -> None:
             st.page_link(entry.path, label=entry.title, icon=entry.icon)
 
 
+def _remembered(prefix: str, key: str, default):
+    """Streamlit forgets a widget's value when it is not drawn in a run; a copy under
+    another key brings it back when the widget returns (a layer removed, then added)."""
+    saved = f"{prefix}.saved.{key}"
+    if key not in st.session_state and saved in st.session_state:
+        st.session_state[key] = st.session_state[saved]
+    return {"value": default} if key not in st.session_state else {}
+
+
 def architecture_builder(prefix: str, default_layers: tuple[tuple[int, str], ...]) -> tuple:
     """Number of hidden layers, then units and activation for each; returns the layers.
 
     The widgets keep their values when the number of layers changes, so removing a layer
-    and adding it back restores it.
+    and adding it back restores it. The fields take any number: the page's config says
+    what is out of range (and refuses to train) instead of a field that quietly keeps
+    its last valid value.
     """
     num_layers = st.number_input(
         "Hidden layers",
-        min_value=1,
-        max_value=MAX_HIDDEN_LAYERS,
         value=len(default_layers),
+        step=1,
         key=f"{prefix}.num_layers",
         help="Dense layers between the input and the output layer.",
     )
     layers = []
-    for index in range(int(num_layers)):
+    for index in range(max(0, int(num_layers))):
         default_units, default_activation = default_layers[index] if index < len(default_layers) else default_layers[-1]
+        units_key, activation_key = f"{prefix}.units_{index}", f"{prefix}.activation_{index}"
         units_column, activation_column = st.columns(2)
         units = units_column.number_input(
-            f"Layer {index + 1}: units",
-            min_value=1,
-            max_value=MAX_UNITS,
-            value=default_units,
-            step=10,
-            key=f"{prefix}.units_{index}",
+            f"Layer {index + 1}: units", step=10, key=units_key, **_remembered(prefix, units_key, default_units)
         )
+        activation_default = _remembered(prefix, activation_key, default_activation)
         activation = activation_column.selectbox(
             f"Layer {index + 1}: activation",
             ACTIVATIONS,
-            index=ACTIVATIONS.index(default_activation),
-            key=f"{prefix}.activation_{index}",
+            key=activation_key,
+            **({"index": ACTIVATIONS.index(default_activation)} if activation_default else {}),
         )
+        st.session_state[f"{prefix}.saved.{units_key}"] = units
+        st.session_state[f"{prefix}.saved.{activation_key}"] = activation
         layers.append((int(units), activation))
     return tuple(layers)
 
@@ -79,22 +94,37 @@ def summary_table(rows: list[LayerRow]) -> None:
             "Layer (type)": [f"{row.name} ({row.kind})" for row in rows],
             "Output shape": [str(row.output_shape) for row in rows],
             "Activation": [row.activation or "—" for row in rows],
-            "Param #": [row.params for row in rows],
+            # Text, so every browser shows the thousands separators (as Keras prints them).
+            "Param #": [f"{row.params:,}" for row in rows],
         }
     )
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
-        column_config={"Param #": st.column_config.NumberColumn(format="localized")},
+        column_config={"Param #": st.column_config.TextColumn(alignment="right")},
     )
     total = sum(row.params for row in rows)
     st.markdown(f"**Total params: {total:,}** · all trainable")
 
 
+# The Fashion-MNIST notebook's `SGD(learning_rate=0.01, decay=1e-6, momentum=0.9,
+# nesterov=True)`, batch 16, 10 epochs (its StandardScaler and validation_split=0.1
+# are data choices, on the page).
+NOTEBOOK_TRAINING = TrainingConfig(
+    optimizer="sgd",
+    learning_rate=0.01,
+    momentum=0.9,
+    nesterov=True,
+    lr_schedule="inverse_time",
+    decay_rate=1e-6,
+    batch_size=16,
+    epochs=10,
+)
 PRESETS: dict[str, TrainingConfig] = {
     "Recommended: Adam with cosine decay, fast": RECOMMENDED_TRAINING,
     "The course's recipe: SGD 0.01, batch 32": COURSE_TRAINING,
+    "The notebook's: SGD with Nesterov and decay, batch 16": NOTEBOOK_TRAINING,
 }
 REGRESSION_PRESETS: dict[str, TrainingConfig] = {
     "Recommended: Adam 0.001, batch 32": RECOMMENDED_REGRESSION_TRAINING,
@@ -102,16 +132,55 @@ REGRESSION_PRESETS: dict[str, TrainingConfig] = {
 }
 
 
+PRESET_FIELDS = (
+    "optimizer",
+    "learning_rate",
+    "lr_schedule",
+    "decay_rate",
+    "momentum",
+    "nesterov",
+    "batch_size",
+    "epochs",
+)
+
+
 def _apply_preset(prefix: str, presets: dict[str, TrainingConfig]) -> None:
-    preset = presets[st.session_state[f"{prefix}.preset"]]
-    for name in ("optimizer", "learning_rate", "lr_schedule", "momentum", "nesterov", "batch_size", "epochs"):
+    preset = presets.get(st.session_state[f"{prefix}.preset"])
+    if preset is None:  # "Custom": keep the form as it is
+        return
+    for name in PRESET_FIELDS:
         st.session_state[f"{prefix}.{name}"] = getattr(preset, name)
     st.session_state[f"{prefix}.early_stopping"] = preset.early_stopping_patience is not None
     st.session_state[f"{prefix}.patience"] = preset.early_stopping_patience or 5
 
 
+def _matching_preset(prefix: str, presets: dict[str, TrainingConfig]) -> str:
+    """The preset the form's values are, or `CUSTOM` once they differ from every one."""
+    state = st.session_state
+    for label, preset in presets.items():
+        same = all(state.get(f"{prefix}.{name}") == getattr(preset, name) for name in PRESET_FIELDS)
+        stopping = bool(state.get(f"{prefix}.early_stopping")) == (preset.early_stopping_patience is not None)
+        patience = (
+            preset.early_stopping_patience is None or state.get(f"{prefix}.patience") == preset.early_stopping_patience
+        )
+        if same and stopping and patience:
+            return label
+    return CUSTOM
+
+
+def rate_format(value) -> str:
+    """A printf format that shows `value` as a learning rate: `%.4f` down to 0.001,
+    scientific notation below (1e-6 reads "1.0e-06", not "0.00000")."""
+    return "%.1e" if isinstance(value, (int, float)) and 0 < abs(value) < 1e-3 else "%.4f"
+
+
 def training_form(prefix: str, *, extra=None, presets: dict[str, TrainingConfig] = PRESETS) -> tuple[dict, bool]:
     """The training options in a form with a Train button.
+
+    The preset radio, the optimizer and the learning-rate schedule sit above the form:
+    they apply at once, so the fields they do not use (momentum, Nesterov, decay rate)
+    are disabled. The radio says `CUSTOM` once the form differs from every preset;
+    choosing a preset again applies it.
 
     Args:
         prefix: session-state namespace of the page.
@@ -124,39 +193,66 @@ def training_form(prefix: str, *, extra=None, presets: dict[str, TrainingConfig]
         `(values, submitted)`: the raw values (see `training_config`) and whether Train
         was pressed in this run.
     """
+    state = st.session_state
     preset_key = f"{prefix}.preset"
-    if preset_key not in st.session_state:
-        st.session_state[preset_key] = next(iter(presets))
+    if preset_key not in state or f"{prefix}.epochs" not in state:
+        state[preset_key] = state.get(preset_key) if state.get(preset_key) in presets else next(iter(presets))
         _apply_preset(prefix, presets)
+    state.setdefault(f"{prefix}.decay_rate", 0.0)
+    state[preset_key] = _matching_preset(prefix, presets)
     st.radio(
-        "Start from", list(presets), key=preset_key, on_change=_apply_preset, args=(prefix, presets), horizontal=True
+        "Start from",
+        [*presets, CUSTOM],
+        key=preset_key,
+        on_change=_apply_preset,
+        args=(prefix, presets),
+        horizontal=True,
     )
 
+    left, right = st.columns(2)
+    optimizer = left.selectbox("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get, key=f"{prefix}.optimizer")
+    lr_schedule = right.selectbox(
+        "Learning-rate schedule", LR_SCHEDULES, format_func=SCHEDULE_LABELS.get, key=f"{prefix}.lr_schedule"
+    )
     with st.form(f"{prefix}.training_form", border=True):
         left, middle, right = st.columns(3)
-        optimizer = left.selectbox("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get, key=f"{prefix}.optimizer")
-        learning_rate = middle.number_input("Learning rate", format="%.5f", step=0.001, key=f"{prefix}.learning_rate")
-        lr_schedule = right.selectbox(
-            "Learning-rate schedule",
-            LR_SCHEDULES,
-            format_func={"constant": "constant", "cosine": "cosine decay to 0"}.get,
-            key=f"{prefix}.lr_schedule",
+        learning_rate = left.number_input(
+            "Learning rate",
+            format=rate_format(state.get(f"{prefix}.learning_rate")),
+            step=0.001,
+            key=f"{prefix}.learning_rate",
         )
+        decay_rate = middle.number_input(
+            "Decay rate",
+            format=rate_format(state.get(f"{prefix}.decay_rate")) if state.get(f"{prefix}.decay_rate") else "%.4f",
+            step=0.01,
+            key=f"{prefix}.decay_rate",
+            disabled=lr_schedule not in DECAY_SCHEDULES,
+            help="Inverse time: lr / (1 + decay_rate × step), what `SGD(decay=...)` did in Keras 2 "
+            "(the notebook's 1e-6). Exponential: the factor per epoch, e.g. 0.9.",
+        )
+        seed = right.number_input("Seed", value=42, step=1, key=f"{prefix}.seed")
         left, middle, right = st.columns(3)
-        batch_size = left.number_input("Batch size", min_value=1, step=16, key=f"{prefix}.batch_size")
-        epochs = middle.number_input("Epochs", min_value=1, step=1, key=f"{prefix}.epochs")
-        seed = right.number_input("Seed", min_value=0, value=42, step=1, key=f"{prefix}.seed")
-        left, middle, right = st.columns(3)
-        momentum = left.slider("Momentum (SGD, RMSprop)", 0.0, 0.99, step=0.01, key=f"{prefix}.momentum")
-        nesterov = middle.checkbox("Nesterov momentum (SGD)", key=f"{prefix}.nesterov")
+        batch_size = left.number_input("Batch size", step=16, key=f"{prefix}.batch_size")
+        epochs = middle.number_input("Epochs", step=1, key=f"{prefix}.epochs")
         mixed_precision = right.checkbox(
             "Mixed precision (GPU only)",
             key=f"{prefix}.mixed_precision",
             help="float16 hidden layers on a GPU: faster, same accuracy. Ignored on a CPU.",
         )
         left, middle, right = st.columns(3)
+        momentum = left.slider(
+            "Momentum (SGD, RMSprop)",
+            0.0,
+            0.99,
+            step=0.01,
+            key=f"{prefix}.momentum",
+            disabled=optimizer not in MOMENTUM_OPTIMIZERS,
+        )
+        nesterov = middle.checkbox("Nesterov momentum (SGD)", key=f"{prefix}.nesterov", disabled=optimizer != "sgd")
+        left, middle, right = st.columns(3)
         early_stopping = left.checkbox("Early stopping (restores the best weights)", key=f"{prefix}.early_stopping")
-        patience = middle.number_input("Patience (epochs)", min_value=1, key=f"{prefix}.patience")
+        patience = middle.number_input("Patience (epochs)", step=1, key=f"{prefix}.patience")
         extra_values = extra() if extra is not None else None
         submitted = st.form_submit_button("Train", type="primary", icon=":material/play_arrow:")
     values = {
@@ -165,6 +261,7 @@ def training_form(prefix: str, *, extra=None, presets: dict[str, TrainingConfig]
         "momentum": float(momentum) if optimizer in MOMENTUM_OPTIMIZERS else 0.0,
         "nesterov": bool(nesterov) and optimizer == "sgd" and momentum > 0,
         "lr_schedule": lr_schedule,
+        "decay_rate": float(decay_rate) if lr_schedule in DECAY_SCHEDULES else 0.0,
         "batch_size": int(batch_size),
         "epochs": int(epochs),
         "early_stopping_patience": int(patience) if early_stopping else None,
@@ -188,7 +285,8 @@ def prefill_training_form(prefix: str, presets: dict[str, TrainingConfig] = PRES
     every field; choosing it here first keeps `values`.
     """
     if f"{prefix}.preset" not in st.session_state or f"{prefix}.epochs" not in st.session_state:
-        st.session_state.setdefault(f"{prefix}.preset", next(iter(presets)))
+        if st.session_state.get(f"{prefix}.preset") not in presets:
+            st.session_state[f"{prefix}.preset"] = next(iter(presets))
         _apply_preset(prefix, presets)
     for name, value in values.items():
         st.session_state[f"{prefix}.{name}"] = value
