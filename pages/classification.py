@@ -75,7 +75,9 @@ with summary:
     )
 
 st.subheader("Training")
-values, submitted = widgets.training_form(PREFIX)
+values, submitted = widgets.training_form(
+    PREFIX, extra=lambda: form.data_caption(data_config, validation_split, run_data)
+)
 try:
     training = widgets.training_config(values)
     training = dataclasses.replace(training, validation_split=validation_split, class_weight=class_weight)

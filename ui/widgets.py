@@ -43,12 +43,13 @@ def training_page_links() -> None:
 
 
 def _remembered(prefix: str, key: str, default):
-    """Streamlit forgets a widget's value when it is not drawn in a run; a copy under
-    another key brings it back when the widget returns (a layer removed, then added)."""
-    saved = f"{prefix}.saved.{key}"
-    if key not in st.session_state and saved in st.session_state:
-        st.session_state[key] = st.session_state[saved]
-    return {"value": default} if key not in st.session_state else {}
+    """The value a layer's widget starts from: what it last showed, else `default`.
+
+    Streamlit forgets a widget's value when it is not drawn in a run; this copy under
+    another key brings it back when the widget returns (a layer removed, then added).
+    It is passed as the widget's `value`, never written to the widget's own key, which
+    would clash with `value`."""
+    return st.session_state.get(f"{prefix}.saved.{key}", default)
 
 
 def architecture_builder(prefix: str, default_layers: tuple[tuple[int, str], ...]) -> tuple:
@@ -72,14 +73,13 @@ def architecture_builder(prefix: str, default_layers: tuple[tuple[int, str], ...
         units_key, activation_key = f"{prefix}.units_{index}", f"{prefix}.activation_{index}"
         units_column, activation_column = st.columns(2)
         units = units_column.number_input(
-            f"Layer {index + 1}: units", step=10, key=units_key, **_remembered(prefix, units_key, default_units)
+            f"Layer {index + 1}: units", value=_remembered(prefix, units_key, default_units), step=10, key=units_key
         )
-        activation_default = _remembered(prefix, activation_key, default_activation)
         activation = activation_column.selectbox(
             f"Layer {index + 1}: activation",
             ACTIVATIONS,
+            index=ACTIVATIONS.index(_remembered(prefix, activation_key, default_activation)),
             key=activation_key,
-            **({"index": ACTIVATIONS.index(default_activation)} if activation_default else {}),
         )
         st.session_state[f"{prefix}.saved.{units_key}"] = units
         st.session_state[f"{prefix}.saved.{activation_key}"] = activation
@@ -144,24 +144,52 @@ PRESET_FIELDS = (
 )
 
 
-def _apply_preset(prefix: str, presets: dict[str, TrainingConfig]) -> None:
-    preset = presets.get(st.session_state[f"{prefix}.preset"])
+FORM_FIELDS = (*PRESET_FIELDS, "early_stopping", "patience", "seed", "mixed_precision")
+FORM_DEFAULTS = {"early_stopping": False, "patience": 5, "seed": 42, "mixed_precision": False}
+
+
+def _saved(prefix: str, name: str) -> str:
+    return f"{prefix}.saved.{name}"
+
+
+def _set_field(prefix: str, name: str, value) -> None:
+    """Sets a form field: its value is kept under its own key and passed to the widget
+    as `value`; the widget's state is dropped so that it starts from it. (A widget's
+    key set through Session State reaches a browser that mounts the widget afresh only
+    as the widget's default, so the form could show and submit defaults.)"""
+    st.session_state[_saved(prefix, name)] = value
+    st.session_state.pop(f"{prefix}.{name}", None)
+
+
+def _field(prefix: str, name: str):
+    """The field's value as the user left it: the widget's (just submitted), else the kept one."""
+    return st.session_state.get(f"{prefix}.{name}", st.session_state[_saved(prefix, name)])
+
+
+def _apply_preset(prefix: str, presets: dict[str, TrainingConfig], label: str | None = None) -> None:
+    preset = presets.get(label or st.session_state[f"{prefix}.preset"])
     if preset is None:  # "Custom": keep the form as it is
         return
     for name in PRESET_FIELDS:
-        st.session_state[f"{prefix}.{name}"] = getattr(preset, name)
-    st.session_state[f"{prefix}.early_stopping"] = preset.early_stopping_patience is not None
-    st.session_state[f"{prefix}.patience"] = preset.early_stopping_patience or 5
+        _set_field(prefix, name, getattr(preset, name))
+    _set_field(prefix, "early_stopping", preset.early_stopping_patience is not None)
+    _set_field(prefix, "patience", preset.early_stopping_patience or 5)
+
+
+def _ensure_fields(prefix: str, presets: dict[str, TrainingConfig]) -> None:
+    if _saved(prefix, "epochs") not in st.session_state:
+        _apply_preset(prefix, presets, next(iter(presets)))
+    for name, value in FORM_DEFAULTS.items():
+        st.session_state.setdefault(_saved(prefix, name), value)
 
 
 def _matching_preset(prefix: str, presets: dict[str, TrainingConfig]) -> str:
     """The preset the form's values are, or `CUSTOM` once they differ from every one."""
-    state = st.session_state
     for label, preset in presets.items():
-        same = all(state.get(f"{prefix}.{name}") == getattr(preset, name) for name in PRESET_FIELDS)
-        stopping = bool(state.get(f"{prefix}.early_stopping")) == (preset.early_stopping_patience is not None)
+        same = all(_field(prefix, name) == getattr(preset, name) for name in PRESET_FIELDS)
+        stopping = bool(_field(prefix, "early_stopping")) == (preset.early_stopping_patience is not None)
         patience = (
-            preset.early_stopping_patience is None or state.get(f"{prefix}.patience") == preset.early_stopping_patience
+            preset.early_stopping_patience is None or _field(prefix, "patience") == preset.early_stopping_patience
         )
         if same and stopping and patience:
             return label
@@ -193,68 +221,109 @@ def training_form(prefix: str, *, extra=None, presets: dict[str, TrainingConfig]
         `(values, submitted)`: the raw values (see `training_config`) and whether Train
         was pressed in this run.
     """
-    state = st.session_state
-    preset_key = f"{prefix}.preset"
-    if preset_key not in state or f"{prefix}.epochs" not in state:
-        state[preset_key] = state.get(preset_key) if state.get(preset_key) in presets else next(iter(presets))
-        _apply_preset(prefix, presets)
-    state.setdefault(f"{prefix}.decay_rate", 0.0)
-    state[preset_key] = _matching_preset(prefix, presets)
+    _ensure_fields(prefix, presets)
+    st.session_state[f"{prefix}.preset"] = _matching_preset(prefix, presets)
     st.radio(
         "Start from",
         [*presets, CUSTOM],
-        key=preset_key,
+        key=f"{prefix}.preset",
         on_change=_apply_preset,
         args=(prefix, presets),
         horizontal=True,
     )
 
+    def field(name):
+        return {"key": f"{prefix}.{name}"}
+
     left, right = st.columns(2)
-    optimizer = left.selectbox("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get, key=f"{prefix}.optimizer")
+    optimizer = left.selectbox(
+        "Optimizer",
+        OPTIMIZERS,
+        index=OPTIMIZERS.index(_field(prefix, "optimizer")),
+        format_func=OPTIMIZER_LABELS.get,
+        **field("optimizer"),
+    )
     lr_schedule = right.selectbox(
-        "Learning-rate schedule", LR_SCHEDULES, format_func=SCHEDULE_LABELS.get, key=f"{prefix}.lr_schedule"
+        "Learning-rate schedule",
+        LR_SCHEDULES,
+        index=LR_SCHEDULES.index(_field(prefix, "lr_schedule")),
+        format_func=SCHEDULE_LABELS.get,
+        **field("lr_schedule"),
     )
     with st.form(f"{prefix}.training_form", border=True):
         left, middle, right = st.columns(3)
+        rate = float(_field(prefix, "learning_rate"))
         learning_rate = left.number_input(
-            "Learning rate",
-            format=rate_format(state.get(f"{prefix}.learning_rate")),
-            step=0.001,
-            key=f"{prefix}.learning_rate",
+            "Learning rate", value=rate, format=rate_format(rate), step=0.001, **field("learning_rate")
         )
+        decay = float(_field(prefix, "decay_rate"))
         decay_rate = middle.number_input(
             "Decay rate",
-            format=rate_format(state.get(f"{prefix}.decay_rate")) if state.get(f"{prefix}.decay_rate") else "%.4f",
+            value=decay,
+            format=rate_format(decay),
             step=0.01,
-            key=f"{prefix}.decay_rate",
             disabled=lr_schedule not in DECAY_SCHEDULES,
             help="Inverse time: lr / (1 + decay_rate × step), what `SGD(decay=...)` did in Keras 2 "
             "(the notebook's 1e-6). Exponential: the factor per epoch, e.g. 0.9.",
+            **field("decay_rate"),
         )
-        seed = right.number_input("Seed", value=42, step=1, key=f"{prefix}.seed")
+        seed = right.number_input("Seed", value=int(_field(prefix, "seed")), step=1, **field("seed"))
         left, middle, right = st.columns(3)
-        batch_size = left.number_input("Batch size", step=16, key=f"{prefix}.batch_size")
-        epochs = middle.number_input("Epochs", step=1, key=f"{prefix}.epochs")
+        # No bounds: the config refuses a value out of range and says so, where a bounded
+        # field would keep its last valid value under a red border.
+        batch_size = left.number_input(
+            "Batch size", value=int(_field(prefix, "batch_size")), step=16, **field("batch_size")
+        )
+        epochs = middle.number_input("Epochs", value=int(_field(prefix, "epochs")), step=1, **field("epochs"))
         mixed_precision = right.checkbox(
             "Mixed precision (GPU only)",
-            key=f"{prefix}.mixed_precision",
+            value=bool(_field(prefix, "mixed_precision")),
             help="float16 hidden layers on a GPU: faster, same accuracy. Ignored on a CPU.",
+            **field("mixed_precision"),
         )
         left, middle, right = st.columns(3)
         momentum = left.slider(
             "Momentum (SGD, RMSprop)",
             0.0,
             0.99,
+            value=float(_field(prefix, "momentum")),
             step=0.01,
-            key=f"{prefix}.momentum",
             disabled=optimizer not in MOMENTUM_OPTIMIZERS,
+            **field("momentum"),
         )
-        nesterov = middle.checkbox("Nesterov momentum (SGD)", key=f"{prefix}.nesterov", disabled=optimizer != "sgd")
+        nesterov = middle.checkbox(
+            "Nesterov momentum (SGD)",
+            value=bool(_field(prefix, "nesterov")),
+            disabled=optimizer != "sgd",
+            **field("nesterov"),
+        )
         left, middle, right = st.columns(3)
-        early_stopping = left.checkbox("Early stopping (restores the best weights)", key=f"{prefix}.early_stopping")
-        patience = middle.number_input("Patience (epochs)", step=1, key=f"{prefix}.patience")
+        early_stopping = left.checkbox(
+            "Early stopping (restores the best weights)",
+            value=bool(_field(prefix, "early_stopping")),
+            **field("early_stopping"),
+        )
+        patience = middle.number_input(
+            "Patience (epochs)", value=int(_field(prefix, "patience")), step=1, **field("patience")
+        )
         extra_values = extra() if extra is not None else None
         submitted = st.form_submit_button("Train", type="primary", icon=":material/play_arrow:")
+    shown = {
+        "optimizer": optimizer,
+        "learning_rate": learning_rate,
+        "lr_schedule": lr_schedule,
+        "decay_rate": decay_rate,
+        "momentum": momentum,
+        "nesterov": nesterov,
+        "batch_size": batch_size,
+        "epochs": epochs,
+        "early_stopping": early_stopping,
+        "patience": patience,
+        "seed": seed,
+        "mixed_precision": mixed_precision,
+    }
+    for name, value in shown.items():
+        st.session_state[_saved(prefix, name)] = value
     values = {
         "optimizer": optimizer,
         "learning_rate": float(learning_rate),
@@ -284,9 +353,6 @@ def prefill_training_form(prefix: str, presets: dict[str, TrainingConfig] = PRES
     A form drawn without its preset chosen starts from its first preset, overwriting
     every field; choosing it here first keeps `values`.
     """
-    if f"{prefix}.preset" not in st.session_state or f"{prefix}.epochs" not in st.session_state:
-        if st.session_state.get(f"{prefix}.preset") not in presets:
-            st.session_state[f"{prefix}.preset"] = next(iter(presets))
-        _apply_preset(prefix, presets)
+    _ensure_fields(prefix, presets)
     for name, value in values.items():
-        st.session_state[f"{prefix}.{name}"] = value
+        _set_field(prefix, name, value)

@@ -105,3 +105,16 @@ def data_fields(prefix: str, data: ImageDataset) -> tuple[DataConfig, float | No
         classes=data_config.classes,
     )
     return data_config, (float(split) if validation == "split" else None), ("balanced" if balanced else None)
+
+
+def data_caption(config: DataConfig, validation_split: float | None, data: ImageDataset) -> None:
+    """What the data choices above the form amount to, next to the Train button."""
+    images = config.num_train or len(data.x_train)
+    if validation_split is not None:
+        valid = f"the last {validation_split:.0%} of them validate (validation_split={validation_split:g})"
+    elif len(data.x_valid):
+        valid = f"{len(data.x_valid):,} held-out images validate"
+    else:
+        valid = "nothing validates"
+    scaling = "standardized" if config.scaling == "standard" else "pixels / 255"
+    st.caption(f"Trains on {images:,} images ({scaling}); {valid}.")
