@@ -283,3 +283,14 @@ def test_a_clicked_confusion_cell_is_read_from_the_selection_event():
     assert selected_cell({"selection": {"points": [{"x": "Bag", "y": "Coat", "customdata": [4, 8]}]}}) == (4, 8)
     assert selected_cell({"selection": {"points": []}}) is None
     assert selected_cell(None) is None
+
+
+def test_form_fields_carry_their_values_as_defaults_for_a_freshly_mounted_browser_field():
+    # A browser that mounts a field afresh shows (and an Enter submits) the proto's
+    # default, not a value set through Session State: the default must be the value.
+    at = open_page(PAGE)
+    assert at.number_input(key="classification.batch_size").proto.default == 512
+    assert at.number_input(key="classification.learning_rate").proto.default == 3e-3
+    at.radio(key="classification.preset").set_value(NOTEBOOK).run()
+    assert at.number_input(key="classification.batch_size").proto.default == 16
+    assert at.number_input(key="classification.decay_rate").proto.default == 1e-6
