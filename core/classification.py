@@ -15,8 +15,8 @@ Example:
 from __future__ import annotations
 
 from core.config import RunConfig
-from core.data import TITLES
-from core.models import count_params
+from core.data import TITLES, for_run
+from core.models import count_params, output_units
 from core.runs import RunKind, check_limits, register
 from core.training import check_batch_size, split_train_valid
 
@@ -42,12 +42,20 @@ class ClassificationKind(RunKind):
                 "Load the data set the config names."
             )
         check_batch_size(config.training, len(split_train_valid(data, config)[0]))
-        check_limits(count_params(config.model, data.image_shape, data.num_classes), config.training.epochs)
+        num_classes = for_run(data, config.data).num_classes
+        params = count_params(config.model, data.image_shape, output_units(config.model, num_classes))
+        check_limits(params, config.training.epochs)
 
     def train(self, config: RunConfig, data, *, on_epoch=None, should_stop=None, start=None):
         from core.training import train
 
-        return train(config, data, on_epoch=on_epoch, should_stop=should_stop, start=start)
+        return train(
+            config, data, on_epoch=on_epoch, should_stop=should_stop, start=start, callbacks=self.callbacks(config)
+        )
+
+    def callbacks(self, config: RunConfig) -> list:
+        """More Keras callbacks for a run's `model.fit`; none yet."""
+        return []
 
     def describe(self, config: RunConfig) -> str:
         return config.model.describe()

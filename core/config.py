@@ -52,14 +52,42 @@ OPTIMIZER_TITLES = {
     "adagrad": "Adagrad",
 }
 MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")  # the ones that take `momentum`; Nesterov is SGD only
-LR_SCHEDULES = ("constant", "cosine")
+# `"inverse_time"` is what the old Keras `SGD(decay=...)` did: lr / (1 + decay_rate * step).
+LR_SCHEDULES = ("constant", "cosine", "inverse_time", "exponential")
+DECAY_SCHEDULES = ("inverse_time", "exponential")  # the ones that take `decay_rate`
+CLASS_WEIGHTS = ("balanced",)  # as scikit-learn's class_weight="balanced"
 
 MAX_UNITS = 4096
 MAX_HIDDEN_LAYERS = 20
 MAX_EPOCHS = 1000
 MAX_BATCH_SIZE = 65536
 MAX_SEED = 2**31 - 1  # seeds are 32-bit signed integers in Keras and NumPy
-VALIDATION_ENDS = ("last", "first")
+# Which images validate: the last or first held-out 5,000, or none (train on them all,
+# as `model.fit` without validation data does; `validation_split` then takes its share).
+VALIDATION_ENDS = ("last", "first", "none")
+SCALINGS = ("unit", "standard")  # pixels / 255, or StandardScaler fitted on the training set
+
+
+def _compact(config) -> dict:
+    """`dataclasses.asdict`, leaving out the fields named in `OMIT_AT_DEFAULT` while they
+    hold their default: fields added later keep the stored form (and key) of every run
+    that does not use them."""
+    omit = getattr(config, "OMIT_AT_DEFAULT", ())
+    return {
+        item.name: _plain(getattr(config, item.name))
+        for item in dataclasses.fields(config)
+        if not (item.name in omit and getattr(config, item.name) == item.default)
+    }
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _compact(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
@@ -72,18 +100,49 @@ class DataConfig:
         num_train: use only the first `num_train` training images (for quick
             experiments); `None` uses all of them. Defaults to `None`.
         validation: `"last"` or `"first"`: which end of the full training set is
-            held out for validation, as the course does. Defaults to `"last"`.
+            held out for validation, as the course does; `"none"` holds nothing out and
+            trains on all of it (60,000 images for MNIST). Defaults to `"last"`.
+        scaling: `"unit"` feeds pixels / 255; `"standard"` standardizes each pixel with
+            scikit-learn's `StandardScaler` fitted on the training images, as the
+            Fashion-MNIST notebook does (built into the model as a `Normalization`
+            layer, so the model still reads pixels in [0, 1]). Defaults to `"unit"`.
+        classes: `None` for every class; a tuple of two or more class indices keeps
+            only those images (relabelled 0, 1, ... in that order); one index `(k,)`
+            asks "class k or not?", a binary and unbalanced task (one image in ten is
+            class k). Defaults to `None`.
     """
 
     name: str = "fashion_mnist"
     num_train: int | None = None
     validation: str = "last"
+    scaling: str = "unit"
+    classes: tuple[int, ...] | None = None
+
+    OMIT_AT_DEFAULT = ("scaling", "classes")
 
     def __post_init__(self):
         check_choice("name", self.name, DATASETS)
         if self.num_train is not None:
             check_int("num_train", self.num_train, 10)
         check_choice("validation", self.validation, VALIDATION_ENDS)
+        check_choice("scaling", self.scaling, SCALINGS)
+        if self.classes is not None:
+            classes = as_tuple("classes", self.classes, "a tuple of class indices")
+            object.__setattr__(self, "classes", classes)
+            if not classes or len(set(classes)) != len(classes):
+                raise invalid(
+                    "classes",
+                    "one class index (that class against the rest) or two or more different ones",
+                    classes,
+                    "Pick the classes to keep, each once.",
+                )
+            for index in classes:
+                check_int("classes", index, 0, 9, expected="class indices from 0 to 9")
+
+    @property
+    def binary(self) -> bool:
+        """Whether the run tells two classes apart."""
+        return self.classes is not None and len(self.classes) <= 2
 
 
 @dataclass(frozen=True)
@@ -143,9 +202,15 @@ class TrainingConfig:
         momentum: momentum in [0, 1), used by `MOMENTUM_OPTIMIZERS` (`"sgd"` and
             `"rmsprop"`). Defaults to `0.0`.
         nesterov: Nesterov momentum, SGD only. Defaults to `False`.
-        lr_schedule: `"constant"`, or `"cosine"` to decay the learning rate to 0 over
+        lr_schedule: `"constant"`; `"cosine"` to decay the learning rate to 0 over
             the epochs (`keras.optimizers.schedules.CosineDecay`): big steps first,
-            fine ones at the end. Defaults to `"constant"`.
+            fine ones at the end; `"inverse_time"`, lr / (1 + decay_rate * step), what
+            the old `SGD(decay=decay_rate)` did (`InverseTimeDecay` with
+            `decay_steps=1`); `"exponential"`, lr * decay_rate ** epoch, smoothly per
+            step (`ExponentialDecay`). Defaults to `"constant"`.
+        decay_rate: the `decay_rate` of the `"inverse_time"` (positive, per step) and
+            `"exponential"` (in (0, 1), per epoch) schedules; 0 for the others.
+            Defaults to `0.0`.
         batch_size: samples per gradient step. Defaults to `32`.
         epochs: the most epochs to run. Defaults to `10`.
         validation_split: `None` validates on the held-out validation set; a fraction
@@ -153,6 +218,10 @@ class TrainingConfig:
             `model.fit(validation_split=...)` does. Defaults to `None`.
         early_stopping_patience: stop after this many epochs without improvement of
             the validation loss and restore the best weights; `None` disables it.
+            Defaults to `None`.
+        class_weight: `None`, or `"balanced"` to weigh each class's loss by
+            n_samples / (n_classes * its count), as scikit-learn's
+            `class_weight="balanced"`: a rare class counts as much as a frequent one.
             Defaults to `None`.
         seed: seeds weight initialization and shuffling. Defaults to `42`.
         mixed_precision: compute hidden layers in float16 on a GPU (weights stay
@@ -168,13 +237,17 @@ class TrainingConfig:
     momentum: float = 0.0
     nesterov: bool = False
     lr_schedule: str = "constant"
+    decay_rate: float = 0.0
     batch_size: int = 32
     epochs: int = 10
     validation_split: float | None = None
     early_stopping_patience: int | None = None
+    class_weight: str | None = None
     seed: int = 42
     mixed_precision: bool = False
     parent: str | None = None
+
+    OMIT_AT_DEFAULT = ("decay_rate", "class_weight")
 
     def __post_init__(self):
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -189,6 +262,30 @@ class TrainingConfig:
                 "Nesterov momentum only applies to SGD with momentum.",
             )
         check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        check_float("decay_rate", self.decay_rate, 0.0, 1e6)
+        if self.lr_schedule == "inverse_time" and self.decay_rate == 0:
+            raise invalid(
+                "decay_rate",
+                "a positive number for lr_schedule='inverse_time'",
+                self.decay_rate,
+                "The notebook's SGD(decay=1e-6) is decay_rate=1e-6.",
+            )
+        if self.lr_schedule == "exponential" and not 0 < self.decay_rate < 1:
+            raise invalid(
+                "decay_rate",
+                "a factor per epoch in (0, 1) for lr_schedule='exponential'",
+                self.decay_rate,
+                "Try 0.9: each epoch's learning rate is 90% of the one before.",
+            )
+        if self.lr_schedule not in DECAY_SCHEDULES and self.decay_rate != 0:
+            raise invalid(
+                "decay_rate",
+                f"0 for lr_schedule={self.lr_schedule!r}",
+                self.decay_rate,
+                f"Choose one of {', '.join(DECAY_SCHEDULES)}, or set decay_rate=0.",
+            )
+        if self.class_weight is not None:
+            check_choice("class_weight", self.class_weight, CLASS_WEIGHTS)
         check_int("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
         check_int("epochs", self.epochs, 1, MAX_EPOCHS)
         if self.validation_split is not None:
@@ -204,6 +301,7 @@ class TrainingConfig:
         # Store floats as floats so 1 and 1.0 give the same key.
         object.__setattr__(self, "learning_rate", float(self.learning_rate))
         object.__setattr__(self, "momentum", float(self.momentum))
+        object.__setattr__(self, "decay_rate", float(self.decay_rate))
 
 
 # The course's recipe (SGD, learning rate 0.01, batch 32, 30 epochs): slow but classic.
@@ -232,7 +330,7 @@ class Keyed:
     """A stable JSON form and a hash of it, for the frozen dataclasses that name a run."""
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        return _compact(self)
 
     def to_json(self) -> str:
         """The stable JSON form: sorted keys, no whitespace, tuples as lists."""
@@ -252,12 +350,32 @@ class RunConfig(Keyed):
     training: TrainingConfig = field(default_factory=TrainingConfig)
     kind: str = "classification"
 
+    def __post_init__(self):
+        training = self.training
+        if self.data.validation == "none" and training.validation_split is None:
+            if training.early_stopping_patience is not None:
+                raise invalid(
+                    "early_stopping_patience",
+                    "None when nothing is held out for validation (validation='none')",
+                    training.early_stopping_patience,
+                    "Early stopping watches the validation loss: hold out images or set a validation_split.",
+                )
+        if self.data.binary and self.model.output_activation not in ("sigmoid", "softmax"):
+            raise invalid(
+                "output_activation",
+                "'sigmoid' (one unit, binary cross-entropy) or 'softmax' for two classes",
+                self.model.output_activation,
+            )
+
     @classmethod
     def from_dict(cls, data: dict) -> RunConfig:
         model = dict(data["model"])
         model["hidden_layers"] = tuple(tuple(layer) for layer in model["hidden_layers"])
+        data_config = dict(data["data"])
+        if data_config.get("classes") is not None:
+            data_config["classes"] = tuple(data_config["classes"])
         return cls(
-            data=DataConfig(**data["data"]),
+            data=DataConfig(**data_config),
             model=MLPConfig(**model),
             training=TrainingConfig(**data["training"]),
             kind=data.get("kind", "classification"),

@@ -13,11 +13,17 @@ Example:
 ((1077, 8, 8), (360, 8, 8), (360, 8, 8))
 
 `load_dataset(DataConfig("fashion_mnist"))` splits the same way: 55,000, 5,000 and
-10,000 images of 28x28.
+10,000 images of 28x28. `for_run` gives the images a run's `DataConfig` asks for:
+another validation end, a subset of the classes, the first `num_train` images:
+
+>>> pair = for_run(data, DataConfig("digits", validation="none", classes=(3, 8)))
+>>> pair.class_names, len(pair.x_valid), sorted(set(pair.y_train.tolist()))
+(('3', '8'), 0, [0, 1])
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,6 +71,7 @@ class ImageDataset:
     x_test: np.ndarray
     y_test: np.ndarray
     class_names: tuple[str, ...]
+    validation: str = "last"  # the end of the full training set held out (`DataConfig`)
 
     @property
     def title(self) -> str:
@@ -82,20 +89,71 @@ class ImageDataset:
         """The same splits with only the first `num_train` training images."""
         if num_train is None or num_train >= len(self.x_train):
             return self
-        return ImageDataset(
-            self.name,
-            self.x_train[:num_train],
-            self.y_train[:num_train],
-            self.x_valid,
-            self.y_valid,
-            self.x_test,
-            self.y_test,
-            self.class_names,
+        return dataclasses.replace(self, x_train=self.x_train[:num_train], y_train=self.y_train[:num_train])
+
+
+def for_run(data: ImageDataset, config: DataConfig) -> ImageDataset:
+    """The splits a run's `config` asks for, from a loaded data set.
+
+    Args:
+        data: the data set as `load_dataset` gives it.
+        config: the run's data choices: `validation` (which end is held out, or none),
+            `classes` (a subset, or one class against the rest) and `num_train`.
+
+    Returns:
+        An `ImageDataset` whose labels are 0, 1, ... in the order of its `class_names`.
+        With `validation="none"` its validation set is empty.
+    """
+    if config.validation != data.validation:
+        full_x, full_y = _full_train(data)
+        num_valid = 0 if config.validation == "none" else _num_valid(data.name)
+        x_train, y_train, x_valid, y_valid, _, _ = _split(
+            full_x, full_y, None, None, num_valid=num_valid, validation=config.validation
         )
+        data = dataclasses.replace(
+            data, x_train=x_train, y_train=y_train, x_valid=x_valid, y_valid=y_valid, validation=config.validation
+        )
+    if config.classes is not None:
+        data = _select_classes(data, config.classes)
+    return data.subset(config.num_train)
+
+
+def _num_valid(name: str) -> int:
+    return 360 if name == "digits" else NUM_VALID
+
+
+def _full_train(data: ImageDataset):
+    if data.validation == "first":
+        return np.concatenate([data.x_valid, data.x_train]), np.concatenate([data.y_valid, data.y_train])
+    return np.concatenate([data.x_train, data.x_valid]), np.concatenate([data.y_train, data.y_valid])
+
+
+def _select_classes(data: ImageDataset, classes: tuple[int, ...]) -> ImageDataset:
+    def relabel(y):
+        if len(classes) == 1:  # class k against the rest: 1 for k, 0 for the others
+            return np.ones(len(y), dtype=bool), (y == classes[0]).astype(np.int64)
+        keep = np.isin(y, classes)
+        lookup = np.zeros(max(len(data.class_names), max(classes) + 1), dtype=np.int64)
+        lookup[list(classes)] = np.arange(len(classes))
+        return keep, lookup[y[keep]]
+
+    splits = {}
+    for part in ("train", "valid", "test"):
+        x, y = getattr(data, f"x_{part}"), getattr(data, f"y_{part}")
+        keep, labels = relabel(y)
+        splits[f"x_{part}"], splits[f"y_{part}"] = x[keep], labels
+    if len(classes) == 1:
+        name = data.class_names[classes[0]]
+        names = (f"not {name}", name)
+    else:
+        names = tuple(data.class_names[index] for index in classes)
+    return dataclasses.replace(data, class_names=names, **splits)
 
 
 def _split(x_full, y_full, x_test, y_test, *, num_valid: int, validation: str):
-    if validation == "last":
+    if validation == "none":
+        train, valid = slice(None), slice(0, 0)
+    elif validation == "last":
         train, valid = slice(None, -num_valid), slice(-num_valid, None)
     else:
         train, valid = slice(num_valid, None), slice(None, num_valid)
@@ -161,4 +219,4 @@ def load_dataset(config: DataConfig | str = "fashion_mnist") -> ImageDataset:
         num_valid=num_valid,
         validation=config.validation,
     )
-    return ImageDataset(config.name, *splits, class_names=classes)
+    return ImageDataset(config.name, *splits, class_names=classes, validation=config.validation)

@@ -40,3 +40,18 @@ def most_confident_wrong(proba: np.ndarray, y_true: np.ndarray, k: int = 8) -> n
 def per_class_accuracy(proba: np.ndarray, y_true: np.ndarray, num_classes: int) -> np.ndarray:
     """Accuracy on each true class (recall), as an array of length `num_classes`."""
     return np.diag(confusion_matrix(y_true, np.argmax(proba, axis=1), num_classes, normalize=True))
+
+
+def cell_samples(proba: np.ndarray, y_true: np.ndarray, true: int, predicted: int, k: int = 12) -> np.ndarray:
+    """Indices of up to `k` test samples of class `true` predicted as `predicted` (one
+    cell of the confusion matrix), the most confident first.
+
+    Example:
+
+    >>> proba = np.array([[0.9, 0.1], [0.3, 0.7], [0.2, 0.8]])
+    >>> cell_samples(proba, np.array([0, 0, 1]), true=0, predicted=1).tolist()
+    [1]
+    """
+    guesses = np.argmax(proba, axis=1)
+    hits = np.flatnonzero((np.asarray(y_true) == true) & (guesses == predicted))
+    return hits[np.argsort(-proba[hits, predicted], kind="stable")[:k]]

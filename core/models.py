@@ -10,6 +10,11 @@ Example:
 >>> rows = summarize_mlp(MLPConfig(((300, "relu"), (100, "relu"))), (28, 28), 10)
 >>> sum(row.params for row in rows)
 266610
+
+A binary task with a sigmoid output has one output unit (`output_units`):
+
+>>> output_units(MLPConfig(((64, "tanh"),), output_activation="sigmoid"), num_classes=2)
+1
 """
 
 from __future__ import annotations
@@ -29,13 +34,24 @@ class LayerRow:
     activation: str = ""
 
 
-def summarize_mlp(config: MLPConfig, input_shape: tuple[int, ...], num_outputs: int) -> list[LayerRow]:
+def output_units(config: MLPConfig, num_classes: int) -> int:
+    """Units of the output layer: one per class, or a single sigmoid unit (the
+    probability of the second class) for two classes and a sigmoid output."""
+    return 1 if num_classes == 2 and config.output_activation == "sigmoid" else num_classes
+
+
+def summarize_mlp(
+    config: MLPConfig, input_shape: tuple[int, ...], num_outputs: int, *, standardize: bool = False
+) -> list[LayerRow]:
     """The rows of `model.summary()` for `build_mlp(config, input_shape, num_outputs)`.
 
     A Dense layer with `n` inputs and `units` outputs has `(n + 1) * units` parameters:
-    one weight per connection plus one bias per unit.
+    one weight per connection plus one bias per unit. With `standardize`, the
+    `Normalization` layer after `Flatten` holds constants, no parameters.
     """
     rows = [LayerRow("flatten", "Flatten", (None, math.prod(input_shape)), 0)]
+    if standardize:
+        rows.append(LayerRow("normalization", "Normalization", (None, math.prod(input_shape)), 0))
     inputs = math.prod(input_shape)
     for index, (units, activation) in enumerate(config.hidden_layers):
         name = "dense" if index == 0 else f"dense_{index}"
@@ -58,6 +74,7 @@ def build_mlp(
     *,
     seed: int | None = None,
     dtype: str | None = None,
+    standardize: tuple | None = None,
 ):
     """Builds the Sequential MLP described by `config`.
 
@@ -71,6 +88,9 @@ def build_mlp(
         dtype: dtype policy of the hidden layers, e.g. `"mixed_float16"`; the output
             layer always computes in float32 so the softmax stays accurate. Defaults to
             `None` (float32).
+        standardize: `(mean, variance)` per input value (a fitted `StandardScaler`'s
+            `mean_` and `var_`), applied after `Flatten` by a `Normalization` layer of
+            constants; `None` feeds the inputs as they are. Defaults to `None`.
 
     Returns:
         An uncompiled `keras.Sequential`.
@@ -83,6 +103,9 @@ def build_mlp(
         return keras.initializers.GlorotUniform(seed=seed + index)
 
     layers = [keras.Input(shape=tuple(input_shape)), keras.layers.Flatten()]
+    if standardize is not None:
+        mean, variance = standardize
+        layers.append(keras.layers.Normalization(mean=mean, variance=variance, name="normalization"))
     for index, (units, activation) in enumerate(config.hidden_layers):
         layers.append(
             keras.layers.Dense(units, activation=activation, kernel_initializer=initializer(index), dtype=dtype)

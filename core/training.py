@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.config import RunConfig, TrainingConfig
-from core.data import ImageDataset
-from core.models import build_mlp
+from core.data import ImageDataset, for_run
+from core.models import build_mlp, output_units
 from core.validation import invalid
 
 # Steps fused into one call of the compiled train function; the callbacks run per epoch.
@@ -62,15 +62,24 @@ def device_name() -> str:
 
 
 def make_optimizer(config: TrainingConfig, steps_per_epoch: int | None = None):
-    """The Keras optimizer named by `config.optimizer`, with its learning rate (or
-    schedule: `"cosine"` needs `steps_per_epoch` to decay over all the epochs)."""
+    """The Keras optimizer named by `config.optimizer`, with its learning rate or
+    schedule. `"cosine"` (over all the epochs) and `"exponential"` (`decay_rate` per
+    epoch) need `steps_per_epoch`; `"inverse_time"` is the old `decay` argument:
+    lr / (1 + decay_rate * step)."""
     import keras
 
     lr = config.learning_rate
+    schedules = keras.optimizers.schedules
+    if config.lr_schedule in ("cosine", "exponential") and steps_per_epoch is None:
+        raise ValueError(
+            f"A {config.lr_schedule} learning-rate schedule needs `steps_per_epoch`. Received: steps_per_epoch=None"
+        )
     if config.lr_schedule == "cosine":
-        if steps_per_epoch is None:
-            raise ValueError("A cosine learning-rate schedule needs `steps_per_epoch`. Received: steps_per_epoch=None")
-        lr = keras.optimizers.schedules.CosineDecay(lr, decay_steps=steps_per_epoch * config.epochs)
+        lr = schedules.CosineDecay(lr, decay_steps=steps_per_epoch * config.epochs)
+    elif config.lr_schedule == "inverse_time":
+        lr = schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=config.decay_rate)
+    elif config.lr_schedule == "exponential":
+        lr = schedules.ExponentialDecay(lr, decay_steps=steps_per_epoch, decay_rate=config.decay_rate)
     if config.optimizer == "sgd":
         return keras.optimizers.SGD(lr, momentum=config.momentum, nesterov=config.nesterov)
     if config.optimizer == "rmsprop":
@@ -131,8 +140,9 @@ def make_batches(x, y, batch_size: int, *, shuffle: bool, seed: int):
 
 def split_train_valid(data: ImageDataset, config: RunConfig):
     """`(x_train, y_train, x_valid, y_valid)` of a run: its training subset, and the
-    held-out images or the last `validation_split` of the subset."""
-    subset = data.subset(config.data.num_train)
+    held-out images or the last `validation_split` of the subset (see `core.data.for_run`).
+    With nothing held out and no split, the validation arrays are empty."""
+    subset = for_run(data, config.data)
     x, y = subset.x_train, subset.y_train
     split = config.training.validation_split
     if split is None:
@@ -262,6 +272,37 @@ def evaluate_proba(proba: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     }
 
 
+def predict_proba(model, x: np.ndarray) -> np.ndarray:
+    """Class probabilities `(n, num_classes)`; a single sigmoid output p becomes the
+    two columns (1 - p, p)."""
+    proba = model.predict(x, batch_size=EVAL_BATCH_SIZE, verbose=0).astype(np.float32)
+    if proba.shape[-1] == 1:
+        proba = np.concatenate([1.0 - proba, proba], axis=-1)
+    return np.nan_to_num(proba, nan=0.0)
+
+
+def fit_standardization(x_train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`(mean, variance)` per pixel of scikit-learn's `StandardScaler` fitted on the
+    flattened training images; a constant pixel gets variance 1, as its `scale_`."""
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(x_train.reshape(len(x_train), -1))
+    return scaler.mean_.astype(np.float32), (scaler.scale_**2).astype(np.float32)
+
+
+def balanced_class_weight(labels: np.ndarray, num_classes: int) -> dict[int, float]:
+    """n_samples / (n_classes * count) per class, as scikit-learn's "balanced".
+
+    Example:
+
+    >>> balanced_class_weight(np.array([0, 0, 0, 1]), 2)
+    {0: 0.6666666666666666, 1: 2.0}
+    """
+    counts = np.bincount(labels, minlength=num_classes)
+    present = max(1, int(np.count_nonzero(counts)))
+    return {index: float(len(labels) / (present * count)) if count else 0.0 for index, count in enumerate(counts)}
+
+
 @dataclass(frozen=True)
 class Start:
     """Where a continued run starts: its parent's trained model and history."""
@@ -295,6 +336,8 @@ def fit(
     on_epoch: Callable[[EpochUpdate], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     start: Start | None = None,
+    class_weight: dict[int, float] | None = None,
+    callbacks: list | None = None,
 ) -> FitOutcome:
     """Runs `model.fit` (model already compiled) with the app's callbacks.
 
@@ -315,6 +358,9 @@ def fit(
         should_stop: polled after each epoch; True stops training. Defaults to `None`.
         start: where a continued run starts (the parent's epochs and history); its
             history goes on from there. Defaults to `None` (epoch 0).
+        class_weight: `{class: weight}` for the loss, as `model.fit` takes it.
+            Defaults to `None`.
+        callbacks: more Keras callbacks, run after the app's own. Defaults to `None`.
 
     Returns:
         A `FitOutcome`; its `stop_reason` is `"completed"`, `"early_stopping"`,
@@ -322,6 +368,7 @@ def fit(
     """
     import keras
 
+    callbacks_extra = callbacks or []
     history: dict[str, list[float]] = {name: list(values) for name, values in (start.history if start else {}).items()}
     initial_epoch = start.epochs if start else 0
     started = time.perf_counter()
@@ -335,12 +382,14 @@ def fit(
             monitor="val_loss", patience=early_stopping_patience, restore_best_weights=True
         )
         callbacks.append(early_stopping)
+    callbacks += list(callbacks_extra)
     model.fit(
         train_data,
         validation_data=valid_data,
         epochs=epochs,
         initial_epoch=initial_epoch,
         callbacks=callbacks,
+        class_weight=class_weight,
         shuffle=False,  # the pipeline reshuffles every epoch itself
         verbose=0,
     )
@@ -370,6 +419,7 @@ def train(
     on_epoch: Callable[[EpochUpdate], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     start: Start | None = None,
+    callbacks: list | None = None,
 ):
     """Builds, compiles and trains the MLP of `config` on `data`.
 
@@ -381,6 +431,8 @@ def train(
             Defaults to `None`.
         start: continue from a parent run's model and history instead of a fresh
             model (see `TrainingConfig.parent`). Defaults to `None`.
+        callbacks: more Keras callbacks for `model.fit` (e.g. to look inside the
+            network as it trains). Defaults to `None`.
 
     Returns:
         A `core.runs.RunResult`; `stop_reason` says why training ended. A diverged run
@@ -397,6 +449,7 @@ def train(
             "Load the data set the config names."
         )
     training = config.training
+    run_data = for_run(data, config.data)
     x_train, y_train, x_valid, y_valid = split_train_valid(data, config)
     check_batch_size(training, len(x_train))
 
@@ -407,19 +460,34 @@ def train(
             dtype = "mixed_float16"
         else:
             notes.append("Mixed precision needs a GPU; this run computed in float32 on the CPU.")
+    units = output_units(config.model, run_data.num_classes)
     if start is None:
-        model = build_mlp(config.model, data.image_shape, data.num_classes, seed=training.seed, dtype=dtype)
+        standardize = None
+        if config.data.scaling == "standard":
+            # Fitted on the images given to fit, before a validation_split takes its share,
+            # as the notebook fits its StandardScaler on the whole training set.
+            standardize = fit_standardization(run_data.x_train)
+        model = build_mlp(
+            config.model, data.image_shape, units, seed=training.seed, dtype=dtype, standardize=standardize
+        )
     else:
         model = start.model
     steps_per_epoch = math.ceil(len(x_train) / training.batch_size)
+    sigmoid = units == 1
     model.compile(
-        loss="sparse_categorical_crossentropy",
+        loss="binary_crossentropy" if sigmoid else "sparse_categorical_crossentropy",
         optimizer=make_optimizer(remaining(training, start), steps_per_epoch),
         metrics=["accuracy"],
         steps_per_execution=max(1, min(STEPS_PER_EXECUTION, steps_per_epoch)),
     )
-    train_batches = make_batches(x_train, y_train, training.batch_size, shuffle=True, seed=training.seed)
-    valid_batches = make_batches(x_valid, y_valid, EVAL_BATCH_SIZE, shuffle=False, seed=0)
+
+    def targets(y):
+        return y.astype(np.float32).reshape(-1, 1) if sigmoid else y  # (n, 1) for one sigmoid unit
+
+    train_batches = make_batches(x_train, targets(y_train), training.batch_size, shuffle=True, seed=training.seed)
+    valid_batches = None
+    if len(x_valid):
+        valid_batches = make_batches(x_valid, targets(y_valid), EVAL_BATCH_SIZE, shuffle=False, seed=0)
 
     outcome = fit(
         model,
@@ -427,21 +495,22 @@ def train(
         valid_batches,
         epochs=training.epochs,
         early_stopping_patience=training.early_stopping_patience,
-        num_classes=data.num_classes,
+        num_classes=run_data.num_classes,
         on_epoch=on_epoch,
         should_stop=should_stop,
         start=start,
+        class_weight=balanced_class_weight(y_train, run_data.num_classes) if training.class_weight else None,
+        callbacks=callbacks,
     )
 
-    proba = model.predict(data.x_test, batch_size=EVAL_BATCH_SIZE, verbose=0)
-    proba = np.nan_to_num(proba.astype(np.float32), nan=0.0)
+    proba = predict_proba(model, run_data.x_test)
     from core.runs import RunResult
 
     return RunResult(
         config=config,
         model=model,
         history=outcome.history,
-        test_metrics=evaluate_proba(proba, data.y_test),
+        test_metrics=evaluate_proba(proba, run_data.y_test),
         predictions=proba,
         wall_time=outcome.wall_time,
         device=device_name() + (" · mixed float16" if dtype else ""),

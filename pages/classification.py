@@ -1,19 +1,20 @@
 """Classification MLP: build, train with live curves, evaluate, inspect predictions."""
 
+import dataclasses
+
 import numpy as np
 import streamlit as st
 
 from core import runs
-from core.config import DataConfig, MLPConfig, RunConfig
-from core.data import TITLES, DatasetUnavailableError
-from core.models import summarize_mlp
+from core.config import MLPConfig, RunConfig
+from core.data import TITLES, DatasetUnavailableError, for_run
+from core.models import output_units, summarize_mlp
 from ui import cache, charts, run_view, widgets
-from ui.classification import view
+from ui.classification import form, view
 from ui.experiments import lr_finder
 
 PREFIX = "classification"
 DATASET_KEY = f"{PREFIX}.dataset"
-SUBSETS = (0, 20000, 10000, 5000, 1000, 500)  # 0: all of them
 
 st.title("Classification MLP")
 st.markdown(
@@ -37,15 +38,22 @@ except DatasetUnavailableError as error:
     )
     st.stop()
 
+st.subheader("Data")
+try:
+    data_config, validation_split, class_weight = form.data_fields(PREFIX, data)
+except ValueError as error:
+    st.error(str(error), icon=":material/error:")
+    st.stop()
+run_data = for_run(data, dataclasses.replace(data_config, num_train=None))
 with st.expander(
-    f"{data.title}: {len(data.x_train):,} training, {len(data.x_valid):,} validation and "
-    f"{len(data.x_test):,} test images",
+    f"{data.title}: {len(run_data.x_train):,} training, {len(run_data.x_valid):,} validation and "
+    f"{len(run_data.x_test):,} test images",
     expanded=False,
 ):
-    picks = np.random.default_rng(0).choice(len(data.x_train), size=12, replace=False)
+    picks = np.random.default_rng(0).choice(len(run_data.x_train), size=12, replace=False)
     st.image(
-        [charts.upscale(data.x_train[i], 84) for i in picks],
-        caption=[data.class_names[data.y_train[i]] for i in picks],
+        [charts.upscale(run_data.x_train[i], 84) for i in picks],
+        caption=[run_data.class_names[run_data.y_train[i]] for i in picks],
         width=84,
     )
 
@@ -53,36 +61,30 @@ build, summary = st.columns([3, 2], gap="large")
 with build:
     st.subheader("Architecture")
     layers = widgets.architecture_builder(PREFIX, MLPConfig().hidden_layers)
+    output_activation = form.output_field(PREFIX)
 with summary:
     st.subheader("Model summary")
-    model_config = MLPConfig(hidden_layers=layers)
-    input_shape = data.image_shape
-    widgets.summary_table(summarize_mlp(model_config, input_shape, data.num_classes))
+    try:
+        model_config = MLPConfig(hidden_layers=layers, output_activation=output_activation)
+    except ValueError as error:
+        st.error(str(error), icon=":material/error:")
+        st.stop()
+    units = output_units(model_config, run_data.num_classes)
+    widgets.summary_table(
+        summarize_mlp(model_config, data.image_shape, units, standardize=data_config.scaling == "standard")
+    )
 
 st.subheader("Training")
-
-
-def subset_field():
-    return st.selectbox(
-        "Training images",
-        SUBSETS,
-        format_func=lambda n: f"all {len(data.x_train):,}" if n == 0 else f"first {n:,}",
-        key=f"{PREFIX}.num_train",
-        help="A subset trains faster, for quick experiments.",
-    )
-
-
-values, submitted = widgets.training_form(PREFIX, extra=subset_field)
+values, submitted = widgets.training_form(
+    PREFIX, extra=lambda: form.data_caption(data_config, validation_split, run_data)
+)
 try:
-    num_train = min(values["extra"], len(data.x_train)) or None
-    config = RunConfig(
-        data=DataConfig(name, num_train=num_train),
-        model=model_config,
-        training=widgets.training_config(values),
-    )
+    training = widgets.training_config(values)
+    training = dataclasses.replace(training, validation_split=validation_split, class_weight=class_weight)
+    config = RunConfig(data=data_config, model=model_config, training=training)
     runs.check(config, data)
 except ValueError as error:
-    st.error(str(error), icon=":material/error:")
+    st.error(f"{error} Training is off until this is fixed.", icon=":material/error:")
     st.stop()
 
 lr_finder.panel(PREFIX, config, data)
@@ -96,4 +98,6 @@ else:
     st.subheader("Results")
     run_view.other_config_caption(result, config)
     view.result_header(result)
-    view.result_details(result, cache.image_dataset(result.config.data.name), prefix=PREFIX)
+    view.result_details(
+        result, for_run(cache.image_dataset(result.config.data.name), result.config.data), prefix=PREFIX
+    )

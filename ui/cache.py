@@ -5,7 +5,9 @@ Models in these caches are never trained further (pages only predict with them).
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import time
 
 import streamlit as st
 
@@ -41,14 +43,19 @@ def _stored_result(config_json: str, store_root: str, kind: str):
 
 def stored_result(config):
     """The stored result for `config` (a run of any kind), or `None`; store problems
-    become warnings."""
+    become warnings. Its `load_time` is what this call took (the user's wait), not
+    what the first read from disk once took."""
     from core import runs
 
+    started = time.perf_counter()
     try:
-        return _stored_result(config.to_json(), str(RunStore().root), runs.kind_of(config).name)
+        result = _stored_result(config.to_json(), str(RunStore().root), runs.kind_of(config).name)
     except _Miss as miss:
         show_problems(miss.problems)
         return None
+    if not result.from_cache:
+        return result
+    return dataclasses.replace(result, load_time=time.perf_counter() - started)
 
 
 def forget_stored_runs() -> None:

@@ -15,10 +15,11 @@ RIGHT_COLOR = "#16a34a"
 WRONG_COLOR = "#dc2626"
 
 
-def mark_epoch(figure, epoch: int | None, total: int):
+def mark_epoch(figure, epoch: int | None, total: int, *, mark_last: bool = False):
     """A dotted line at the epoch whose weights the model holds, when that is not simply
-    the last one (early stopping restored an earlier epoch)."""
-    if epoch and epoch < total:
+    the last one (early stopping restored an earlier epoch); with `mark_last`, at the
+    last one too."""
+    if epoch and (epoch < total or (mark_last and epoch == total)):
         figure.add_vline(x=epoch, line={"dash": "dot", "color": "#64748b", "width": 1.5}, row="all", col="all")
         figure.add_annotation(
             x=epoch,
@@ -37,10 +38,14 @@ def learning_curves(
     epochs: int | None = None,
     metric: str = "accuracy",
     restored: int | None = None,
+    mark_last: bool = False,
 ):
     """Loss and `metric` per epoch, training and validation, side by side; `restored`
-    marks the epoch whose weights the model kept (early stopping)."""
+    marks the epoch whose weights the model kept (early stopping; with `mark_last`,
+    also when that is the last epoch). Each of "training" and "validation" is in the
+    legend once."""
     figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", metric.replace("_", " ").capitalize()))
+    in_legend = set()
     for column, name in enumerate(("loss", metric), start=1):
         for prefix, label, color in (("", "training", TRAIN_COLOR), ("val_", "validation", VALID_COLOR)):
             values = history.get(prefix + name)
@@ -55,11 +60,12 @@ def learning_curves(
                     line={"color": color},
                     marker={"size": 5},
                     legendgroup=label,
-                    showlegend=column == 1,
+                    showlegend=label not in in_legend,
                 ),
                 row=1,
                 col=column,
             )
+            in_legend.add(label)
     axis_max = max(epochs or 1, len(history.get("loss", [])))
     figure.update_xaxes(title_text="epoch", range=[0.5, axis_max + 0.5], tick0=1, dtick=max(1, round(axis_max / 10)))
     figure.update_layout(
@@ -67,7 +73,7 @@ def learning_curves(
         margin={"t": 40, "b": 40, "l": 50, "r": 20},
         legend={"orientation": "h", "y": -0.25, "x": 0.5, "xanchor": "center"},
     )
-    return mark_epoch(figure, restored, len(history.get("loss", [])))
+    return mark_epoch(figure, restored, len(history.get("loss", [])), mark_last=mark_last)
 
 
 def confusion_matrix(matrix: np.ndarray, class_names: tuple[str, ...]):
@@ -85,6 +91,20 @@ def confusion_matrix(matrix: np.ndarray, class_names: tuple[str, ...]):
             zmax=1,
             hovertemplate="true %{y}<br>predicted %{x}<br>%{z:.1%}<extra></extra>",
             colorbar={"tickformat": ".0%"},
+        )
+    )
+    # Heatmap cells send no click events; an invisible marker on each cell does, with
+    # its (true, predicted) indices, for `st.plotly_chart(on_select=...)`.
+    cells = [(true, predicted) for true in range(len(class_names)) for predicted in range(len(class_names))]
+    figure.add_trace(
+        go.Scatter(
+            x=[class_names[predicted] for _, predicted in cells],
+            y=[class_names[true] for true, _ in cells],
+            customdata=cells,
+            mode="markers",
+            marker={"size": 28, "symbol": "square", "color": "rgba(0,0,0,0)"},
+            hovertemplate="true %{y}<br>predicted %{x}<br>click to see these images<extra></extra>",
+            showlegend=False,
         )
     )
     figure.update_layout(
@@ -119,8 +139,9 @@ def probability_bars(proba: np.ndarray, class_names: tuple[str, ...], true_label
         )
     )
     figure.update_layout(
-        height=230,
-        margin={"t": 5, "b": 5, "l": 5, "r": 12},
+        height=250,
+        # Room on the right for the "100%" tick label, which the plot area would clip.
+        margin={"t": 5, "b": 5, "l": 5, "r": 28},
         xaxis={"range": [0, 1], "tickformat": ".0%", "tickvals": [0, 0.5, 1]},
         yaxis={"autorange": "reversed", "type": "category"},
     )

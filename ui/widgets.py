@@ -12,9 +12,8 @@ import streamlit as st
 from core.config import (
     ACTIVATIONS,
     COURSE_TRAINING,
+    DECAY_SCHEDULES,
     LR_SCHEDULES,
-    MAX_HIDDEN_LAYERS,
-    MAX_UNITS,
     MOMENTUM_OPTIMIZERS,
     OPTIMIZER_TITLES,
     OPTIMIZERS,
@@ -25,6 +24,13 @@ from core.config import (
 from core.models import LayerRow
 
 OPTIMIZER_LABELS = OPTIMIZER_TITLES
+SCHEDULE_LABELS = {
+    "constant": "constant",
+    "cosine": "cosine decay to 0",
+    "inverse_time": "inverse time (the old `decay`)",
+    "exponential": "exponential, per epoch",
+}
+CUSTOM = "Custom"  # the preset radio's choice once the form differs from every preset
 
 
 def training_page_links() -> None:
@@ -36,38 +42,47 @@ def training_page_links() -> None:
             st.page_link(entry.path, label=entry.title, icon=entry.icon)
 
 
+def _remembered(prefix: str, key: str, default):
+    """The value a layer's widget starts from: what it last showed, else `default`.
+
+    Streamlit forgets a widget's value when it is not drawn in a run; this copy under
+    another key brings it back when the widget returns (a layer removed, then added).
+    It is passed as the widget's `value`, never written to the widget's own key, which
+    would clash with `value`."""
+    return st.session_state.get(f"{prefix}.saved.{key}", default)
+
+
 def architecture_builder(prefix: str, default_layers: tuple[tuple[int, str], ...]) -> tuple:
     """Number of hidden layers, then units and activation for each; returns the layers.
 
     The widgets keep their values when the number of layers changes, so removing a layer
-    and adding it back restores it.
+    and adding it back restores it. The fields take any number: the page's config says
+    what is out of range (and refuses to train) instead of a field that quietly keeps
+    its last valid value.
     """
     num_layers = st.number_input(
         "Hidden layers",
-        min_value=1,
-        max_value=MAX_HIDDEN_LAYERS,
         value=len(default_layers),
+        step=1,
         key=f"{prefix}.num_layers",
         help="Dense layers between the input and the output layer.",
     )
     layers = []
-    for index in range(int(num_layers)):
+    for index in range(max(0, int(num_layers))):
         default_units, default_activation = default_layers[index] if index < len(default_layers) else default_layers[-1]
+        units_key, activation_key = f"{prefix}.units_{index}", f"{prefix}.activation_{index}"
         units_column, activation_column = st.columns(2)
         units = units_column.number_input(
-            f"Layer {index + 1}: units",
-            min_value=1,
-            max_value=MAX_UNITS,
-            value=default_units,
-            step=10,
-            key=f"{prefix}.units_{index}",
+            f"Layer {index + 1}: units", value=_remembered(prefix, units_key, default_units), step=10, key=units_key
         )
         activation = activation_column.selectbox(
             f"Layer {index + 1}: activation",
             ACTIVATIONS,
-            index=ACTIVATIONS.index(default_activation),
-            key=f"{prefix}.activation_{index}",
+            index=ACTIVATIONS.index(_remembered(prefix, activation_key, default_activation)),
+            key=activation_key,
         )
+        st.session_state[f"{prefix}.saved.{units_key}"] = units
+        st.session_state[f"{prefix}.saved.{activation_key}"] = activation
         layers.append((int(units), activation))
     return tuple(layers)
 
@@ -79,22 +94,37 @@ def summary_table(rows: list[LayerRow]) -> None:
             "Layer (type)": [f"{row.name} ({row.kind})" for row in rows],
             "Output shape": [str(row.output_shape) for row in rows],
             "Activation": [row.activation or "—" for row in rows],
-            "Param #": [row.params for row in rows],
+            # Text, so every browser shows the thousands separators (as Keras prints them).
+            "Param #": [f"{row.params:,}" for row in rows],
         }
     )
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
-        column_config={"Param #": st.column_config.NumberColumn(format="localized")},
+        column_config={"Param #": st.column_config.TextColumn(alignment="right")},
     )
     total = sum(row.params for row in rows)
     st.markdown(f"**Total params: {total:,}** · all trainable")
 
 
+# The Fashion-MNIST notebook's `SGD(learning_rate=0.01, decay=1e-6, momentum=0.9,
+# nesterov=True)`, batch 16, 10 epochs (its StandardScaler and validation_split=0.1
+# are data choices, on the page).
+NOTEBOOK_TRAINING = TrainingConfig(
+    optimizer="sgd",
+    learning_rate=0.01,
+    momentum=0.9,
+    nesterov=True,
+    lr_schedule="inverse_time",
+    decay_rate=1e-6,
+    batch_size=16,
+    epochs=10,
+)
 PRESETS: dict[str, TrainingConfig] = {
     "Recommended: Adam with cosine decay, fast": RECOMMENDED_TRAINING,
     "The course's recipe: SGD 0.01, batch 32": COURSE_TRAINING,
+    "The notebook's: SGD with Nesterov and decay, batch 16": NOTEBOOK_TRAINING,
 }
 REGRESSION_PRESETS: dict[str, TrainingConfig] = {
     "Recommended: Adam 0.001, batch 32": RECOMMENDED_REGRESSION_TRAINING,
@@ -102,16 +132,83 @@ REGRESSION_PRESETS: dict[str, TrainingConfig] = {
 }
 
 
-def _apply_preset(prefix: str, presets: dict[str, TrainingConfig]) -> None:
-    preset = presets[st.session_state[f"{prefix}.preset"]]
-    for name in ("optimizer", "learning_rate", "lr_schedule", "momentum", "nesterov", "batch_size", "epochs"):
-        st.session_state[f"{prefix}.{name}"] = getattr(preset, name)
-    st.session_state[f"{prefix}.early_stopping"] = preset.early_stopping_patience is not None
-    st.session_state[f"{prefix}.patience"] = preset.early_stopping_patience or 5
+PRESET_FIELDS = (
+    "optimizer",
+    "learning_rate",
+    "lr_schedule",
+    "decay_rate",
+    "momentum",
+    "nesterov",
+    "batch_size",
+    "epochs",
+)
+
+
+FORM_FIELDS = (*PRESET_FIELDS, "early_stopping", "patience", "seed", "mixed_precision")
+FORM_DEFAULTS = {"early_stopping": False, "patience": 5, "seed": 42, "mixed_precision": False}
+
+
+def _saved(prefix: str, name: str) -> str:
+    return f"{prefix}.saved.{name}"
+
+
+def _set_field(prefix: str, name: str, value) -> None:
+    """Sets a form field: its value is kept under its own key and passed to the widget
+    as `value`; the widget's state is dropped so that it starts from it. (A widget's
+    key set through Session State reaches a browser that mounts the widget afresh only
+    as the widget's default, so the form could show and submit defaults.)"""
+    st.session_state[_saved(prefix, name)] = value
+    st.session_state.pop(f"{prefix}.{name}", None)
+
+
+def _field(prefix: str, name: str):
+    """The field's value as the user left it: the widget's (just submitted), else the kept one."""
+    return st.session_state.get(f"{prefix}.{name}", st.session_state[_saved(prefix, name)])
+
+
+def _apply_preset(prefix: str, presets: dict[str, TrainingConfig], label: str | None = None) -> None:
+    preset = presets.get(label or st.session_state[f"{prefix}.preset"])
+    if preset is None:  # "Custom": keep the form as it is
+        return
+    for name in PRESET_FIELDS:
+        _set_field(prefix, name, getattr(preset, name))
+    _set_field(prefix, "early_stopping", preset.early_stopping_patience is not None)
+    _set_field(prefix, "patience", preset.early_stopping_patience or 5)
+
+
+def _ensure_fields(prefix: str, presets: dict[str, TrainingConfig]) -> None:
+    if _saved(prefix, "epochs") not in st.session_state:
+        _apply_preset(prefix, presets, next(iter(presets)))
+    for name, value in FORM_DEFAULTS.items():
+        st.session_state.setdefault(_saved(prefix, name), value)
+
+
+def _matching_preset(prefix: str, presets: dict[str, TrainingConfig]) -> str:
+    """The preset the form's values are, or `CUSTOM` once they differ from every one."""
+    for label, preset in presets.items():
+        same = all(_field(prefix, name) == getattr(preset, name) for name in PRESET_FIELDS)
+        stopping = bool(_field(prefix, "early_stopping")) == (preset.early_stopping_patience is not None)
+        patience = (
+            preset.early_stopping_patience is None or _field(prefix, "patience") == preset.early_stopping_patience
+        )
+        if same and stopping and patience:
+            return label
+    return CUSTOM
+
+
+def rate_format(value) -> str:
+    """A printf format that shows `value` as a learning rate: `%.4f` down to 0.001,
+    scientific notation below (1e-6 reads "1.0e-06", not "0.00000")."""
+    return "%.1e" if isinstance(value, (int, float)) and 0 < abs(value) < 1e-3 else "%.4f"
 
 
 def training_form(prefix: str, *, extra=None, presets: dict[str, TrainingConfig] = PRESETS) -> tuple[dict, bool]:
     """The training options in a form with a Train button.
+
+    The preset radio, the optimizer and the learning-rate schedule sit above the form:
+    they apply at once, so the fields they do not use (momentum, Nesterov, decay rate)
+    are disabled. The radio says `CUSTOM` once the form differs from every preset;
+    choosing a preset again applies it.
 
     Args:
         prefix: session-state namespace of the page.
@@ -124,47 +221,116 @@ def training_form(prefix: str, *, extra=None, presets: dict[str, TrainingConfig]
         `(values, submitted)`: the raw values (see `training_config`) and whether Train
         was pressed in this run.
     """
-    preset_key = f"{prefix}.preset"
-    if preset_key not in st.session_state:
-        st.session_state[preset_key] = next(iter(presets))
-        _apply_preset(prefix, presets)
+    _ensure_fields(prefix, presets)
+    st.session_state[f"{prefix}.preset"] = _matching_preset(prefix, presets)
     st.radio(
-        "Start from", list(presets), key=preset_key, on_change=_apply_preset, args=(prefix, presets), horizontal=True
+        "Start from",
+        [*presets, CUSTOM],
+        key=f"{prefix}.preset",
+        on_change=_apply_preset,
+        args=(prefix, presets),
+        horizontal=True,
     )
 
+    def field(name):
+        return {"key": f"{prefix}.{name}"}
+
+    left, right = st.columns(2)
+    optimizer = left.selectbox(
+        "Optimizer",
+        OPTIMIZERS,
+        index=OPTIMIZERS.index(_field(prefix, "optimizer")),
+        format_func=OPTIMIZER_LABELS.get,
+        **field("optimizer"),
+    )
+    lr_schedule = right.selectbox(
+        "Learning-rate schedule",
+        LR_SCHEDULES,
+        index=LR_SCHEDULES.index(_field(prefix, "lr_schedule")),
+        format_func=SCHEDULE_LABELS.get,
+        **field("lr_schedule"),
+    )
     with st.form(f"{prefix}.training_form", border=True):
         left, middle, right = st.columns(3)
-        optimizer = left.selectbox("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get, key=f"{prefix}.optimizer")
-        learning_rate = middle.number_input("Learning rate", format="%.5f", step=0.001, key=f"{prefix}.learning_rate")
-        lr_schedule = right.selectbox(
-            "Learning-rate schedule",
-            LR_SCHEDULES,
-            format_func={"constant": "constant", "cosine": "cosine decay to 0"}.get,
-            key=f"{prefix}.lr_schedule",
+        rate = float(_field(prefix, "learning_rate"))
+        learning_rate = left.number_input(
+            "Learning rate", value=rate, format=rate_format(rate), step=0.001, **field("learning_rate")
         )
+        decay = float(_field(prefix, "decay_rate"))
+        decay_rate = middle.number_input(
+            "Decay rate",
+            value=decay,
+            format=rate_format(decay),
+            step=0.01,
+            disabled=lr_schedule not in DECAY_SCHEDULES,
+            help="Inverse time: lr / (1 + decay_rate × step), what `SGD(decay=...)` did in Keras 2 "
+            "(the notebook's 1e-6). Exponential: the factor per epoch, e.g. 0.9.",
+            **field("decay_rate"),
+        )
+        seed = right.number_input("Seed", value=int(_field(prefix, "seed")), step=1, **field("seed"))
         left, middle, right = st.columns(3)
-        batch_size = left.number_input("Batch size", min_value=1, step=16, key=f"{prefix}.batch_size")
-        epochs = middle.number_input("Epochs", min_value=1, step=1, key=f"{prefix}.epochs")
-        seed = right.number_input("Seed", min_value=0, value=42, step=1, key=f"{prefix}.seed")
-        left, middle, right = st.columns(3)
-        momentum = left.slider("Momentum (SGD, RMSprop)", 0.0, 0.99, step=0.01, key=f"{prefix}.momentum")
-        nesterov = middle.checkbox("Nesterov momentum (SGD)", key=f"{prefix}.nesterov")
+        # No bounds: the config refuses a value out of range and says so, where a bounded
+        # field would keep its last valid value under a red border.
+        batch_size = left.number_input(
+            "Batch size", value=int(_field(prefix, "batch_size")), step=16, **field("batch_size")
+        )
+        epochs = middle.number_input("Epochs", value=int(_field(prefix, "epochs")), step=1, **field("epochs"))
         mixed_precision = right.checkbox(
             "Mixed precision (GPU only)",
-            key=f"{prefix}.mixed_precision",
+            value=bool(_field(prefix, "mixed_precision")),
             help="float16 hidden layers on a GPU: faster, same accuracy. Ignored on a CPU.",
+            **field("mixed_precision"),
         )
         left, middle, right = st.columns(3)
-        early_stopping = left.checkbox("Early stopping (restores the best weights)", key=f"{prefix}.early_stopping")
-        patience = middle.number_input("Patience (epochs)", min_value=1, key=f"{prefix}.patience")
+        momentum = left.slider(
+            "Momentum (SGD, RMSprop)",
+            0.0,
+            0.99,
+            value=float(_field(prefix, "momentum")),
+            step=0.01,
+            disabled=optimizer not in MOMENTUM_OPTIMIZERS,
+            **field("momentum"),
+        )
+        nesterov = middle.checkbox(
+            "Nesterov momentum (SGD)",
+            value=bool(_field(prefix, "nesterov")),
+            disabled=optimizer != "sgd",
+            **field("nesterov"),
+        )
+        left, middle, right = st.columns(3)
+        early_stopping = left.checkbox(
+            "Early stopping (restores the best weights)",
+            value=bool(_field(prefix, "early_stopping")),
+            **field("early_stopping"),
+        )
+        patience = middle.number_input(
+            "Patience (epochs)", value=int(_field(prefix, "patience")), step=1, **field("patience")
+        )
         extra_values = extra() if extra is not None else None
         submitted = st.form_submit_button("Train", type="primary", icon=":material/play_arrow:")
+    shown = {
+        "optimizer": optimizer,
+        "learning_rate": learning_rate,
+        "lr_schedule": lr_schedule,
+        "decay_rate": decay_rate,
+        "momentum": momentum,
+        "nesterov": nesterov,
+        "batch_size": batch_size,
+        "epochs": epochs,
+        "early_stopping": early_stopping,
+        "patience": patience,
+        "seed": seed,
+        "mixed_precision": mixed_precision,
+    }
+    for name, value in shown.items():
+        st.session_state[_saved(prefix, name)] = value
     values = {
         "optimizer": optimizer,
         "learning_rate": float(learning_rate),
         "momentum": float(momentum) if optimizer in MOMENTUM_OPTIMIZERS else 0.0,
         "nesterov": bool(nesterov) and optimizer == "sgd" and momentum > 0,
         "lr_schedule": lr_schedule,
+        "decay_rate": float(decay_rate) if lr_schedule in DECAY_SCHEDULES else 0.0,
         "batch_size": int(batch_size),
         "epochs": int(epochs),
         "early_stopping_patience": int(patience) if early_stopping else None,
@@ -187,8 +353,6 @@ def prefill_training_form(prefix: str, presets: dict[str, TrainingConfig] = PRES
     A form drawn without its preset chosen starts from its first preset, overwriting
     every field; choosing it here first keeps `values`.
     """
-    if f"{prefix}.preset" not in st.session_state or f"{prefix}.epochs" not in st.session_state:
-        st.session_state.setdefault(f"{prefix}.preset", next(iter(presets)))
-        _apply_preset(prefix, presets)
+    _ensure_fields(prefix, presets)
     for name, value in values.items():
-        st.session_state[f"{prefix}.{name}"] = value
+        _set_field(prefix, name, value)

@@ -43,20 +43,23 @@ def architecture(at) -> tuple:
 
 
 @pytest.mark.parametrize("units", [0, 10**6], ids=["zero", "huge"])
-def test_units_out_of_range_snap_back_and_the_other_layer_is_kept(classification, units):
+def test_units_out_of_range_are_refused_as_typed_and_the_other_layer_is_kept(classification, units):
     at = classification
     at.number_input(key="classification.units_1").set_value(units).run()
     assert not at.exception
-    assert architecture(at) == (64, 100)  # the field's own default, never 0 or a million
-    assert "Total params:" in texts(at.markdown)
+    assert architecture(at) == (64, units)  # shown as typed, never silently another value
+    assert f"Received: units={units}" in texts(at.error)
     at.number_input(key="classification.units_1").set_value(32).run()
+    assert "Total params:" in texts(at.markdown)
 
 
 @pytest.mark.parametrize("layers", [0, 25], ids=["zero", "too-many"])
-def test_layer_counts_out_of_range_snap_back(classification, layers):
+def test_layer_counts_out_of_range_are_refused_and_the_layers_come_back(classification, layers):
     at = classification
     at.number_input(key="classification.num_layers").set_value(layers).run()
     assert not at.exception
+    assert "hidden_layers" in texts(at.error)
+    at.number_input(key="classification.num_layers").set_value(2).run()
     assert architecture(at) == (64, 32)
 
 

@@ -30,3 +30,21 @@ def test_regression_curves_mark_it_too_with_an_auxiliary_output():
         "main_output_root_mean_squared_error": [0.9, 0.8, 0.85],
     }
     assert set(_marked_epochs(figures.learning_curves(history, restored=2))) == {2}
+
+
+def test_each_curve_is_in_the_legend_once_even_when_a_panel_lacks_it():
+    history = {"loss": [1.0, 0.6], "accuracy": [0.5, 0.7], "val_accuracy": [0.4, 0.6]}  # no val_loss
+    names = [trace.name for trace in charts.learning_curves(history).data if trace.showlegend is not False]
+    assert sorted(names) == ["training", "validation"]
+
+
+def test_the_kept_epoch_is_marked_even_when_it_is_the_last_if_asked():
+    assert _marked_epochs(charts.learning_curves(HISTORY, restored=4, mark_last=True)) == [4, 4]
+
+
+def test_probability_bars_leave_room_for_the_last_tick_and_cells_are_clickable():
+    import numpy as np
+
+    assert charts.probability_bars(np.array([0.2, 0.8]), ("a", "b")).layout.margin.r >= 24
+    figure = charts.confusion_matrix(np.eye(2), ("a", "b"))
+    assert [list(cell) for cell in figure.data[1].customdata] == [[0, 0], [0, 1], [1, 0], [1, 1]]

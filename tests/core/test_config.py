@@ -99,10 +99,52 @@ def test_seeds_share_one_bound():
         (lambda: TrainingConfig(mixed_precision="yes"), "Received: mixed_precision='yes'"),
         (lambda: MLPConfig(hidden_layers=300), "expected a tuple of (units, activation) pairs"),
         (lambda: MLPConfig(hidden_layers=((True, "relu"),)), "Received: units=True. Check hidden layer 1."),
-        (lambda: DataConfig(validation="middle"), "expected one of last, first. Received: validation='middle'"),
+        (lambda: DataConfig(validation="middle"), "expected one of last, first, none. Received: validation='middle'"),
     ],
 )
 def test_configs_refuse_bools_infinity_and_other_types(make, fragment):
     with pytest.raises(ValueError, match="Received an invalid value") as error:
+        make()
+    assert fragment in str(error.value)
+
+
+def test_new_fields_at_their_defaults_keep_the_stored_form_and_key():
+    # The JSON form (and so the store key) of runs stored before these fields existed.
+    old = (
+        '{"data":{"name":"fashion_mnist","num_train":null,"validation":"last"},"kind":"classification",'
+        '"model":{"hidden_layers":[[300,"relu"],[100,"relu"]],"output_activation":"softmax"},'
+        '"training":{"batch_size":32,"early_stopping_patience":null,"epochs":10,"learning_rate":0.001,'
+        '"lr_schedule":"constant","mixed_precision":false,"momentum":0.0,"nesterov":false,"optimizer":"adam",'
+        '"parent":null,"seed":42,"validation_split":null}}'
+    )
+    assert RunConfig().to_json() == old
+    assert RunConfig.from_json(old) == RunConfig()
+    used = RunConfig(
+        data=DataConfig(scaling="standard", classes=(3, 5)),
+        training=TrainingConfig(lr_schedule="inverse_time", decay_rate=1e-6, class_weight="balanced"),
+    )
+    assert '"scaling":"standard"' in used.to_json() and '"decay_rate":1e-06' in used.to_json()
+    assert used.key() != RunConfig().key()
+    assert RunConfig.from_json(used.to_json()) == used
+
+
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda: TrainingConfig(lr_schedule="inverse_time"), "Received: decay_rate=0.0"),
+        (lambda: TrainingConfig(lr_schedule="exponential", decay_rate=1.5), "Received: decay_rate=1.5"),
+        (lambda: TrainingConfig(decay_rate=0.1), "expected 0 for lr_schedule='constant'"),
+        (lambda: TrainingConfig(class_weight="even"), "Received: class_weight='even'"),
+        (lambda: DataConfig(scaling="minmax"), "Received: scaling='minmax'"),
+        (lambda: DataConfig(classes=(3, 3)), "Received: classes=(3, 3)"),
+        (lambda: DataConfig(classes=(10,)), "Received: classes=10"),
+        (
+            lambda: RunConfig(DataConfig(validation="none"), training=TrainingConfig(early_stopping_patience=5)),
+            "Received: early_stopping_patience=5",
+        ),
+    ],
+)
+def test_recipe_fields_refuse_what_does_not_fit(make, fragment):
+    with pytest.raises(ValueError, match="Received") as error:
         make()
     assert fragment in str(error.value)

@@ -73,3 +73,20 @@ def test_subset_keeps_validation_and_test():
     assert len(small.x_train) == 100
     assert small.x_valid is data.x_valid and small.x_test is data.x_test
     assert data.subset(None) is data
+
+
+def test_for_run_gives_all_images_a_subset_of_classes_or_one_against_the_rest():
+    from core.data import for_run
+
+    digits = load_dataset("digits")
+    everything = for_run(digits, DataConfig("digits", validation="none"))
+    assert len(everything.x_train) == len(digits.x_train) + len(digits.x_valid) and len(everything.x_valid) == 0
+    np.testing.assert_array_equal(everything.x_train[: len(digits.x_train)], digits.x_train)  # order kept
+    first = for_run(digits, DataConfig("digits", validation="first"))
+    np.testing.assert_array_equal(first.x_valid, everything.x_train[:360])
+    pair = for_run(digits, DataConfig("digits", classes=(7, 1)))
+    assert pair.class_names == ("7", "1") and set(pair.y_test.tolist()) == {0, 1}
+    assert len(pair.y_test) == int(np.isin(digits.y_test, (7, 1)).sum())
+    rest = for_run(digits, DataConfig("digits", classes=(3,)))
+    assert rest.class_names == ("not 3", "3") and len(rest.y_test) == len(digits.y_test)
+    assert rest.y_test.mean() < 0.2  # unbalanced: one image in ten is a 3

@@ -46,3 +46,16 @@ def test_a_seed_gives_the_same_initial_weights():
     other = build_mlp(config, (4,), 3, seed=8).get_weights()
     assert all((a == b).all() for a, b in zip(first, second))
     assert not (first[0] == other[0]).all()
+
+
+def test_a_standardizing_layer_adds_no_parameters_and_one_sigmoid_unit_for_two_classes():
+    import numpy as np
+
+    from core.models import output_units
+
+    config = MLPConfig(((64, "tanh"), (32, "tanh")), output_activation="sigmoid")
+    assert output_units(config, 2) == 1 and output_units(config, 10) == 10
+    rows = summarize_mlp(config, (28, 28), 1, standardize=True)
+    assert [row.kind for row in rows] == ["Flatten", "Normalization", "Dense", "Dense", "Dense"]
+    model = build_mlp(config, (28, 28), 1, standardize=(np.zeros(784), np.ones(784)))
+    assert model.count_params() == sum(row.params for row in rows) == 785 * 64 + 65 * 32 + 33

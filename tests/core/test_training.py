@@ -143,3 +143,60 @@ def test_mixed_precision_on_a_cpu_trains_in_float32_and_says_so(digits):
         assert result.model.layers[1].compute_dtype == "float16"
         assert result.model.layers[-1].compute_dtype == "float32"
     assert result.test_metrics["accuracy"] > 0.3
+
+
+def test_inverse_time_is_the_old_decay_and_exponential_decays_per_epoch():
+    old_decay = TrainingConfig(optimizer="sgd", learning_rate=0.01, lr_schedule="inverse_time", decay_rate=1e-2)
+    optimizer = make_optimizer(old_decay)
+    for step in (0, 1, 100):
+        optimizer.iterations.assign(step)
+        assert float(optimizer.learning_rate) == pytest.approx(0.01 / (1 + 1e-2 * step))
+    exponential = make_optimizer(TrainingConfig(lr_schedule="exponential", decay_rate=0.5), steps_per_epoch=10)
+    exponential.iterations.assign(20)  # two epochs
+    assert float(exponential.learning_rate) == pytest.approx(1e-3 * 0.25)
+
+
+@pytest.mark.slow
+def test_standard_scaling_is_scikit_learns_and_survives_the_store(digits):
+    from sklearn.preprocessing import StandardScaler
+
+    from core import runs
+
+    config = RunConfig(
+        DataConfig("digits", validation="none", scaling="standard"),
+        MLPConfig(((16, "tanh"),)),
+        TrainingConfig(optimizer="sgd", batch_size=16, epochs=1, validation_split=0.1),
+    )
+    result = runs.load_or_train(config, digits)
+    normalization = result.model.get_layer("normalization")
+    flat = np.concatenate([digits.x_train, digits.x_valid]).reshape(-1, 64)  # every image trains
+    expected = StandardScaler().fit(flat).transform(flat[:5])
+    np.testing.assert_allclose(np.asarray(normalization(flat[:5])), expected, rtol=1e-4, atol=1e-4)
+    assert len(result.history["val_loss"]) == 1  # validation_split validated
+    again = runs.load_or_train(config, digits)
+    assert again.from_cache
+    np.testing.assert_allclose(again.predictions, result.predictions, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_one_class_against_the_rest_trains_a_sigmoid_with_class_weights(digits):
+    config = RunConfig(
+        DataConfig("digits", validation="none", classes=(3,)),
+        MLPConfig(((16, "relu"),), output_activation="sigmoid"),
+        TrainingConfig(epochs=3, batch_size=1, class_weight="balanced"),
+    )
+    result = train(config, digits)
+    assert result.model.output_shape == (None, 1) and result.predictions.shape == (len(digits.y_test), 2)
+    np.testing.assert_allclose(result.predictions.sum(axis=1), 1.0, atol=1e-5)
+    assert "val_loss" not in result.history  # nothing held out
+    assert result.test_metrics["accuracy"] > 0.9
+
+
+def test_balanced_class_weights_are_scikit_learns():
+    from sklearn.utils.class_weight import compute_class_weight
+
+    from core.training import balanced_class_weight
+
+    labels = np.array([0] * 9 + [1])
+    expected = compute_class_weight("balanced", classes=np.array([0, 1]), y=labels)
+    assert list(balanced_class_weight(labels, 2).values()) == pytest.approx(list(expected))

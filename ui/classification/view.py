@@ -8,7 +8,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from core.evaluation import confusion_matrix, most_confident_wrong
+from core.evaluation import cell_samples, confusion_matrix, most_confident_wrong
 from ui import charts, run_view
 
 
@@ -19,8 +19,13 @@ def result_header(result) -> None:
         result, ("Test accuracy", f"{metrics['accuracy']:.2%}"), ("Test loss", f"{metrics['loss']:.4f}")
     )
     notes = [f"Trained on {result.device}."]
+    kept = result.restored_epoch
+    if result.history.get("val_accuracy"):
+        notes.append(f"Validation accuracy {result.history['val_accuracy'][kept - 1]:.2%} (epoch {kept}).")
+    else:
+        notes.append("No validation set: every training image trained the model.")
     if result.stop_reason == "early_stopping":
-        notes.append("Early stopping ended training and restored the weights of the best epoch.")
+        notes.append(f"Early stopping ended training and restored the weights of epoch {kept}, the best.")
     notes += result.notes
     st.caption(" ".join(notes))
 
@@ -52,7 +57,7 @@ def result_details(result, data, *, prefix: str) -> None:
     )
     with curves:
         kept = result.restored_epoch
-        st.plotly_chart(charts.learning_curves(result.history, restored=kept), key=f"{prefix}.curves")
+        st.plotly_chart(charts.learning_curves(result.history, restored=kept, mark_last=True), key=f"{prefix}.curves")
         if result.history.get("val_accuracy"):
             why = "the last" if kept == result.epochs_run else "restored by early stopping"
             st.caption(
@@ -62,27 +67,63 @@ def result_details(result, data, *, prefix: str) -> None:
             )
     with matrix:
         cm = confusion_matrix(data.y_test, predicted, data.num_classes, normalize=True)
-        st.plotly_chart(charts.confusion_matrix(cm, data.class_names), key=f"{prefix}.cm")
+        event = st.plotly_chart(
+            charts.confusion_matrix(cm, data.class_names),
+            key=f"{prefix}.cm",
+            on_select="rerun",
+            selection_mode="points",
+        )
         worst = np.argsort(np.diag(cm))[:2]
         st.caption(
             "Each row is a true class and sums to 100%. Hardest classes here: "
             + ", ".join(f"{data.class_names[i]} ({cm[i, i]:.0%} right)" for i in worst)
-            + "."
+            + ". Click a cell to see its test images."
         )
+        _cell_images(event, data, proba, prefix=prefix)
     with samples:
         if st.button("Show other images", icon=":material/shuffle:", key=f"{prefix}.reshuffle"):
             st.session_state[f"{prefix}.sample_seed"] = int(time.time())
         rng = np.random.default_rng(st.session_state.get(f"{prefix}.sample_seed", 0))
         picks = rng.choice(len(data.y_test), size=6, replace=False)
-        columns = st.columns(6)
-        for column, index in zip(columns, picks):
-            _image_card(column, data, proba[index], int(index), key=f"{prefix}.sample_{index}")
+        for row in (picks[:3], picks[3:]):  # three a row: room for the probability bars
+            for column, index in zip(st.columns(3), row):
+                _image_card(column, data, proba[index], int(index), key=f"{prefix}.sample_{index}")
     with wrong:
         worst = most_confident_wrong(proba, data.y_test, k=6)
         if len(worst) == 0:
             st.info("Every test image is classified correctly.")
         else:
             st.caption("The mistakes the model was surest about: often ambiguous or mislabeled images.")
-            columns = st.columns(6)
-            for column, index in zip(columns, worst):
-                _image_card(column, data, proba[index], int(index), key=f"{prefix}.wrong_{index}")
+            for row in (worst[:3], worst[3:]):
+                for column, index in zip(st.columns(3), row):
+                    _image_card(column, data, proba[index], int(index), key=f"{prefix}.wrong_{index}")
+
+
+def selected_cell(event) -> tuple[int, int] | None:
+    """`(true, predicted)` of the confusion-matrix cell clicked, from the chart's
+    selection event, or `None`."""
+    points = (event or {}).get("selection", {}).get("points", []) if hasattr(event, "get") else []
+    for point in points:
+        cell = point.get("customdata")
+        if cell is not None and len(cell) == 2:
+            return int(cell[0]), int(cell[1])
+    return None
+
+
+def _cell_images(event, data, proba: np.ndarray, *, prefix: str) -> None:
+    cell = selected_cell(event)
+    if cell is None:
+        return
+    true, predicted = cell
+    hits = cell_samples(proba, data.y_test, true, predicted, k=12)
+    title = f"True **{data.class_names[true]}**, predicted **{data.class_names[predicted]}**"
+    if len(hits) == 0:
+        st.info(f"{title}: no test image.", icon=":material/info:")
+        return
+    total = int(np.sum((data.y_test == true) & (np.argmax(proba, axis=1) == predicted)))
+    st.markdown(f"{title}: {total:,} test images, the {len(hits)} most confident shown.")
+    st.image(
+        [charts.upscale(data.x_test[index], 84) for index in hits],
+        caption=[f"#{index} · {proba[index, predicted]:.0%}" for index in hits],
+        width=84,
+    )
