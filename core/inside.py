@@ -437,6 +437,11 @@ class InsideRecorder:
         )
         return self.previous.then(summary) if self.previous is not None else summary
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """`summary().to_arrays()`, or `{}` when nothing was recorded: what a run stores."""
+        summary = self.summary()
+        return summary.to_arrays() if summary is not None else {}
+
 
 def _loss_function(model):
     """The model's compiled loss as a function of `(y_true, y_pred)`, or `None` (not

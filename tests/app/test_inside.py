@@ -153,6 +153,8 @@ def test_section_reads_a_result(trained):
     # Early stopping kept epoch 1's weights: the histograms open there.
     weights_histogram = json.loads(charts(at)[1].proto.spec)
     assert weights_histogram["layout"]["sliders"][0]["active"] == 1
+    captions = "\n".join(caption.value for caption in at.caption)
+    assert "After epoch 1 (the weights the model kept):" in captions
 
 
 def test_older_run_shows_the_weights_images_and_says_why_nothing_else(trained):

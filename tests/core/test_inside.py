@@ -159,8 +159,13 @@ def test_parent_with_other_layers_is_left_out(trained):
     assert recorder.summary().epochs.tolist() == [5]
 
 
-def test_nothing_recorded_gives_none():
-    assert inside.InsideRecorder(X, Y).summary() is None
+def test_nothing_recorded_gives_none_and_no_arrays():
+    recorder = inside.InsideRecorder(X, Y)
+    assert recorder.summary() is None and recorder.arrays() == {}
+
+
+def test_arrays_are_the_summary_flattened(trained):
+    assert sorted(trained[1].arrays()) == sorted(inside.PREFIX + name for name in inside.FIELDS)
 
 
 @pytest.mark.slow

@@ -151,14 +151,19 @@ def _unit_health(summary: inside.InsideSummary, key: str, restored: int | None) 
         )
         return
     st.plotly_chart(inside_figures.unit_health(summary, restored=restored), key=f"{key}.units_chart")
-    last = []
+    shown = summary.index_of(restored) if restored else len(summary.epochs) - 1
+    shares = []
     for index, name in enumerate(summary.layers):
         for values, label in ((summary.dead, "dead"), (summary.saturated, "saturated")):
-            if np.isfinite(values[-1, index]):
-                last.append(f"{name} {values[-1, index]:.0%} {label}")
+            if np.isfinite(values[shown, index]):
+                shares.append(f"{name} {values[shown, index]:.0%} {label}")
     st.caption(
         f"A ReLU unit is dead when it outputs 0 for all {summary.probe_size} validation images: it passes no "
         f"gradient, so it cannot learn its way back. A sigmoid or tanh unit is saturated when its output is within "
         f"{inside.SATURATION_MARGIN} of a bound for more than {inside.SATURATED_SHARE:.0%} of them: its slope is "
-        f"nearly flat there, so it learns slowly. After epoch {int(summary.epochs[-1])}: " + ", ".join(last) + "."
+        f"nearly flat there, so it learns slowly. After epoch {int(summary.epochs[shown])}"
+        + (" (the weights the model kept)" if restored else "")
+        + ": "
+        + ", ".join(shares)
+        + "."
     )
