@@ -57,6 +57,7 @@ class RunResult:
     notes: list[str] = field(default_factory=list)  # things the user should know
     load_time: float | None = None  # seconds to read it back from the store
     divergence: str = ""  # why the run counts as diverged, for the user
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)  # more stored arrays (core.inside's summaries)
 
     @property
     def epochs_run(self) -> int:
@@ -264,6 +265,7 @@ def result_from_stored(stored: StoredRun) -> RunResult:
         from_cache=True,
         notes=list(meta.notes),
         load_time=time.perf_counter() - started,
+        arrays={name: value for name, value in stored.arrays.items() if name != kind.predictions_array},
     )
 
 
@@ -336,7 +338,7 @@ def start_of(config, store: RunStore) -> Start | None:
             f"The run this one continues ({parent}) is no longer stored; train it again first. "
             f"Received: parent={parent!r}"
         )
-    return Start(model=stored.load_model(), history=stored.history)
+    return Start(model=stored.load_model(), history=stored.history, arrays=stored.arrays)
 
 
 def meta_for(result: RunResult, data) -> RunMeta:
@@ -372,7 +374,7 @@ def save_result(result: RunResult, data, store: RunStore):
         model=result.model,
         history=result.history,
         meta=meta_for(result, data).to_dict(),
-        arrays={kind.predictions_array: result.predictions},
+        arrays={kind.predictions_array: result.predictions, **result.arrays},
     )
 
 

@@ -24,7 +24,7 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -309,6 +309,7 @@ class Start:
 
     model: object  # keras.Model, loaded afresh from the store: safe to train further
     history: dict[str, list[float]]
+    arrays: dict = field(default_factory=dict)  # the parent's stored arrays (its look inside, say)
 
     @property
     def epochs(self) -> int:
@@ -489,6 +490,12 @@ def train(
     if len(x_valid):
         valid_batches = make_batches(x_valid, targets(y_valid), EVAL_BATCH_SIZE, shuffle=False, seed=0)
 
+    from core.inside import InsideRecorder
+
+    # What the network learns inside, recorded on a fixed probe batch: validation images,
+    # or training images when the recipe keeps none aside.
+    probe_x, probe_y = (x_valid, y_valid) if len(x_valid) else (x_train, y_train)
+    recorder = InsideRecorder(probe_x, targets(probe_y), previous=start.arrays if start else None)
     outcome = fit(
         model,
         train_batches,
@@ -500,7 +507,7 @@ def train(
         should_stop=should_stop,
         start=start,
         class_weight=balanced_class_weight(y_train, run_data.num_classes) if training.class_weight else None,
-        callbacks=callbacks,
+        callbacks=[recorder.callback(), *(callbacks or [])],
     )
 
     proba = predict_proba(model, run_data.x_test)
@@ -517,4 +524,5 @@ def train(
         stop_reason=outcome.stop_reason,
         notes=notes,
         divergence=outcome.divergence,
+        arrays=recorder.arrays(),
     )

@@ -10,7 +10,7 @@ from core.config import MLPConfig, RunConfig
 from core.data import TITLES, DatasetUnavailableError, for_run
 from core.models import output_units, summarize_mlp
 from ui import cache, charts, run_view, widgets
-from ui.classification import form, view
+from ui.classification import form, inside, view
 from ui.experiments import lr_finder
 
 PREFIX = "classification"
@@ -101,3 +101,4 @@ else:
     view.result_details(
         result, for_run(cache.image_dataset(result.config.data.name), result.config.data), prefix=PREFIX
     )
+    inside.show_inside(result, prefix=PREFIX)
