@@ -21,19 +21,22 @@ import hmac
 import os
 import re
 
-HOSTED_ENV = "MLP_EXPLORER_HOSTED"
+from core import limits
+
 OPERATOR_KEY_ENV = "MLP_EXPLORER_OPERATOR_KEY"
+
+
+def hosted() -> bool:
+    """Whether this server is a shared demo (`core.limits.hosted`)."""
+    return limits.hosted()
+
+
 REFUSED = (
     "This is a shared demo: you can delete the runs you trained in this browser session. "
     "This run was trained by someone else (or before this session began), so it stays. "
     "The operator can delete any run with the operator key."
 )
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][\w.@~+-]+){2,}[/\\]?")
-
-
-def hosted() -> bool:
-    """Whether this server is a shared demo (`MLP_EXPLORER_HOSTED` is 1, true, yes or on)."""
-    return os.environ.get(HOSTED_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def operator_key_from_env() -> str:

@@ -41,10 +41,11 @@ class ClassificationKind(RunKind):
                 f"Received data set {data.name!r} for a run configured on {config.data.name!r}. "
                 "Load the data set the config names."
             )
-        check_batch_size(config.training, len(split_train_valid(data, config)[0]))
+        samples = len(split_train_valid(data, config)[0])
+        check_batch_size(config.training, samples)
         num_classes = for_run(data, config.data).num_classes
         params = count_params(config.model, data.image_shape, output_units(config.model, num_classes))
-        check_limits(params, config.training.epochs)
+        check_limits(params, config.training.epochs, samples=samples, batch_size=config.training.batch_size)
 
     def train(self, config: RunConfig, data, *, on_epoch=None, should_stop=None, start=None):
         from core.training import train

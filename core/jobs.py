@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core import locks, runs
+from core.limits import Limits, duration
 from core.store import RunStore
 
 ACTIVE = ("starting", "waiting", "queued", "running")
@@ -48,6 +49,10 @@ FINISHED = ("done", "stopped", "diverged", "failed", "interrupted")
 JOBS_DIR = ".jobs"
 # A finished job stays findable (by a reloaded page) this long before the pool drops it.
 KEEP_FINISHED_SECONDS = 15 * 60
+# Its result (model, predictions) is let go sooner: the pages following it take it
+# within a second, and later ones read it from the store. A server that kept every
+# result for 15 minutes grew by 17 MB per run.
+KEEP_RESULT_SECONDS = 30
 # An active status file not updated for this long, with its lock free, was left by a
 # process that died (the owner writes its final state within milliseconds of the end).
 STALE_SECONDS = 3.0
@@ -70,6 +75,7 @@ class JobStatus:
     epoch: int = 0
     epochs: int = 0
     place: int | None = None  # in the queue for a training slot; 1 = next
+    wait: float | None = None  # estimated seconds until a slot frees, while queued
     history: dict[str, list[float]] = field(default_factory=dict)
     elapsed: float = 0.0  # seconds of training so far
     message: str = ""  # why it failed, diverged or stopped
@@ -126,6 +132,33 @@ def read_status(root: str | os.PathLike, key: str) -> JobStatus | None:
     return status
 
 
+def estimated_wait(root: str | os.PathLike, place: int, key: str | None = None) -> float | None:
+    """Roughly how long a job at `place` in the queue waits for a training slot, in
+    seconds, from the status files of the trainings of every process on the store;
+    `None` until a running training has finished an epoch (nothing to go on yet).
+
+    A running training's remaining time is its time per epoch so far times the epochs
+    left; a job queued ahead counts as long as the running ones take on average.
+    """
+    folder = Path(root) / JOBS_DIR
+    remaining, totals, queued_ahead = [], [], 0
+    for path in folder.glob("*.json") if folder.is_dir() else ():
+        status = read_status(root, path.stem)
+        if status is None or not status.active or status.key == key:
+            continue
+        if status.state == "running" and status.epoch > 0:
+            per_epoch = status.elapsed / status.epoch
+            remaining.append(per_epoch * max(0, status.epochs - status.epoch))
+            totals.append(per_epoch * status.epochs)
+        elif status.state == "queued" and status.place is not None and status.place < place:
+            queued_ahead += 1
+    if not totals:
+        return None
+    slots = max(1, Limits.from_env().max_jobs)
+    ahead = max(queued_ahead, place - 1)
+    return (sum(remaining) + ahead * sum(totals) / len(totals)) / slots
+
+
 class Job:
     """One training in the background. Read it with `status()`; stop it with `stop()`."""
 
@@ -142,6 +175,10 @@ class Job:
         self._stop = threading.Event()
         self._guard = threading.Lock()
         self._writes_file = False
+        self.submitter = owner  # the session it counts against (see `JobPool.submit`)
+        self.max_seconds = Limits.from_env().max_job_seconds
+        self._training_since: float | None = None
+        self.timed_out = False
         self._status = JobStatus(
             key=self.key,
             kind=kind.name,
@@ -180,6 +217,8 @@ class Job:
         with self._guard:
             if previous:
                 self.owners.pop(previous, None)
+            if previous == self.submitter:
+                self.submitter = owner
             self.owners[owner] = time.time()
 
     def stop(self, owner: str | None = None) -> None:
@@ -211,6 +250,22 @@ class Job:
         self._writes_file = True
         self._update(state="queued", place=None)
 
+    def _should_stop(self) -> bool:
+        if self._stop.is_set():
+            return True
+        if self.max_seconds is not None and self._training_since is not None:
+            if time.time() - self._training_since > self.max_seconds:
+                self.timed_out = True
+                return True
+        return False
+
+    def _on_start(self) -> None:
+        self._training_since = time.time()
+        self._update(state="running", place=None, wait=None, started=time.time())
+
+    def _on_queue(self, place: int) -> None:
+        self._update(state="queued", place=place, wait=estimated_wait(self.store.root, place, self.key))
+
     def _on_epoch(self, update) -> None:
         history = {name: list(values) for name, values in update.history.items()}
         self._update(state="running", epoch=update.epoch, epochs=update.epochs, history=history, elapsed=update.elapsed)
@@ -222,11 +277,11 @@ class Job:
                 self._data,
                 store=self.store,
                 on_epoch=self._on_epoch,
-                should_stop=self._stop.is_set,
-                on_queue=lambda place: self._update(state="queued", place=place),
+                should_stop=self._should_stop,
+                on_queue=self._on_queue,
                 on_busy=lambda: self._status.state == "waiting" or self._update(state="waiting"),
                 on_locked=self._on_locked,
-                on_start=lambda: self._update(state="running", place=None, started=time.time()),
+                on_start=self._on_start,
             )
         except locks.Cancelled:
             self._finish("stopped", "Stopped before training started.")
@@ -237,7 +292,14 @@ class Job:
             self._finish("failed", f"Training failed ({type(error).__name__}: {error}).")
         else:
             self.result = result
-            if result.stop_reason == "stopped":
+            if result.stop_reason == "stopped" and self.timed_out:
+                self._finish(
+                    "stopped",
+                    f"Stopped at this server's limit of {duration(self.max_seconds)} per training, at epoch "
+                    f"{result.epochs_run} of {result.config.training.epochs}; nothing was saved. Use fewer "
+                    "epochs, a larger batch size or a smaller model.",
+                )
+            elif result.stop_reason == "stopped":
                 self._finish(
                     "stopped",
                     f"Stopped at epoch {result.epochs_run} of {result.config.training.epochs}; nothing was saved.",
@@ -250,7 +312,7 @@ class Job:
             self._data = None  # the job no longer needs the data set
 
     def _finish(self, state: str, message: str) -> None:
-        self._update(state=state, message=message, place=None)
+        self._update(state=state, message=message, place=None, wait=None)
         self.finished_at = time.time()
         if self._writes_file and state == "done":
             status_path(self.store.root, self.key).unlink(missing_ok=True)  # the store has it all now
@@ -276,11 +338,14 @@ class JobPool:
                 job another session also waits for. Defaults to `None`.
 
         Raises:
-            ValueError: when the run cannot or may not train here (checked at once).
+            ValueError: when the run cannot or may not train here (checked at once), or
+                when `owner` already has as many trainings going as a hosted server
+                allows one visitor.
         """
         store = store or RunStore()
         runs.check(config, data)
         key = store.key_for(config.to_json())
+        per_session = Limits.from_env().max_jobs_per_session
         with self._guard:
             self._prune()
             existing = self._jobs.get((str(store.root), key))
@@ -288,6 +353,15 @@ class JobPool:
                 if owner:
                     existing.watch(owner)
                 return existing
+            if owner and per_session is not None:
+                mine = [job for job in self._jobs.values() if job.active and job.submitter == owner]
+                if len(mine) >= per_session:
+                    status = mine[0].status()
+                    raise ValueError(
+                        f"You already have {len(mine)} training{'s' if len(mine) > 1 else ''} going on this "
+                        f"shared server ({status.label} on {status.dataset}, {status.state}); it trains "
+                        f"{per_session} per visitor at a time. Wait for it to finish, or stop it, then train this one."
+                    )
             job = Job(config, data, store, owner)
             self._jobs[(str(store.root), key)] = job
         return job.start()
@@ -296,6 +370,7 @@ class JobPool:
         """This process's job for run `key` (active, or finished not long ago)."""
         root = str((store or RunStore()).root)
         with self._guard:
+            self._prune()
             return self._jobs.get((root, key))
 
     def jobs(self) -> list[Job]:
@@ -305,8 +380,12 @@ class JobPool:
     def _prune(self) -> None:
         now = time.time()
         for name, job in list(self._jobs.items()):
-            if job.finished_at is not None and now - job.finished_at > KEEP_FINISHED_SECONDS:
+            if job.finished_at is None:
+                continue
+            if now - job.finished_at > KEEP_FINISHED_SECONDS:
                 del self._jobs[name]
+            elif now - job.finished_at > KEEP_RESULT_SECONDS:
+                job.result = None  # stored: whoever asks later reads it from the store
 
 
 _POOL = JobPool()

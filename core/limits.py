@@ -2,15 +2,21 @@
 
 A hosted demo has a small CPU and many visitors. Trainings beyond `max_jobs` wait in a
 first-come queue shared by every server process on the store (`core.locks.job_slot`;
-callers see their place in it); in hosted mode, models above
-`max_params` parameters or runs above `max_epochs` epochs are refused with a message
-saying what is allowed. Everything is read from the environment:
+callers see their place in it and an estimated wait); in hosted mode, models above
+`max_params` parameters, runs above `max_epochs` epochs and runs whose estimated
+training time (`estimate_seconds`) is above `max_job_seconds` are refused with a message
+saying what is allowed, a job still training at `max_job_seconds` is stopped, and one
+visitor has at most `max_jobs_per_session` trainings running or queued at a time.
+Everything is read from the environment:
 
     MLP_EXPLORER_MAX_JOBS     trainings at once (default: half the CPUs this process may
                               really use, cgroup quota included; at least 1)
     MLP_EXPLORER_HOSTED       1 turns the size limits on (default: off)
     MLP_EXPLORER_MAX_PARAMS   largest model in hosted mode (default 1,000,000)
     MLP_EXPLORER_MAX_EPOCHS   most epochs in hosted mode (default 50)
+    MLP_EXPLORER_MAX_JOB_MINUTES       longest training in hosted mode (default 10)
+    MLP_EXPLORER_MAX_JOBS_PER_SESSION  trainings one visitor may run or queue at a
+                              time in hosted mode (default 1)
 
 Example:
 
@@ -81,6 +87,55 @@ def available_cpus(cgroup_root: str | os.PathLike = "/sys/fs/cgroup") -> int:
     return max(1, cpus)
 
 
+# What a training costs on a small CPU box (2 cores): a fixed cost per optimizer step
+# (dispatch, the small matrices' overhead), and a cost per sample and parameter (the
+# matrix products, forward and backward). From this machine's figures: 300-100-10 on
+# Fashion-MNIST trains 3 epochs at batch 32 in 6 s and an epoch at batch 2048 in 0.5 s
+# (benchmarks/RESULTS.md), and 50 epochs at batch 1 held a slot for 1 to 2 hours.
+STEP_SECONDS = 1.5e-3
+SAMPLE_PARAM_SECONDS = 3.5e-11
+
+
+def estimate_seconds(*, samples: int, epochs: int, batch_size: int, params: int) -> float:
+    """Roughly how long a training takes on a 2-core CPU, in seconds.
+
+    Args:
+        samples: training samples per epoch.
+        epochs: epochs to train.
+        batch_size: samples per optimizer step.
+        params: the model's parameters.
+
+    Example:
+
+    >>> round(estimate_seconds(samples=55_000, epochs=30, batch_size=32, params=266_610))
+    93
+    """
+    steps = math.ceil(samples / batch_size) * epochs
+    return steps * STEP_SECONDS + samples * epochs * params * SAMPLE_PARAM_SECONDS
+
+
+def duration(seconds: float) -> str:
+    """`seconds` as a person says it: "40 s", "1 min 20 s", "12 min", "2 h 10 min".
+
+    >>> duration(42), duration(81), duration(719), duration(7_800)
+    ('42 s', '1 min 20 s', '12 min', '2 h 10 min')
+    """
+    if seconds < 60:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 600:
+        minutes, rest = divmod(round(seconds / 10) * 10, 60)
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+def hosted() -> bool:
+    """Whether this server runs as a shared demo (`MLP_EXPLORER_HOSTED`)."""
+    return os.environ.get("MLP_EXPLORER_HOSTED", "").strip().lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one server allows; `None` means no limit."""
@@ -88,18 +143,32 @@ class Limits:
     max_jobs: int
     max_params: int | None
     max_epochs: int | None
+    max_job_seconds: float | None = None
+    max_jobs_per_session: int | None = None
 
     @classmethod
     def from_env(cls) -> Limits:
-        hosted = os.environ.get("MLP_EXPLORER_HOSTED", "").strip().lower() in ("1", "true", "yes", "on")
+        on = hosted()
         return cls(
             max_jobs=_env_int("MLP_EXPLORER_MAX_JOBS", max(1, available_cpus() // 2)),
-            max_params=_env_int("MLP_EXPLORER_MAX_PARAMS", 1_000_000) if hosted else None,
-            max_epochs=_env_int("MLP_EXPLORER_MAX_EPOCHS", 50) if hosted else None,
+            max_params=_env_int("MLP_EXPLORER_MAX_PARAMS", 1_000_000) if on else None,
+            max_epochs=_env_int("MLP_EXPLORER_MAX_EPOCHS", 50) if on else None,
+            max_job_seconds=60.0 * _env_int("MLP_EXPLORER_MAX_JOB_MINUTES", 10) if on else None,
+            max_jobs_per_session=_env_int("MLP_EXPLORER_MAX_JOBS_PER_SESSION", 1) if on else None,
         )
 
-    def check(self, *, params: int, epochs: int) -> None:
-        """Raises `ValueError` when a run is too big for this server."""
+    def check(self, *, params: int, epochs: int, samples: int | None = None, batch_size: int | None = None) -> None:
+        """Raises `ValueError` when a run is too big for this server: too many
+        parameters or epochs, or (given `samples` and `batch_size`) an estimated
+        training time above `max_job_seconds`.
+
+        Example:
+
+        >>> Limits(1, None, None, max_job_seconds=600).check(params=266_610, epochs=50, samples=55_000, batch_size=1)
+        Traceback (most recent call last):
+        ...
+        ValueError: This run would train for about 1 h 9 min here (2,750,000 steps of 1 sample over 50 epochs); this server trains runs of at most 10 min. Use a larger batch size (32 or more), fewer epochs or a smaller model.
+        """
         if self.max_params is not None and params > self.max_params:
             raise ValueError(
                 f"This model has {params:,} parameters; this server trains models of at most "
@@ -109,4 +178,15 @@ class Limits:
             raise ValueError(
                 f"Received: epochs={epochs}; this server trains at most {self.max_epochs} epochs "
                 "per run. Lower the number of epochs (early stopping often needs far fewer)."
+            )
+        if self.max_job_seconds is None or samples is None or batch_size is None:
+            return
+        seconds = estimate_seconds(samples=samples, epochs=epochs, batch_size=batch_size, params=params)
+        if seconds > self.max_job_seconds:
+            steps = math.ceil(samples / batch_size) * epochs
+            raise ValueError(
+                f"This run would train for about {duration(seconds)} here ({steps:,} steps of {batch_size:,} "
+                f"sample{'s' if batch_size > 1 else ''} over {epochs} epochs); this server trains runs of at most "
+                f"{duration(self.max_job_seconds)}. Use a larger batch size (32 or more), fewer epochs or a "
+                "smaller model."
             )

@@ -232,9 +232,11 @@ def check(config, data) -> None:
     kind_of(config).check(config, data)
 
 
-def check_limits(params: int, epochs: int) -> None:
-    """Raises `ValueError` when a run is too big for this server (hosted mode)."""
-    Limits.from_env().check(params=params, epochs=epochs)
+def check_limits(params: int, epochs: int, *, samples: int | None = None, batch_size: int | None = None) -> None:
+    """Raises `ValueError` when a run is too big for this server (hosted mode): too
+    many parameters or epochs, or, given `samples` per epoch and `batch_size`, an
+    estimated training time above the server's limit per training."""
+    Limits.from_env().check(params=params, epochs=epochs, samples=samples, batch_size=batch_size)
 
 
 def store_key(config, store: RunStore | None = None) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core import jobs, runs
+from core.limits import duration
 from core.store import RunStore
 from ui import charts
 from ui.cache import stored_result
@@ -111,8 +112,9 @@ def _progress_text(status: jobs.JobStatus, progress_text: Callable[[dict, jobs.J
     if status.state == "queued":
         if status.place is None:
             return "Waiting for a free training slot…"
+        wait = f", about {duration(status.wait)} to go" if status.wait else ""
         return (
-            f"Waiting for a free training slot: place {status.place} in the queue. Other visitors are "
+            f"Waiting for a free training slot: place {status.place} in the queue{wait}. Other visitors are "
             "training; yours starts as soon as one finishes."
         )
     if status.epoch == 0:
@@ -169,8 +171,8 @@ def follow(
             if status is None or not status.active:
                 ended.append((key, status, job))
                 continue
-            with st.container(border=True):
-                st.markdown(f":material/model_training: **Training {status.label} on {status.dataset}**")
+            # A status box: its header spins while the job is on, whatever the job is doing.
+            with st.status(f"**Training {status.label} on {status.dataset}**", state="running", expanded=True):
                 fraction = status.epoch / status.epochs if status.epochs else 0.0
                 st.progress(min(1.0, fraction), text=_progress_text(status, progress_text))
                 if status.history.get("loss"):

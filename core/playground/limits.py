@@ -18,9 +18,9 @@ ValueError: Received: hidden_layers=(8, 8); this server trains Playground networ
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
+from core.limits import hosted
 from core.playground.config import MAX_HIDDEN_LAYERS, MAX_UNITS
 
 
@@ -38,8 +38,7 @@ class PlaygroundLimits:
     @classmethod
     def from_env(cls) -> PlaygroundLimits:
         """`HOSTED` when `MLP_EXPLORER_HOSTED` is on (1, true, yes, on), else the defaults."""
-        hosted = os.environ.get("MLP_EXPLORER_HOSTED", "").strip().lower() in ("1", "true", "yes", "on")
-        return HOSTED if hosted else cls()
+        return HOSTED if hosted() else cls()
 
     def check_points(self, rows: int) -> None:
         """Raises for an upload of more than `max_points` rows."""

@@ -62,10 +62,15 @@ class RegressionKind(_TabularKind):
     def check(self, config: RegressionRun, data: RegressionData) -> None:
         check_fits(config, data)
         params = sum(row.params for row in summarize_regression(config.model, data.num_features))
-        check_limits(params, config.training.epochs)
+        check_limits(params, config.training.epochs, **_cost(config, data))
 
     def train(self, config: RegressionRun, data: RegressionData, *, on_epoch=None, should_stop=None, start=None):
         return train_regression(config, data, on_epoch=on_epoch, should_stop=should_stop, start=start)
+
+
+def _cost(config, data: RegressionData) -> dict:
+    """What a tabular run's training time depends on, besides its parameters."""
+    return {"samples": len(data.x_train), "batch_size": config.training.batch_size}
 
 
 class WideDeepKind(_TabularKind):
@@ -86,7 +91,7 @@ class WideDeepKind(_TabularKind):
         subclassed_model_class()  # a continued run loads its parent's model next
         check_fits(config, data)
         check_features(config.model, data.num_features)
-        check_limits(count_params(config.model, data.num_features), config.training.epochs)
+        check_limits(count_params(config.model, data.num_features), config.training.epochs, **_cost(config, data))
 
     def train(self, config: WideDeepRun, data: RegressionData, *, on_epoch=None, should_stop=None, start=None):
         return train_wide_deep(config, data, on_epoch=on_epoch, should_stop=should_stop, start=start)

@@ -264,3 +264,61 @@ def test_a_reloaded_tab_takes_over_its_jobs_so_its_stop_stops_at_once(tmp_path, 
     job.hand_over("tab", "tab-reloaded")
     job.stop("tab-reloaded")
     assert job.wait(60) and job.status().state == "stopped"
+
+
+def test_a_hosted_visitor_has_one_training_at_a_time(tmp_path, digits, monkeypatch):
+    monkeypatch.setenv("MLP_EXPLORER_HOSTED", "1")
+    pool = jobs.JobPool()
+    store = RunStore(tmp_path)
+    slow = config(seed=6, epochs=40, units=64, batch_size=16)
+    first = pool.submit(slow, digits, store=store, owner="alice")
+    with pytest.raises(ValueError, match=r"You already have 1 training going .*64 relu on .*Wait for it to finish"):
+        pool.submit(config(seed=7), digits, store=store, owner="alice")
+    assert pool.submit(slow, digits, store=store, owner="alice") is first  # asking again joins it
+    other = pool.submit(config(seed=7), digits, store=store, owner="bob")  # another visitor may
+    first.stop("alice")
+    assert first.wait(60) and other.wait(120)
+    pool.submit(config(seed=8), digits, store=store, owner="alice").wait(120)  # once it ended, alice may again
+
+
+def test_a_hosted_training_is_stopped_at_the_time_limit_and_not_stored(tmp_path, digits, monkeypatch):
+    # The estimate lets the run start (it is off here); the clock stops it after 1 s.
+    class OneSecond(jobs.Limits):
+        @classmethod
+        def from_env(cls):
+            return cls(max_jobs=1, max_params=None, max_epochs=None, max_job_seconds=1.0)
+
+    monkeypatch.setattr(jobs, "Limits", OneSecond)
+    job = jobs.JobPool().submit(config(seed=9, epochs=200, units=64, batch_size=8), digits, store=RunStore(tmp_path))
+    assert job.wait(120)
+    status = job.status()
+    assert status.state == "stopped" and "limit of 1 s per training" in status.message
+    assert 0 < status.epoch < 200 and "nothing was saved" in status.message
+    assert RunStore(tmp_path).entries() == []
+
+
+def test_a_finished_jobs_model_is_let_go_once_stored(tmp_path, digits, monkeypatch):
+    import gc
+    import weakref
+
+    pool = jobs.JobPool()
+    job = pool.submit(config(seed=10, epochs=1), digits, store=RunStore(tmp_path), owner="a")
+    assert job.wait(120) and job.result is not None
+    model = weakref.ref(job.result.model)
+    monkeypatch.setattr(jobs, "KEEP_RESULT_SECONDS", 0)
+    assert pool.get(job.key, RunStore(tmp_path)) is job  # still findable, for a reloaded page
+    assert job.result is None
+    gc.collect()
+    assert model() is None
+
+
+def test_a_queued_job_sees_an_estimated_wait_from_the_running_ones(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLP_EXPLORER_MAX_JOBS", "1")
+    assert jobs.estimated_wait(tmp_path, 1) is None  # nothing to go on
+    with locks.run_lock(tmp_path, "a" * 20):  # its trainer is alive
+        running = jobs.JobStatus(key="a" * 20, kind="classification", label="x", dataset="d", state="running")
+        running.epoch, running.epochs, running.elapsed = 2, 10, 20.0  # 10 s per epoch, 8 to go
+        jobs._write_status(tmp_path, running)
+        assert jobs.estimated_wait(tmp_path, 1) == pytest.approx(80.0)
+        # One more in the queue ahead: as long as the running one takes in all (100 s).
+        assert jobs.estimated_wait(tmp_path, 2) == pytest.approx(180.0)

@@ -109,3 +109,41 @@ def test_cgroup_v1_quota_and_no_cgroup_at_all(tmp_path, monkeypatch):
     (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1")  # no quota
     assert available_cpus(tmp_path) == 16
     assert available_cpus(tmp_path / "missing") == 16
+
+
+def test_hosted_mode_refuses_a_run_whose_estimated_time_is_over_the_limit(monkeypatch, tmp_path):
+    monkeypatch.setenv("MLP_EXPLORER_HOSTED", "1")
+    monkeypatch.setenv("MLP_EXPLORER_MAX_JOB_MINUTES", "1")
+    from core.runs import check
+    from core.store import RunStore
+
+    digits = load_dataset("digits")
+    # 1,077 training images one at a time for 50 epochs: 53,850 steps, over a minute here.
+    slow = RunConfig(DataConfig("digits"), MLPConfig(((16, "relu"),)), TrainingConfig(epochs=50, batch_size=1))
+    with pytest.raises(
+        ValueError, match=r"about 1 min 20 s here \(53,850 steps of 1 sample over 50 epochs\).*at most 1 min\."
+    ):
+        check(slow, digits)
+    with pytest.raises(ValueError, match="Use a larger batch size"):
+        get_or_train(slow, digits, store=RunStore(tmp_path))
+    assert RunStore(tmp_path).entries() == []
+    check(RunConfig(DataConfig("digits"), MLPConfig(((16, "relu"),)), TrainingConfig(epochs=50, batch_size=32)), digits)
+
+
+def test_the_time_estimate_grows_with_steps_samples_and_parameters():
+    from core.limits import estimate_seconds
+
+    base = estimate_seconds(samples=10_000, epochs=10, batch_size=32, params=100_000)
+    assert estimate_seconds(samples=10_000, epochs=10, batch_size=1, params=100_000) > 20 * base
+    assert estimate_seconds(samples=10_000, epochs=20, batch_size=32, params=100_000) == pytest.approx(2 * base)
+    assert estimate_seconds(samples=10_000, epochs=10, batch_size=32, params=1_000_000) > base
+
+
+def test_hosted_mode_caps_time_and_jobs_per_visitor_off_by_default(monkeypatch):
+    monkeypatch.delenv("MLP_EXPLORER_HOSTED", raising=False)
+    assert Limits.from_env().max_job_seconds is None and Limits.from_env().max_jobs_per_session is None
+    monkeypatch.setenv("MLP_EXPLORER_HOSTED", "1")
+    assert Limits.from_env().max_job_seconds == 600 and Limits.from_env().max_jobs_per_session == 1
+    monkeypatch.setenv("MLP_EXPLORER_MAX_JOB_MINUTES", "3")
+    monkeypatch.setenv("MLP_EXPLORER_MAX_JOBS_PER_SESSION", "2")
+    assert Limits.from_env().max_job_seconds == 180 and Limits.from_env().max_jobs_per_session == 2
