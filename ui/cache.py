@@ -64,6 +64,9 @@ def forget_stored_runs() -> None:
 
 
 def show_problems(problems: list[str]) -> None:
-    """Shows what went wrong with the store (unreadable entry, unwritable folder)."""
+    """Shows what went wrong with the store (unreadable entry, unwritable folder); a
+    hosted demo shows no server paths (the log has the whole message)."""
+    from core import access
+
     for problem in problems:
-        st.warning(problem, icon=":material/warning:")
+        st.warning(access.redact_paths(problem) if access.hosted() else problem, icon=":material/warning:")

@@ -79,9 +79,13 @@ def _adopt_from_url(prefix: str) -> None:
     st.session_state[f"{prefix}.adopted"] = key
     job = jobs.pool().get(key)
     if job is not None:
-        job.hand_over(st.query_params.get(OWNER_KEY), session_id())
+        previous = st.query_params.get(OWNER_KEY)
+        # Only the tab that started the run (its session id is in its own URL) gets it
+        # as its own; anyone may follow a run by its key, which the runs table shows.
+        if previous and previous == job.submitter:
+            trained_here().add(key)
+        job.hand_over(previous, session_id())
         _keys(prefix).append(key)
-        trained_here().add(key)
         _name_in_url(key)
         return
     status = jobs.read_status(RunStore().root, key)

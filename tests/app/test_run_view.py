@@ -68,3 +68,20 @@ def test_a_run_killed_with_its_server_reads_as_interrupted_after_a_reload(privat
     at.run()
     assert not at.exception
     assert "The server stopped while this run trained (epoch 7 of 30); nothing was saved." in texts(at.info)
+
+
+def test_a_run_named_in_someone_elses_url_is_followed_but_not_made_ones_own(private_store):
+    from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
+    from core.data import load_dataset
+    from ui.run_view import TRAINED_HERE
+
+    config = RunConfig(DataConfig("digits"), MLPConfig(((8, "relu"),)), TrainingConfig(epochs=1, seed=11))
+    job = jobs.pool().submit(config, load_dataset("digits"), owner="alice")
+    assert job.wait(120)
+    for visitor, owns in (("mallory", False), ("alice", True)):
+        at = open_page(PAGE)
+        at.query_params["run"], at.query_params["by"] = job.key, visitor  # a copied link, or alice's reload
+        at.run()
+        assert not at.exception
+        own = at.session_state[TRAINED_HERE] if TRAINED_HERE in at.session_state else set()
+        assert (job.key in own) is owns, visitor
