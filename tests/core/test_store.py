@@ -140,9 +140,9 @@ def _save_loop(root, times, failures):
                 failures.value += 1
 
 
-def _read_loop(root, until, reads, misses):
+def _read_loop(root, done, reads, misses):
     store = RunStore(root, max_bytes=None)
-    while time.time() < until:
+    while not done.value:
         reads.value += 1
         if store.load(CONFIG) is None:
             misses.value += 1
@@ -153,16 +153,27 @@ def test_saving_one_key_from_several_processes_never_fails_nor_leaves_a_gap(tmp_
 
     RunStore(tmp_path).save(CONFIG, model=FakeModel(), history={"loss": [1.0]}, meta={"kind": "t"})  # before the race
     context = multiprocessing.get_context("spawn")
-    failures, reads, misses = (context.Value("i", 0) for _ in range(3))
-    savers = [context.Process(target=_save_loop, args=(tmp_path, 30, failures)) for _ in range(3)]
-    readers = [context.Process(target=_read_loop, args=(tmp_path, time.time() + 6, reads, misses)) for _ in range(2)]
-    for process in savers + readers:
+    failures, reads, misses, done = (context.Value("i", 0) for _ in range(4))
+    readers = [context.Process(target=_read_loop, args=(tmp_path, done, reads, misses)) for _ in range(2)]
+    for process in readers:
         process.start()
+    deadline = time.time() + 60
+    while reads.value < 10 and time.time() < deadline:  # the readers are reading: start the race
+        time.sleep(0.05)
+    savers = [context.Process(target=_save_loop, args=(tmp_path, 30, failures)) for _ in range(3)]
+    for process in savers:
+        process.start()
+    reads_at_start = reads.value
+    for process in savers:
+        process.join(120)
+    before_end = reads.value
+    time.sleep(0.2)
+    done.value = 1
     for process in savers + readers:
         process.join(60)
         assert process.exitcode == 0
     assert (failures.value, misses.value) == (0, 0)
-    assert reads.value > 50  # the readers really read while the savers saved
+    assert before_end > reads_at_start  # the readers really read while the savers saved
     store = RunStore(tmp_path)
     assert store.load(CONFIG) is not None and not store.problems
     # Each replaced version was removed: one folder is left for the key.
