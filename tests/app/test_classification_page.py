@@ -57,6 +57,11 @@ def test_train_evaluate_then_come_back_from_the_cache():
         "Confusion matrix",
         "Test predictions",
         "Most confidently wrong",
+        # Inside the network, recorded while it trained:
+        "What the first layer looks for",
+        "Weights and activations",
+        "Dead and saturated units",
+        "Gradient norms",
     ]
     assert len(at.get("plotly_chart")) >= 2 + 6  # curves, confusion matrix, probability bars
 
