@@ -152,13 +152,20 @@ def _saved(prefix: str, name: str) -> str:
     return f"{prefix}.saved.{name}"
 
 
-def _set_field(prefix: str, name: str, value) -> None:
-    """Sets a form field: its value is kept under its own key and passed to the widget
-    as `value`; the widget's state is dropped so that it starts from it. (A widget's
-    key set through Session State reaches a browser that mounts the widget afresh only
-    as the widget's default, so the form could show and submit defaults.)"""
+def _set_field(prefix: str, name: str, value, *, widget: bool = True) -> None:
+    """Sets a form field: its value is kept under its own key, and given to its widget.
+
+    With `widget` (from a callback: a preset chosen, a suggested rate taken), the
+    widget's state is set too, so a field already in the browser shows the new value:
+    a keyed widget keeps what it shows when only its `value` argument changes. Without
+    it (the form's first draw), the widget's state is dropped and the widget starts
+    from the kept value as its `value`.
+    """
     st.session_state[_saved(prefix, name)] = value
-    st.session_state.pop(f"{prefix}.{name}", None)
+    if widget:
+        st.session_state[f"{prefix}.{name}"] = value
+    else:
+        st.session_state.pop(f"{prefix}.{name}", None)
 
 
 def _field(prefix: str, name: str):
@@ -166,19 +173,21 @@ def _field(prefix: str, name: str):
     return st.session_state.get(f"{prefix}.{name}", st.session_state[_saved(prefix, name)])
 
 
-def _apply_preset(prefix: str, presets: dict[str, TrainingConfig], label: str | None = None) -> None:
+def _apply_preset(
+    prefix: str, presets: dict[str, TrainingConfig], label: str | None = None, *, widget: bool = True
+) -> None:
     preset = presets.get(label or st.session_state[f"{prefix}.preset"])
     if preset is None:  # "Custom": keep the form as it is
         return
     for name in PRESET_FIELDS:
-        _set_field(prefix, name, getattr(preset, name))
-    _set_field(prefix, "early_stopping", preset.early_stopping_patience is not None)
-    _set_field(prefix, "patience", preset.early_stopping_patience or 5)
+        _set_field(prefix, name, getattr(preset, name), widget=widget)
+    _set_field(prefix, "early_stopping", preset.early_stopping_patience is not None, widget=widget)
+    _set_field(prefix, "patience", preset.early_stopping_patience or 5, widget=widget)
 
 
 def _ensure_fields(prefix: str, presets: dict[str, TrainingConfig]) -> None:
     if _saved(prefix, "epochs") not in st.session_state:
-        _apply_preset(prefix, presets, next(iter(presets)))
+        _apply_preset(prefix, presets, next(iter(presets)), widget=False)
     for name, value in FORM_DEFAULTS.items():
         st.session_state.setdefault(_saved(prefix, name), value)
 
@@ -232,79 +241,75 @@ def training_form(prefix: str, *, extra=None, presets: dict[str, TrainingConfig]
         horizontal=True,
     )
 
-    def field(name):
-        return {"key": f"{prefix}.{name}"}
+    def field(name, **initial):
+        # The widget's own state, once it has one, is what it shows: passing `value`
+        # (or `index`) as well would make Streamlit warn that both were set.
+        key = f"{prefix}.{name}"
+        return {"key": key} if key in st.session_state else {"key": key, **initial}
 
     left, right = st.columns(2)
     optimizer = left.selectbox(
         "Optimizer",
         OPTIMIZERS,
-        index=OPTIMIZERS.index(_field(prefix, "optimizer")),
         format_func=OPTIMIZER_LABELS.get,
-        **field("optimizer"),
+        **field("optimizer", index=OPTIMIZERS.index(_field(prefix, "optimizer"))),
     )
     lr_schedule = right.selectbox(
         "Learning-rate schedule",
         LR_SCHEDULES,
-        index=LR_SCHEDULES.index(_field(prefix, "lr_schedule")),
         format_func=SCHEDULE_LABELS.get,
-        **field("lr_schedule"),
+        **field("lr_schedule", index=LR_SCHEDULES.index(_field(prefix, "lr_schedule"))),
     )
     with st.form(f"{prefix}.training_form", border=True):
         left, middle, right = st.columns(3)
         rate = float(_field(prefix, "learning_rate"))
         learning_rate = left.number_input(
-            "Learning rate", value=rate, format=rate_format(rate), step=0.001, **field("learning_rate")
+            "Learning rate", format=rate_format(rate), step=0.001, **field("learning_rate", value=rate)
         )
         decay = float(_field(prefix, "decay_rate"))
         decay_rate = middle.number_input(
             "Decay rate",
-            value=decay,
             format=rate_format(decay),
             step=0.01,
             disabled=lr_schedule not in DECAY_SCHEDULES,
             help="Inverse time: lr / (1 + decay_rate × step), what `SGD(decay=...)` did in Keras 2 "
             "(the notebook's 1e-6). Exponential: the factor per epoch, e.g. 0.9.",
-            **field("decay_rate"),
+            **field("decay_rate", value=decay),
         )
-        seed = right.number_input("Seed", value=int(_field(prefix, "seed")), step=1, **field("seed"))
+        seed = right.number_input("Seed", step=1, **field("seed", value=int(_field(prefix, "seed"))))
         left, middle, right = st.columns(3)
         # No bounds: the config refuses a value out of range and says so, where a bounded
         # field would keep its last valid value under a red border.
         batch_size = left.number_input(
-            "Batch size", value=int(_field(prefix, "batch_size")), step=16, **field("batch_size")
+            "Batch size", step=16, **field("batch_size", value=int(_field(prefix, "batch_size")))
         )
-        epochs = middle.number_input("Epochs", value=int(_field(prefix, "epochs")), step=1, **field("epochs"))
+        epochs = middle.number_input("Epochs", step=1, **field("epochs", value=int(_field(prefix, "epochs"))))
         mixed_precision = right.checkbox(
             "Mixed precision (GPU only)",
-            value=bool(_field(prefix, "mixed_precision")),
             help="float16 hidden layers on a GPU: faster, same accuracy. Ignored on a CPU.",
-            **field("mixed_precision"),
+            **field("mixed_precision", value=bool(_field(prefix, "mixed_precision"))),
         )
         left, middle, right = st.columns(3)
         momentum = left.slider(
             "Momentum (SGD, RMSprop)",
             0.0,
             0.99,
-            value=float(_field(prefix, "momentum")),
             step=0.01,
             disabled=optimizer not in MOMENTUM_OPTIMIZERS,
-            **field("momentum"),
+            **field("momentum", value=float(_field(prefix, "momentum"))),
         )
         nesterov = middle.checkbox(
             "Nesterov momentum (SGD)",
-            value=bool(_field(prefix, "nesterov")),
             disabled=optimizer != "sgd",
-            **field("nesterov"),
+            **field("nesterov", value=bool(_field(prefix, "nesterov"))),
         )
         left, middle, right = st.columns(3)
         early_stopping = left.checkbox(
             "Early stopping (restores the best weights)",
-            value=bool(_field(prefix, "early_stopping")),
-            **field("early_stopping"),
+            **field("early_stopping", value=bool(_field(prefix, "early_stopping"))),
         )
         patience = middle.number_input(
-            "Patience (epochs)", value=int(_field(prefix, "patience")), step=1, **field("patience")
+            "Patience (epochs)", step=1, **field("patience", value=int(_field(prefix, "patience")))
         )
         extra_values = extra() if extra is not None else None
         submitted = st.form_submit_button("Train", type="primary", icon=":material/play_arrow:")

@@ -100,7 +100,7 @@ def test_nesterov_with_adam_is_not_applied_and_not_an_error(classification):
     at.checkbox(key="classification.nesterov").check()
     at.slider(key="classification.momentum").set_value(0.9).run()
     at.selectbox(key="classification.optimizer").set_value("adam").run()
-    train(at, epochs=1)
+    train(at, epochs=1, batch_size=32)
     assert not at.exception and not at.error  # trained with plain Adam
     assert "Test accuracy" in [metric.label for metric in at.metric]
     assert at.checkbox(key="classification.nesterov").disabled  # greyed out: Adam does not use it

@@ -155,7 +155,7 @@ def test_subclassed_model_trains_from_the_page_and_shows_keras_evaluate_losses()
     losses = next(frame.value for frame in at.dataframe if "main loss" in frame.value)
     assert "model.evaluate" in texts(at.caption)
 
-    (job,) = [job for job in jobs.pool().jobs() if "subclassed" in job.config.describe()]
+    (job,) = [job for job in jobs.pool().jobs() if "subclassed" in runs.kind_of(job.config).describe(job.config)]
     result = runs.load_cached(job.config)
     assert type(result.model).__name__ == "WideAndDeepModel"
     data, _ = regression_data("california_housing")
