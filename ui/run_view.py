@@ -176,19 +176,21 @@ def follow(
                 ended.append((key, status, job))
                 continue
             # A status box: its header spins while the job is on, whatever the job is doing.
-            with st.status(f"**Training {status.label} on {status.dataset}**", state="running", expanded=True):
-                fraction = status.epoch / status.epochs if status.epochs else 0.0
-                st.progress(min(1.0, fraction), text=_progress_text(status, progress_text))
-                if status.history.get("loss"):
-                    st.plotly_chart(_live_figure(prefix, key, status, curves), key=f"{prefix}.live.{key}")
-                if job is not None:
-                    st.button(
-                        "Stop training",
-                        icon=":material/stop:",
-                        key=f"{prefix}.stop.{key}",
-                        on_click=job.stop,
-                        args=(session_id(),),
-                    )
+            # Written to through its methods: leaving a `with st.status(...)` block would
+            # mark it complete (a check mark) while the job still trains.
+            box = st.status(f"**Training {status.label} on {status.dataset}**", state="running", expanded=True)
+            fraction = status.epoch / status.epochs if status.epochs else 0.0
+            box.progress(min(1.0, fraction), text=_progress_text(status, progress_text))
+            if status.history.get("loss"):
+                box.plotly_chart(_live_figure(prefix, key, status, curves), key=f"{prefix}.live.{key}")
+            if job is not None:
+                box.button(
+                    "Stop training",
+                    icon=":material/stop:",
+                    key=f"{prefix}.stop.{key}",
+                    on_click=job.stop,
+                    args=(session_id(),),
+                )
         if ended:
             for key, status, job in ended:
                 keys.remove(key)
