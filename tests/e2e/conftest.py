@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,51 +47,52 @@ class Server(str):
     store: Path
 
 
+@contextmanager
+def serve(store: Path, log_path: Path, *, drop_env: tuple[str, ...] = ()):
+    """Runs `streamlit run app.py` on 127.0.0.1 with `store` as its store, logging to
+    `log_path`, without the environment variables in `drop_env`; yields
+    `(base URL, process)` once the server answers its health check."""
+    port = _free_port()
+    env = {**os.environ, "MLP_EXPLORER_CACHE": str(store), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    for name in drop_env:
+        env.pop(name, None)
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+            + ["--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.time() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                    break
+                except OSError:
+                    if process.poll() is not None or time.time() > deadline:
+                        raise RuntimeError(f"streamlit did not start; see {log.name}") from None
+                    time.sleep(0.3)
+            yield url, process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """A Streamlit server of the app with its own empty store; yields its base URL."""
-    port = _free_port()
     store = tmp_path_factory.mktemp("e2e-store")
-    log = (tmp_path_factory.mktemp("e2e-log") / "streamlit.log").open("w")
-    env = {**os.environ, "MLP_EXPLORER_CACHE": str(store), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"streamlit did not start; see {log.name}") from None
-            time.sleep(0.3)
-    running = Server(url)
-    running.store = store
-    yield running
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    with serve(store, tmp_path_factory.mktemp("e2e-log") / "streamlit.log") as (url, _):
+        running = Server(url)
+        running.store = store
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,11 @@
 """A fresh server opens fast: the first visit to a foundations page shows its title and
 text before the server has even loaded TensorFlow, which then loads in the background."""
 
-import os
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import _free_port, exceptions, screenshot, wait_until_idle
+from tests.e2e.conftest import exceptions, screenshot, serve, wait_until_idle
 
 # A loose bound on the time to the title: the real check is that the title comes before
 # TensorFlow loads, which holds however busy the machine is.
@@ -26,35 +21,8 @@ def tensorflow_loaded(pid: int) -> bool:
 @pytest.fixture
 def fresh_server(tmp_path):
     """A server that has run no script yet, so its first visitor meets a cold start."""
-    port = _free_port()
-    log = (tmp_path / "streamlit.log").open("w")
-    env = {**os.environ, "MLP_EXPLORER_CACHE": str(tmp_path / "store"), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    env.pop("MLP_EXPLORER_WARMUP", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-        + ["--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"streamlit did not start; see {log.name}") from None
-            time.sleep(0.3)
-    yield url, process.pid
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    with serve(tmp_path / "store", tmp_path / "streamlit.log", drop_env=("MLP_EXPLORER_WARMUP",)) as (url, process):
+        yield url, process.pid
 
 
 @pytest.mark.parametrize(
