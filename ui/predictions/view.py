@@ -275,6 +275,20 @@ def test_images(run) -> None:
 
 
 @guarded("reading your image")
+def _classify(run, data, image: bytes, refuse):
+    """`(converted image, probabilities)` of one image for the run's model, or `None`
+    when the image is refused (`refuse(message)` shows why) or the model cannot load."""
+    try:
+        converted = images.image_to_input(image, data.image_shape, dataset=data.name)
+    except ValueError as error:
+        refuse(str(error))
+        return None
+    model = load_model(run)
+    if model is None:
+        return None
+    return converted, predict.predict_proba(model, converted.pixels[None])[0]
+
+
 def your_image(run) -> None:
     """Upload a PNG or JPEG; see it converted to the model's input and classified."""
     data = _image_data(run)
@@ -290,15 +304,12 @@ def your_image(run) -> None:
     )
     if file is None:
         return
-    try:
-        converted = images.image_to_input(file.getvalue(), data.image_shape, dataset=data.name)
-    except ValueError as error:
-        st.error(str(error), icon=":material/image_not_supported:")
+    classified = _classify(
+        run, data, file.getvalue(), lambda text: st.error(text, icon=":material/image_not_supported:")
+    )
+    if classified is None:
         return
-    model = load_model(run)
-    if model is None:
-        return
-    proba = predict.predict_proba(model, converted.pixels[None])[0]
+    converted, proba = classified
     predicted = int(np.argmax(proba))
     original, small, verdict = st.columns([2, 2, 3])
     # The converted preview, not the file: a 16-bit PNG or a 1×5000 strip cannot be sent as is.
@@ -353,15 +364,10 @@ def draw_image(run) -> None:
     if not png:
         result_column.caption("Draw one item or one digit, dark on white; the model's probabilities appear here.")
         return
-    try:
-        converted = images.image_to_input(png, data.image_shape, dataset=data.name)
-    except ValueError as error:
-        result_column.info(str(error), icon=":material/draw:")
+    classified = _classify(run, data, png, lambda text: result_column.info(text, icon=":material/draw:"))
+    if classified is None:
         return
-    model = load_model(run)
-    if model is None:
-        return
-    proba = predict.predict_proba(model, converted.pixels[None])[0]
+    converted, proba = classified
     predicted = int(np.argmax(proba))
     with result_column:
         small, bars = st.columns([1, 2])
