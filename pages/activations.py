@@ -16,11 +16,12 @@ from core.fundamentals.activations import ACTIVATIONS, describe  # noqa: E402
 from core.fundamentals.descent import regime  # noqa: E402
 from ui.fundamentals import figures  # noqa: E402
 from ui.fundamentals import view as ui  # noqa: E402
+from ui.tabs import lazy_tabs  # noqa: E402
 
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.34, 0.36, 0.38, 0.4, 0.5)
-curves_tab, linear_tab, descent_tab = st.tabs(["Activation functions", "Why activations?", "Gradient descent & SGD"])
 
-with curves_tab:
+
+def activation_functions() -> None:
     names = st.multiselect("Activations", ACTIVATIONS, ["sigmoid", "tanh", "relu"], key="activations.names")
     c1, c2, c3 = st.columns([2, 1, 1])
     x_min, x_max = c1.slider("Range of x", -10.0, 10.0, (-5.0, 5.0), 0.5, key="activations.range")
@@ -45,7 +46,8 @@ with curves_tab:
             "one-sided slopes (TensorFlow picks 0 for relu at 0)."
         )
 
-with linear_tab:
+
+def why_activations() -> None:
     st.markdown(
         "Without an activation, a layer is an affine map, and an affine map of an affine "
         "map is again affine: f(g(x)) = a₁(a₂x + b₂) + b₁ = (a₁a₂)x + (a₁b₂ + b₁). A deep "
@@ -64,7 +66,8 @@ with linear_tab:
     else:
         st.warning(f"With {between} in between, f(g(x)) is no longer one straight line.")
 
-with descent_tab:
+
+def gradient_descent() -> None:
     problem = ui.linear_problem()
     data, _, bound = problem
     st.markdown(
@@ -100,3 +103,20 @@ with descent_tab:
             figures.descent_figure(problem, {"GD": path}, f"η = {rate:g}: {regime(rate, bound)}", 320, False)
         )
         column.caption(f"loss after {len(path.losses) - 1} steps: {path.losses[-1]:.3g}")
+
+
+# Only the open tab runs (and draws its charts); the others keep their settings.
+SECTIONS = {
+    "Activation functions": (activation_functions, ("names", "range", "layout", "derivatives")),
+    "Why activations?": (why_activations, ("a2", "b2", "a1", "b1", "between")),
+    "Gradient descent & SGD": (gradient_descent, ("learning_rate", "steps", "batch_size")),
+}
+tabs = lazy_tabs(
+    list(SECTIONS),
+    key="activations.tab",
+    keep={label: [f"activations.{name}" for name in names] for label, (_, names) in SECTIONS.items()},
+)
+for tab, (draw, _) in zip(tabs, SECTIONS.values()):
+    if tab.open:
+        with tab:
+            draw()

@@ -18,15 +18,14 @@ import numpy as np  # noqa: E402
 from core.fundamentals import neuron as mp  # noqa: E402
 from ui.fundamentals import figures  # noqa: E402
 from ui.fundamentals import view as ui  # noqa: E402
+from ui.tabs import lazy_tabs  # noqa: E402
 
 RULE_STATE = "neuron.perceptron_state"
 XOR_MLP_ARGS = "neuron.xor_mlp_args"
 RULE_CONFIG = "neuron.perceptron_config"
-gates_tab, perceptron_tab, rule_tab, xor_tab, exercise_tab = st.tabs(
-    ["McCulloch-Pitts neuron", "Perceptron", "Learning rule", "XOR", "Exercises"]
-)
 
-with gates_tab:
+
+def gates() -> None:
     st.markdown(
         "Binary inputs, one binary output. As in the book's figure, each arrow carries one "
         "signal and the neuron fires when **at least θ signals** arrive, unless an "
@@ -49,7 +48,8 @@ with gates_tab:
     else:
         right.warning(f"With θ = {threshold} the neuron is wrong on {int((~table['agrees']).sum())} row(s) of {gate}.")
 
-with perceptron_tab:
+
+def perceptron() -> None:
     st.markdown(
         "A threshold logic unit takes real inputs and real weights: class 1 where "
         "w₁x₁ + w₂x₂ + b ≥ 0. The decision boundary is the line w₁x₁ + w₂x₂ + b = 0."
@@ -63,7 +63,8 @@ with perceptron_tab:
     left.metric("Points in class 1", int(classes.sum()))
     right.plotly_chart(figures.perceptron_figure(points, classes, (w1, w2), bias))
 
-with rule_tab:
+
+def learning_rule() -> None:
     st.markdown(
         "Rosenblatt's rule feeds one instance at a time and corrects only mistakes: "
         "**w ← w + η (y − ŷ) x** (the bias moves by η (y − ŷ)). Here: iris petals, setosa "
@@ -104,7 +105,8 @@ with rule_tab:
         "classes are separable, many lines separate them."
     )
 
-with xor_tab:
+
+def xor() -> None:
     st.markdown(
         "**1. One perceptron cannot do it.** No line puts (0,1) and (1,0) on one side and (0,0), (1,1) on the other."
     )
@@ -140,10 +142,10 @@ with xor_tab:
     st.markdown("**3. Or let a Keras MLP learn it** with a smooth activation and gradient descent.")
     with st.form("neuron.xor_mlp_form"):
         c1, c2, c3, c4 = st.columns(4)
-        units = c1.slider("Hidden units", 1, 16, 4)
-        activation = c2.selectbox("Activation", mp.XOR_ACTIVATIONS)
-        lr = c3.select_slider("Learning rate (Adam)", [0.001, 0.01, 0.05, 0.1, 0.3], 0.1)
-        mlp_epochs = c4.slider("Epochs", 50, 1000, 300, 50)
+        units = c1.slider("Hidden units", 1, 16, 4, key="neuron.xor_mlp_units")
+        activation = c2.selectbox("Activation", mp.XOR_ACTIVATIONS, key="neuron.xor_mlp_activation")
+        lr = c3.select_slider("Learning rate (Adam)", [0.001, 0.01, 0.05, 0.1, 0.3], 0.1, key="neuron.xor_mlp_lr")
+        mlp_epochs = c4.slider("Epochs", 50, 1000, 300, 50, key="neuron.xor_mlp_epochs")
         if st.form_submit_button("Train on XOR", type="primary"):
             st.session_state[XOR_MLP_ARGS] = (units, activation, lr, mlp_epochs, 0)
     if XOR_MLP_ARGS in st.session_state:
@@ -156,7 +158,8 @@ with xor_tab:
             {"A": xor_x[:, 0], "B": xor_x[:, 1], "P(XOR = 1)": result.probabilities.round(3)}, hide_index=True
         )
 
-with exercise_tab:
+
+def exercises() -> None:
     st.markdown(
         "The notes ask: can one threshold unit compute **NOT** (one input), **NOR**, **XOR**? Find weights and a bias."
     )
@@ -181,3 +184,21 @@ with exercise_tab:
             "- **XOR**: impossible. The unit's boundary is a line, and no line separates "
             "{(0,1), (1,0)} from {(0,0), (1,1)}; it takes a hidden layer (see the XOR tab)."
         )
+
+
+# Only the open tab runs (and draws its charts); the others keep their settings.
+SECTIONS = {
+    "McCulloch-Pitts neuron": (gates, ("neuron.gate", "neuron.num_inputs", "neuron.threshold.*")),
+    "Perceptron": (perceptron, ("neuron.w1", "neuron.w2", "neuron.bias")),
+    "Learning rule": (learning_rule, ("neuron.eta", "neuron.order_seed")),
+    "XOR": (
+        xor,
+        ("neuron.xor_epochs", "neuron.xor_w*", "neuron.xor_b*", "neuron.xor_v*", "neuron.xor_c", "neuron.xor_mlp_*"),
+    ),
+    "Exercises": (exercises, ("neuron.exercise_gate", "neuron.ex_w*", "neuron.ex_b.*")),
+}
+tabs = lazy_tabs(list(SECTIONS), key="neuron.tab", keep={label: keep for label, (_, keep) in SECTIONS.items()})
+for tab, (draw, _) in zip(tabs, SECTIONS.values()):
+    if tab.open:
+        with tab:
+            draw()

@@ -14,6 +14,14 @@ def open_page(path: str) -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Opens a page's tab as a click on it would: only the open tab runs."""
+    at.session_state[key] = label
+    at.run()
+    assert not at.exception
+    return at
+
+
 @pytest.fixture
 def neuron_page() -> AppTest:
     return open_page("pages/neuron.py")
@@ -30,7 +38,7 @@ def test_gate_threshold_changes_truth_table(neuron_page):
 
 
 def test_perceptron_sliders_change_classes(neuron_page):
-    at = neuron_page
+    at = open_tab(neuron_page, "neuron.tab", "Perceptron")
     before = at.metric[0].value
     at.slider(key="neuron.bias").set_value(3.0).run()
     expected = mp.perceptron_predict(mp.random_points(200, 0), (1.0, 0.5), 3.0).sum()
@@ -38,10 +46,10 @@ def test_perceptron_sliders_change_classes(neuron_page):
 
 
 def test_learning_rule_steps_to_convergence(neuron_page):
-    at = neuron_page
+    at = open_tab(neuron_page, "neuron.tab", "Learning rule")
     step, epoch, reset = (at.button[i] for i in range(3))
     step.click().run()
-    assert at.dataframe[1].value.iloc[0].tolist() != [0.0, 0.0, 0.0]  # first instance: an update
+    assert at.dataframe[0].value.iloc[0].tolist() != [0.0, 0.0, 0.0]  # first instance: an update
     for _ in range(5):
         if at.button[1].disabled:
             break
@@ -49,12 +57,12 @@ def test_learning_rule_steps_to_convergence(neuron_page):
     assert any("Converged" in s.value for s in at.success)
     assert at.button[0].disabled and at.button[1].disabled
     at.button[2].click().run()
-    assert at.metric[1].value == "0" and not at.button[1].disabled
+    assert at.metric[0].value == "0" and not at.button[1].disabled  # finished epochs
     assert not at.exception
 
 
 def test_xor_tab_hand_wired_and_mlp(neuron_page):
-    at = neuron_page
+    at = open_tab(neuron_page, "neuron.tab", "XOR")
     assert any("computes XOR on all four" in s.value for s in at.success)
     at.number_input(key="neuron.xor_c").set_value(0.5).run()  # output bias too high
     assert any("Wrong on" in w.value for w in at.warning)
@@ -71,7 +79,7 @@ def test_xor_tab_hand_wired_and_mlp(neuron_page):
 
 
 def test_exercises_are_answered(neuron_page):
-    at = neuron_page
+    at = open_tab(neuron_page, "neuron.tab", "Exercises")
     at.slider(key="neuron.ex_w0.NOT").set_value(-1.0)
     at.slider(key="neuron.ex_b.NOT").set_value(0.5).run()
     assert any("computes NOT" in s.value for s in at.success)
@@ -100,7 +108,7 @@ def test_activation_selection_and_layout(activations_page):
 
 
 def test_affine_composition(activations_page):
-    at = activations_page
+    at = open_tab(activations_page, "activations.tab", "Why activations?")
     assert "single affine map 3x − 1.5" in at.success[0].value
     at.selectbox(key="activations.between").select("tanh").run()
     assert "no longer one straight line" in at.warning[0].value
@@ -108,7 +116,7 @@ def test_affine_composition(activations_page):
 
 
 def test_learning_rate_regimes(activations_page):
-    at = activations_page
+    at = open_tab(activations_page, "activations.tab", "Gradient descent & SGD")
     assert any("good: converges" in m.value for m in at.markdown)
     assert not at.error
     at.select_slider(key="activations.learning_rate").set_value(0.4).run()
@@ -117,4 +125,36 @@ def test_learning_rate_regimes(activations_page):
     at.select_slider(key="activations.learning_rate").set_value(0.003).run()
     at.slider(key="activations.batch_size").set_value(1).run()
     assert any("too small: slow" in m.value for m in at.markdown)
+    assert not at.exception
+
+
+def test_only_the_open_tab_runs_and_closed_tabs_keep_their_settings(neuron_page):
+    at = neuron_page
+    assert at.selectbox(key="neuron.gate").value == "AND" and not at.get("plotly_chart")
+    at.selectbox(key="neuron.gate").select("OR").run()
+    at.slider(key="neuron.threshold.OR.2").set_value(2).run()
+    open_tab(at, "neuron.tab", "Perceptron")
+    # The gates tab's widgets are not drawn now, the perceptron's chart is.
+    assert not at.get("graphviz_chart") and len(at.get("plotly_chart")) == 1
+    at.slider(key="neuron.bias").set_value(2.0).run()
+    open_tab(at, "neuron.tab", "XOR")
+    open_tab(at, "neuron.tab", "McCulloch-Pitts neuron")
+    assert at.selectbox(key="neuron.gate").value == "OR"
+    assert at.slider(key="neuron.threshold.OR.2").value == 2
+    open_tab(at, "neuron.tab", "Perceptron")
+    assert at.slider(key="neuron.bias").value == 2.0
+    assert not at.warning and not at.exception  # no "set via the Session State API" warning
+
+
+def test_activations_tabs_keep_their_settings(activations_page):
+    at = activations_page
+    at.multiselect(key="activations.names").set_value(["gelu"]).run()
+    open_tab(at, "activations.tab", "Gradient descent & SGD")
+    assert len(at.get("plotly_chart")) == 5  # GD and its losses, and the three regimes
+    at.select_slider(key="activations.learning_rate").set_value(0.03).run()
+    open_tab(at, "activations.tab", "Activation functions")
+    assert at.multiselect(key="activations.names").value == ["gelu"]
+    assert at.dataframe[0].value.activation.tolist() == ["gelu"]
+    open_tab(at, "activations.tab", "Gradient descent & SGD")
+    assert at.select_slider(key="activations.learning_rate").value == 0.03
     assert not at.exception
