@@ -27,7 +27,7 @@ k = ui.key
 st.title("Playground")
 st.caption("Train a small Keras network on 2-D points and watch what every neuron learns.")
 for warning in st.session_state[ui.LINK_WARNINGS]:
-    st.warning(warning)
+    st.warning(ui.plain_markdown(warning))  # a link's values shown as they are, never as markdown
 
 problem = st.session_state[k("problem")]
 first, second = st.columns(4), st.columns(4)
