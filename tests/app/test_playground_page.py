@@ -428,3 +428,33 @@ def test_discretize_and_multiclass_surfaces(trained):
     probabilities = np.eye(3, dtype="float32")[np.arange(9).reshape(3, 3) % 3]
     rgb = figures.output_rgb(probabilities, "classification")
     assert tuple(rgb[0, 2]) == tuple(int(c) for c in figures.CLASS_COLORS[2])
+
+
+def test_hover_layout_names_every_tile_where_the_picture_draws_it(trained):
+    import json
+
+    from PIL import Image
+
+    from ui.playground import figures
+
+    config, trainer = trained
+    layout = figures.hover_layout(config, trainer)
+    json.dumps(layout)  # it goes to the browser as it is
+    tiles = layout["tiles"]
+    assert len(tiles) == 3 + 4 + 3  # inputs and hidden neurons; the output is the surface
+    assert tiles[3]["name"] == "layer 1, neuron 1" and tiles[-1]["name"] == "layer 2, neuron 3"
+    picture = np.asarray(figures.draw_view(config, trainer, trainer.grids()).image)
+    # Layer 1, neuron 2's square is exactly its heatmap, inside the outline.
+    tile = tiles[4]
+    heatmap = figures._tile(trainer.grids()[0][::-1, :, 1], 1, 3, config.problem, 1, 4)
+    big = np.asarray(Image.fromarray(heatmap).resize((figures.NODE, figures.NODE), Image.NEAREST))
+    x, y, size = tile["x"], tile["y"], tile["size"]
+    origin = x - 2, y - 2  # where the picture pasted the heatmap
+    assert size == figures.NODE - 4
+    assert np.array_equal(picture[y : y + size, x : x + size], big[2 : 2 + size, 2 : 2 + size])
+    assert origin == tuple(int(c - figures.NODE / 2) for c in figures.node_centers([3, 4, 3, 1])[1][1])
+    assert len(layout["points"]) == len(trainer.data.x_train) + len(trainer.data.x_test)
+    assert len(figures.hover_layout(config, trainer, show_test=False)["points"]) == len(trainer.data.x_train)
+    assert layout["surface"] == dict(
+        x=figures.SURFACE_LEFT, y=figures.SURFACE_TOP, size=figures.SURFACE_SIZE, title_y=figures.SURFACE_TOP - 14
+    )

@@ -32,7 +32,8 @@ from core.playground.data import (
 from core.playground.features import FEATURES
 from core.playground.limits import PlaygroundLimits
 from core.playground.upload import UploadedPoints, parse_points_csv
-from ui.playground.figures import WIDTH, draw_view, encode, snapshot, view_figure
+from ui.playground.figures import WIDTH, draw_view, encode, hover_layout, snapshot, view_figure
+from ui.playground.hover import VIEW_KEY, hover_preview
 
 UPDATE_INTERVAL = 0.2  # seconds before a finished live run starts the next, while playing
 LIVE_SECONDS = 30.0  # one live run redraws in a loop this long, then hands back to Streamlit
@@ -418,15 +419,18 @@ def live_view(config: PlaygroundConfig, trainer) -> None:
     trip to the browser, a redraw in place does not. Pressing Pause (or any widget)
     interrupts the loop, as any rerun does. Playing, each frame is the view's picture;
     paused, the same picture carries hover and click targets (`view_figure`), so the
-    page looks the same in both states.
+    page looks the same in both states. In both, hovering a neuron shows its heatmap
+    large over the surface (`ui.playground.hover`), in the browser alone.
     """
     playing = st.session_state[PLAYING]
     st.session_state[IN_FULL_RUN] = True
+    hover_preview(hover_layout(config, trainer, show_test=st.session_state[SHOW_TEST]))
 
     @st.fragment(run_every=UPDATE_INTERVAL if playing else None)
     def _live():
         state = st.session_state
-        header, chart = st.empty(), st.empty()
+        view = st.container(key=VIEW_KEY)  # where the hover preview finds the picture
+        header, chart = view.empty(), view.empty()
         # In a run of the whole page draw one frame and let the rest of the page
         # render; the fragment's own reruns do the looping.
         full_run = state.pop(IN_FULL_RUN, False)
