@@ -27,7 +27,7 @@ k = ui.key
 st.title("Playground")
 st.caption("Train a small Keras network on 2-D points and watch what every neuron learns.")
 for warning in st.session_state[ui.LINK_WARNINGS]:
-    st.warning(warning)
+    st.warning(ui.plain_markdown(warning))  # a link's values shown as they are, never as markdown
 
 problem = st.session_state[k("problem")]
 first, second = st.columns(4), st.columns(4)
@@ -180,7 +180,9 @@ edit[0].selectbox(
 )
 edit[1].number_input("Weight", -10.0, 10.0, step=0.1, format="%.3f", key=ui.EDIT_VALUE)
 edit[2].button("Set weight", key=k("set_weight"), on_click=ui.set_weight, use_container_width=True)
-edit[3].caption("Click a neuron on the paused chart to see its heatmap large; click it again for the output.")
+edit[3].caption(
+    "Hover a neuron to see its heatmap large; click it on the paused chart to keep it, again for the output."
+)
 
 with st.expander("Show the code", icon=":material/code:"):
     code = generate_code(config, epochs=trainer.epoch or 100, upload=st.session_state.get(ui.UPLOADED))

@@ -1,5 +1,6 @@
 """The Playground page, driven through Streamlit's AppTest, and its figure builders."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,11 @@ def open_page(query: dict | None = None) -> AppTest:
 def param(at: AppTest, name: str) -> str:
     value = at.query_params[name]
     return value[0] if isinstance(value, list) else value  # AppTest keeps lists
+
+
+def warnings(at: AppTest) -> list[str]:
+    """The warnings as the page shows them: their markdown escapes taken out."""
+    return [re.sub(r"\\(.)", r"\1", w.value) for w in at.warning]
 
 
 def epoch_line(at: AppTest) -> str:
@@ -228,7 +234,49 @@ def test_regression_shows_squared_error_and_the_url_keeps_epochs_per_update():
     at.toggle(key="playground.discretize").set_value(True).run()
     assert not at.exception
     bad = open_page({"epochs_per_update": "7"})
-    assert any("epochs_per_update=7" in w.value for w in bad.warning)
+    assert any("epochs_per_update=7" in w for w in warnings(bad))
+
+
+def test_a_link_with_the_view_toggles_reopens_with_them_and_keeps_them():
+    at = open_page({"show_test_data": "false", "discretize": "true"})
+    assert not at.warning
+    assert at.toggle(key="playground.show_test").value is False
+    assert at.toggle(key="playground.discretize").value is True
+    assert param(at, "show_test_data") == "false" and param(at, "discretize") == "true"
+    at.switch_page("pages/home.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.toggle(key="playground.show_test").value is False
+    assert at.toggle(key="playground.discretize").value is True
+    assert param(at, "show_test_data") == "false" and param(at, "discretize") == "true"
+
+
+def test_toggling_the_view_writes_the_url():
+    at = open_page()
+    # Written like every other parameter, defaults included.
+    assert param(at, "show_test_data") == "true" and param(at, "discretize") == "false"
+    at.toggle(key="playground.show_test").set_value(False).run()
+    assert param(at, "show_test_data") == "false" and param(at, "discretize") == "false"
+    at.toggle(key="playground.discretize").set_value(True).run()
+    assert not at.exception
+    assert param(at, "show_test_data") == "false" and param(at, "discretize") == "true"
+    at.toggle(key="playground.show_test").set_value(True).run()
+    assert param(at, "show_test_data") == "true"
+
+
+def test_a_bad_toggle_in_a_link_warns_as_plain_text_and_falls_back():
+    bad_link = "[free prize](https://example.com) ![](https://example.com/a.png) :red[x]"
+    at = open_page({"show_test_data": "maybe", "discretize": bad_link})
+    assert not at.exception
+    shown = warnings(at)
+    assert len(shown) == 2
+    assert "Ignored `show_test_data=maybe` from the link, expected true or false; using true." in shown
+    assert f"Ignored `discretize={bad_link}` from the link, expected true or false; using false." in shown
+    # Every bracket and colon of the link's value is escaped: no link, image or colour.
+    assert all(re.search(r"(?<!\\)[\[\]():!]", w.value) is None for w in at.warning)
+    assert at.toggle(key="playground.show_test").value is True
+    assert at.toggle(key="playground.discretize").value is False
+    assert param(at, "show_test_data") == "true" and param(at, "discretize") == "false"
 
 
 @pytest.mark.slow
@@ -292,7 +340,7 @@ def test_hosted_mode_refuses_a_big_network_with_a_message(monkeypatch):
     monkeypatch.setenv("MLP_EXPLORER_HOSTED", "1")
     at = open_page({"hidden_layers": "8,8"})
     assert not at.exception and not at.error
-    assert any("this server trains Playground networks of at most 4 hidden layers" in w.value for w in at.warning)
+    assert any("this server trains Playground networks of at most 4 hidden layers" in w for w in warnings(at))
     assert param(at, "hidden_layers") == "4,2"  # the default network instead
     assert 25 not in at.selectbox(key="playground.epochs_per_update").options
 
@@ -380,3 +428,33 @@ def test_discretize_and_multiclass_surfaces(trained):
     probabilities = np.eye(3, dtype="float32")[np.arange(9).reshape(3, 3) % 3]
     rgb = figures.output_rgb(probabilities, "classification")
     assert tuple(rgb[0, 2]) == tuple(int(c) for c in figures.CLASS_COLORS[2])
+
+
+def test_hover_layout_names_every_tile_where_the_picture_draws_it(trained):
+    import json
+
+    from PIL import Image
+
+    from ui.playground import figures
+
+    config, trainer = trained
+    layout = figures.hover_layout(config, trainer)
+    json.dumps(layout)  # it goes to the browser as it is
+    tiles = layout["tiles"]
+    assert len(tiles) == 3 + 4 + 3  # inputs and hidden neurons; the output is the surface
+    assert tiles[3]["name"] == "layer 1, neuron 1" and tiles[-1]["name"] == "layer 2, neuron 3"
+    picture = np.asarray(figures.draw_view(config, trainer, trainer.grids()).image)
+    # Layer 1, neuron 2's square is exactly its heatmap, inside the outline.
+    tile = tiles[4]
+    heatmap = figures._tile(trainer.grids()[0][::-1, :, 1], 1, 3, config.problem, 1, 4)
+    big = np.asarray(Image.fromarray(heatmap).resize((figures.NODE, figures.NODE), Image.NEAREST))
+    x, y, size = tile["x"], tile["y"], tile["size"]
+    origin = x - 2, y - 2  # where the picture pasted the heatmap
+    assert size == figures.NODE - 4
+    assert np.array_equal(picture[y : y + size, x : x + size], big[2 : 2 + size, 2 : 2 + size])
+    assert origin == tuple(int(c - figures.NODE / 2) for c in figures.node_centers([3, 4, 3, 1])[1][1])
+    assert len(layout["points"]) == len(trainer.data.x_train) + len(trainer.data.x_test)
+    assert len(figures.hover_layout(config, trainer, show_test=False)["points"]) == len(trainer.data.x_train)
+    assert layout["surface"] == dict(
+        x=figures.SURFACE_LEFT, y=figures.SURFACE_TOP, size=figures.SURFACE_SIZE, title_y=figures.SURFACE_TOP - 14
+    )

@@ -1,9 +1,14 @@
 """The Playground in a real browser: one view in Play and Pause, no layout shift while
-training, and every link's weight readable by hovering its own target."""
+training, every link's weight readable by hovering its own target, and a hovered
+neuron's heatmap shown large over the surface."""
 
+import io
 import re
 import time
 import urllib.parse
+
+import numpy as np
+from PIL import Image
 
 from core.playground.config import PlaygroundConfig
 from tests.e2e.conftest import exceptions, screenshot, wait_until_idle
@@ -77,4 +82,99 @@ def test_every_link_weight_shows_on_hover(server, page):
                 read.add(text.split("weight")[0].strip())
     screenshot(page, "playground-hover")
     assert len(read) == len(view.links) == 2 * 4 + 4 * 2 + 2 * 1
+    assert exceptions(page) == []
+
+
+PREVIEW = "[data-testid='playgroundHoverPreview']"
+
+
+def _surface(page, box: dict) -> np.ndarray:
+    """The surface (and its title) as the page shows it: (height, width, 3) ints."""
+    from ui.playground import figures
+
+    top = figures.SURFACE_TOP - 24
+    clip = dict(
+        x=box["x"] + figures.SURFACE_LEFT,
+        y=box["y"] + top,
+        width=figures.SURFACE_SIZE,
+        height=figures.SURFACE_SIZE + figures.SURFACE_TOP - top,
+    )
+    return np.asarray(Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB"), dtype="int16")
+
+
+def _preview_matches_tile(page, box: dict, center: tuple[float, float]) -> bool:
+    """Whether the surface now shows the tile at `center`: scaled up and paled like the
+    surface (the points on top aside), within the picture's JPEG noise."""
+    from ui.playground import figures
+
+    shot = page.screenshot(clip=dict(x=box["x"], y=box["y"], width=figures.WIDTH, height=figures.HEIGHT))
+    view = Image.open(io.BytesIO(shot)).convert("RGB")
+    size = figures.NODE - 4  # the tile inside its outline, as `figures.hover_layout` has it
+    left, top = int(center[0] - figures.NODE / 2) + 2, int(center[1] - figures.NODE / 2) + 2
+    tile = np.asarray(view.crop((left, top, left + size, top + size)), dtype="float32")
+    edge = figures.SURFACE_LEFT, figures.SURFACE_TOP
+    surface = view.crop((*edge, edge[0] + figures.SURFACE_SIZE, edge[1] + figures.SURFACE_SIZE))
+    shown = np.asarray(surface.resize((size, size), Image.BOX), dtype="float32")
+    paled = tile * figures.SURFACE_OPACITY + 255 * (1 - figures.SURFACE_OPACITY)
+    return float(np.median(np.abs(shown - paled))) < 12
+
+
+def test_hovering_a_neuron_shows_its_heatmap_large_paused_and_playing(server, page):
+    from ui.playground import figures
+
+    config = PlaygroundConfig(dataset="circle", hidden_layers=(4, 2))
+    open_playground(page, server, config)
+    chart = page.locator(CHART).first
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    centers = figures.node_centers([2, 4, 2, 1])
+    away = (box["x"] + 5, box["y"] + figures.HEIGHT - 5)  # a blank corner of the view
+    page.mouse.move(*away)
+    time.sleep(0.3)
+    before = _surface(page, box)
+    x, y = centers[1][0]  # layer 1, neuron 1
+    assert not _preview_matches_tile(page, box, (x, y))  # the untrained output is another picture
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.locator(PREVIEW).wait_for(state="visible", timeout=5_000)
+    time.sleep(0.3)
+    hovered = _surface(page, box)
+    assert _preview_matches_tile(page, box, (x, y))
+    screenshot(page, "playground-hover-neuron-paused")
+    assert np.abs(hovered - before).mean() > 10  # the surface shows the neuron instead
+    page.mouse.move(*away)
+    page.locator(PREVIEW).wait_for(state="hidden", timeout=5_000)
+    time.sleep(0.3)
+    assert np.abs(_surface(page, box) - before).max() == 0  # and the output again, exactly
+
+    # A click still goes to the chart: it keeps the neuron shown large.
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    time.sleep(1)
+    wait_until_idle(page)
+    page.mouse.move(*away)
+    page.locator(PREVIEW).wait_for(state="hidden", timeout=5_000)
+    time.sleep(0.5)
+    assert np.abs(_surface(page, box) - before).mean() > 10
+    page.mouse.click(box["x"] + x, box["y"] + y)  # a second click: the output again
+    time.sleep(1)
+    wait_until_idle(page)
+
+    # Playing, the preview follows the picture, frame after frame.
+    page.get_by_role("button", name="Play").click()
+    page.locator(PICTURE).first.wait_for(timeout=30_000)
+    time.sleep(2)
+    box = page.locator(PICTURE).first.bounding_box()
+    x, y = centers[2][1]  # layer 2, neuron 2
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.locator(PREVIEW).wait_for(state="visible", timeout=5_000)
+    time.sleep(1)
+    screenshot(page, "playground-hover-neuron-playing")
+    frames = [_surface(page, box) for _ in range(3)]
+    assert page.locator(PREVIEW).is_visible()
+    assert _preview_matches_tile(page, box, centers[2][1])
+    page.mouse.move(box["x"] + 5, box["y"] + figures.HEIGHT - 5)
+    page.locator(PREVIEW).wait_for(state="hidden", timeout=5_000)
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for(timeout=30_000)
+    assert all(frame.std() > 10 for frame in frames)  # a heatmap, not a blank canvas
     assert exceptions(page) == []

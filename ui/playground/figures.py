@@ -215,7 +215,7 @@ def _draw_network(draw, image, config, grids, weights, feature_grids, view: View
             )
             draw.rectangle((x - NODE / 2, y - NODE / 2, x + NODE / 2 - 1, y + NODE / 2 - 1), outline=(150, 150, 150))
             bias = "" if col == 0 else f"<br>bias {weights[col - 1][1][row]:+.3f}"
-            view.nodes.append(Target(x, y, names[col][row] + bias + "<br>click: show it large", ("node", col, row)))
+            view.nodes.append(Target(x, y, names[col][row] + bias + "<br>click: keep it large", ("node", col, row)))
 
 
 def _rgb(color: np.ndarray) -> tuple[int, int, int]:
@@ -380,6 +380,51 @@ def draw_view(
     _draw_loss(draw, trainer.history)
     view.surface = (trainer.grid_axis, shown)
     return view
+
+
+def hover_layout(config: PlaygroundConfig, trainer, *, show_test: bool = True) -> dict:
+    """Where the picture's neurons and its surface are, for the page's script that
+    shows a hovered neuron's heatmap large over the surface (`ui.playground.hover`).
+
+    Args:
+        config: the experiment.
+        trainer: a `core.playground.model.Trainer` or a `Snapshot` (its data, grid
+            and layer sizes).
+        show_test: whether the surface shows the test points. Defaults to `True`.
+
+    Returns:
+        Plain JSON: the picture's `width` and `height`; `tiles`, one per input and
+        hidden neuron (the output is the surface itself): its heatmap's square in the
+        picture, inside the grey outline, and its name; `surface`, the surface's
+        square and its title's middle; `opacity`, how strongly the surface shows its
+        colours; and `points`, what is drawn over the surface, as
+        `[x, y, fill, edge]` in the surface's pixels.
+    """
+    kernels = [kernel for kernel, _ in trainer.weights()]  # (inputs, units): only units is read
+    counts = [len(config.features)] + [kernel.shape[-1] for kernel in kernels]
+    names = _node_names(config, kernels)
+    # The heatmap is pasted at whole pixels and its outline drawn over its edge.
+    tiles = [
+        dict(x=int(x - NODE / 2) + 2, y=int(y - NODE / 2) + 2, size=NODE - 4, name=names[col][row])
+        for col, column in enumerate(node_centers(counts)[:-1])
+        for row, (x, y) in enumerate(column)
+    ]
+    extent = float(trainer.grid_axis[-1])
+    data = trainer.data
+    sets = [(data.x_train, data.y_train, "#ffffff")] + ([(data.x_test, data.y_test, "#000000")] if show_test else [])
+    points = []
+    for xy, labels, edge in sets:
+        colors = point_colors(labels, config.problem, trainer.num_classes)
+        for x, y, color in zip(*_pixel(xy, extent), colors.tolist()):
+            points.append([round(float(x), 2), round(float(y), 2), "#" + bytes(color).hex(), edge])
+    return dict(
+        width=WIDTH,
+        height=HEIGHT,
+        tiles=tiles,
+        surface=dict(x=SURFACE_LEFT, y=SURFACE_TOP, size=SURFACE_SIZE, title_y=SURFACE_TOP - 14),
+        opacity=SURFACE_OPACITY,
+        points=points,
+    )
 
 
 def encode(image: Image.Image) -> bytes:

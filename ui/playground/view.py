@@ -14,6 +14,7 @@ new run. On a hosted server `core.playground.limits` caps what a visitor can ask
 from __future__ import annotations
 
 import math
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -31,7 +32,8 @@ from core.playground.data import (
 from core.playground.features import FEATURES
 from core.playground.limits import PlaygroundLimits
 from core.playground.upload import UploadedPoints, parse_points_csv
-from ui.playground.figures import WIDTH, draw_view, encode, snapshot, view_figure
+from ui.playground.figures import WIDTH, draw_view, encode, hover_layout, snapshot, view_figure
+from ui.playground.hover import VIEW_KEY, hover_preview
 
 UPDATE_INTERVAL = 0.2  # seconds before a finished live run starts the next, while playing
 LIVE_SECONDS = 30.0  # one live run redraws in a loop this long, then hands back to Streamlit
@@ -66,6 +68,9 @@ EDIT_VALUE = PREFIX + "edit_value"
 STEP_ERROR = PREFIX + "step_error"  # a hosted limit that stopped the run
 # Copies of view widgets' values, which Streamlit drops while another page shows.
 SPEED_KEPT, SHOW_TEST_KEPT, DISCRETIZE_KEPT = SPEED + ".kept", SHOW_TEST + ".kept", DISCRETIZE + ".kept"
+# The view's settings in the URL, beside the config's fields, and their defaults.
+SPEED_PARAM, SHOW_TEST_PARAM, DISCRETIZE_PARAM = "epochs_per_update", "show_test_data", "discretize"
+DEFAULT_SPEED, DEFAULT_SHOW_TEST, DEFAULT_DISCRETIZE = 5, True, False
 # Widgets whose value is a config field of the same name.
 FIELD_WIDGETS = (
     "problem",
@@ -128,9 +133,9 @@ def init_state() -> None:
         # restore the experiment from the last config instead of the defaults.
         if CONFIG in state and any(key(name) not in state for name in FIELD_WIDGETS):
             _write_widgets(state[CONFIG])
-        state.setdefault(SPEED, state.get(SPEED_KEPT, 5))
-        state.setdefault(SHOW_TEST, state.get(SHOW_TEST_KEPT, True))
-        state.setdefault(DISCRETIZE, state.get(DISCRETIZE_KEPT, False))
+        state.setdefault(SPEED, state.get(SPEED_KEPT, DEFAULT_SPEED))
+        state.setdefault(SHOW_TEST, state.get(SHOW_TEST_KEPT, DEFAULT_SHOW_TEST))
+        state.setdefault(DISCRETIZE, state.get(DISCRETIZE_KEPT, DEFAULT_DISCRETIZE))
         return
     config, warnings = PlaygroundConfig.from_query_params(st.query_params.to_dict())
     if config.dataset == UPLOAD and state.get(UPLOADED) is None:
@@ -143,18 +148,47 @@ def init_state() -> None:
         config = config.replace(hidden_layers=PlaygroundConfig().hidden_layers, dropout=())
     _write_widgets(config)
     state[PLAYING] = False
-    speed = st.query_params.get("epochs_per_update", "5")
-    if speed not in [str(n) for n in speeds()]:
-        warnings.append(
-            f"Ignored `epochs_per_update={speed}` from the link, expected one of {', '.join(str(n) for n in speeds())}."
-        )
-        speed = "5"
-    state[SPEED] = int(speed)
-    state[SHOW_TEST] = True
-    state[DISCRETIZE] = False
+    state[SPEED], state[SHOW_TEST], state[DISCRETIZE] = _read_view_params(st.query_params.to_dict(), warnings)
     state[FOCUS] = None
     state[LINK_WARNINGS] = warnings
     state[INITIALIZED] = True
+
+
+def _read_view_params(params: dict[str, str], warnings: list[str]) -> tuple[int, bool, bool]:
+    """The view's settings a link carries (epochs per update, test points shown,
+    output discretized); a bad one falls back to its default, with a warning."""
+    speed = params.get(SPEED_PARAM, str(DEFAULT_SPEED))
+    if speed not in [str(n) for n in speeds()]:
+        warnings.append(
+            f"Ignored `{SPEED_PARAM}={speed}` from the link, expected one of {', '.join(str(n) for n in speeds())}."
+        )
+        speed = str(DEFAULT_SPEED)
+    toggles = []
+    for name, default in ((SHOW_TEST_PARAM, DEFAULT_SHOW_TEST), (DISCRETIZE_PARAM, DEFAULT_DISCRETIZE)):
+        text = params.get(name, _flag(default))
+        if text.lower() not in ("true", "false"):
+            warnings.append(f"Ignored `{name}={text}` from the link, expected true or false; using {_flag(default)}.")
+            text = _flag(default)
+        toggles.append(text.lower() == "true")
+    return int(speed), *toggles
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def view_query_params(speed: int, show_test: bool, discretize: bool) -> dict[str, str]:
+    """The view's settings as query parameters, written (like the config's fields)
+    whether or not they are the defaults."""
+    return {SPEED_PARAM: str(speed), SHOW_TEST_PARAM: _flag(show_test), DISCRETIZE_PARAM: _flag(discretize)}
+
+
+def plain_markdown(text: str) -> str:
+    """`text` escaped so that `st.warning` and the like show it as it is: a link's
+    values are the visitor's (or whoever sent the link), so none of them may turn into
+    a link, an image, a heading or coloured text. Every ASCII punctuation mark gets a
+    backslash and line breaks become spaces."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", " ".join(text.split()))
 
 
 def read_config() -> PlaygroundConfig:
@@ -173,7 +207,7 @@ def sync_query_params(config: PlaygroundConfig) -> None:
     state = st.session_state
     state[CONFIG] = config
     state[SPEED_KEPT], state[SHOW_TEST_KEPT], state[DISCRETIZE_KEPT] = state[SPEED], state[SHOW_TEST], state[DISCRETIZE]
-    params = {**config.to_query_params(), "epochs_per_update": str(st.session_state[SPEED])}
+    params = {**config.to_query_params(), **view_query_params(state[SPEED], state[SHOW_TEST], state[DISCRETIZE])}
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
 
@@ -385,15 +419,18 @@ def live_view(config: PlaygroundConfig, trainer) -> None:
     trip to the browser, a redraw in place does not. Pressing Pause (or any widget)
     interrupts the loop, as any rerun does. Playing, each frame is the view's picture;
     paused, the same picture carries hover and click targets (`view_figure`), so the
-    page looks the same in both states.
+    page looks the same in both states. In both, hovering a neuron shows its heatmap
+    large over the surface (`ui.playground.hover`), in the browser alone.
     """
     playing = st.session_state[PLAYING]
     st.session_state[IN_FULL_RUN] = True
+    hover_preview(hover_layout(config, trainer, show_test=st.session_state[SHOW_TEST]))
 
     @st.fragment(run_every=UPDATE_INTERVAL if playing else None)
     def _live():
         state = st.session_state
-        header, chart = st.empty(), st.empty()
+        view = st.container(key=VIEW_KEY)  # where the hover preview finds the picture
+        header, chart = view.empty(), view.empty()
         # In a run of the whole page draw one frame and let the rest of the page
         # render; the fragment's own reruns do the looping.
         full_run = state.pop(IN_FULL_RUN, False)
