@@ -63,7 +63,14 @@ def test_train_evaluate_then_come_back_from_the_cache():
         "Dead and saturated units",
         "Gradient norms",
     ]
-    assert len(at.get("plotly_chart")) >= 2 + 6  # curves, confusion matrix, probability bars
+    # Only the open tabs draw: the learning curves and the first layer's weights.
+    assert [chart.key for chart in at.get("plotly_chart")] == ["classification.curves", "classification.inside.images"]
+    at.session_state["classification.result_tab"] = "Test predictions"
+    at.run()
+    assert len(at.get("plotly_chart")) == 1 + 6  # the probability bars of six images, the weights
+    at.session_state["classification.result_tab"] = "Confusion matrix"
+    at.run()
+    assert "classification.cm" in [chart.key for chart in at.get("plotly_chart")]
 
     # A new session (as after a restart) with the same settings: Train shows the stored
     # run at once instead of training.

@@ -128,6 +128,17 @@ def charts(at):
     return at.get("plotly_chart")
 
 
+LABELS = ["What the first layer looks for", "Weights and activations", "Dead and saturated units", "Gradient norms"]
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Opens a tab of the section, as a click would: only the open tab runs."""
+    at.session_state["test.inside.tab"] = label
+    at.run()
+    assert not at.exception
+    return at
+
+
 @pytest.mark.slow
 def test_section_shows_every_view_of_a_recorded_run(trained):
     at = run_section(trained, "arrays")
@@ -138,22 +149,28 @@ def test_section_shows_every_view_of_a_recorded_run(trained):
         "Dead and saturated units",
         "Gradient norms",
     ]
-    assert len(charts(at)) == 5  # unit images, 2 histograms, dead/saturated, gradient norms
-    assert at.select_slider[0].label == "Units shown"
-    assert "After epoch 2:" in "\n".join(caption.value for caption in at.caption)
-    at.toggle[0].set_value(True).run()
+    # Only the open tab draws: unit images, 2 histograms, dead/saturated, gradient norms.
+    assert [len(charts(open_tab(at, label))) for label in LABELS] == [1, 2, 1, 1]
+    captions = "\n".join(caption.value for caption in open_tab(at, "Dead and saturated units").caption)
+    assert "After epoch 2:" in captions
+    open_tab(at, "Weights and activations").toggle[0].set_value(True).run()
     assert not at.exception
+    open_tab(at, LABELS[0])
+    assert at.select_slider[0].label == "Units shown"
     at.select_slider[0].set_value(20).run()
     assert not at.exception and "The first 20 of the 20 units" in at.caption[0].value
+    # Each tab keeps its setting while another is open.
+    assert open_tab(at, "Weights and activations").toggle[0].value is True
+    assert open_tab(at, LABELS[0]).select_slider[0].value == 20
 
 
 def test_section_reads_a_result(trained):
     at = run_section(trained, "result")
-    assert not at.exception and len(at.tabs) == 4 and len(charts(at)) == 5
+    assert not at.exception and len(at.tabs) == 4 and len(charts(at)) == 1
     # Early stopping kept epoch 1's weights: the histograms open there.
-    weights_histogram = json.loads(charts(at)[1].proto.spec)
+    weights_histogram = json.loads(charts(open_tab(at, "Weights and activations"))[0].proto.spec)
     assert weights_histogram["layout"]["sliders"][0]["active"] == 1
-    captions = "\n".join(caption.value for caption in at.caption)
+    captions = "\n".join(caption.value for caption in open_tab(at, "Dead and saturated units").caption)
     assert "After epoch 1 (the weights the model kept):" in captions
 
 

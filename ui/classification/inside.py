@@ -14,6 +14,7 @@ import streamlit as st
 
 from core import inside
 from ui.classification import inside_figures
+from ui.tabs import lazy_tabs
 
 UNIT_CHOICES = (16, 36, 64, 100)
 NOT_RECORDED = (
@@ -79,25 +80,38 @@ def show_inside(
             _first_layer(model, key)
         st.caption(NOT_RECORDED)
         return
-    weights, spread, units, gradients = st.tabs(
-        ["What the first layer looks for", "Weights and activations", "Dead and saturated units", "Gradient norms"]
+    sections = {
+        "What the first layer looks for": lambda: _first_layer_tab(model, key),
+        "Weights and activations": lambda: _histograms(summary, key, restored),
+        "Dead and saturated units": lambda: _unit_health(summary, key, restored),
+        "Gradient norms": lambda: _gradients(summary, key, restored),
+    }
+    # Only the open tab runs and draws; the closed ones keep their settings.
+    tabs = lazy_tabs(
+        list(sections),
+        key=f"{key}.tab",
+        keep={"What the first layer looks for": [f"{key}.units"], "Weights and activations": [f"{key}.log_y"]},
     )
-    with weights:
-        if model is None:
-            st.info("The first layer's weights come from the model, which is not loaded here.")
-        else:
-            _first_layer(model, key)
-    with spread:
-        _histograms(summary, key, restored)
-    with units:
-        _unit_health(summary, key, restored)
-    with gradients:
-        st.plotly_chart(inside_figures.gradient_norms(summary, restored=restored), key=f"{key}.gradients")
-        st.caption(
-            f"The size (L2 norm) of each layer's gradient of the loss, on the same {summary.probe_size} validation "
-            "images after every epoch. Norms that shrink layer after layer towards the input are vanishing "
-            "gradients; norms that grow by orders of magnitude are exploding ones."
-        )
+    for tab, draw in zip(tabs, sections.values()):
+        if tab.open:
+            with tab:
+                draw()
+
+
+def _first_layer_tab(model, key: str) -> None:
+    if model is None:
+        st.info("The first layer's weights come from the model, which is not loaded here.")
+    else:
+        _first_layer(model, key)
+
+
+def _gradients(summary: inside.InsideSummary, key: str, restored: int | None) -> None:
+    st.plotly_chart(inside_figures.gradient_norms(summary, restored=restored), key=f"{key}.gradients")
+    st.caption(
+        f"The size (L2 norm) of each layer's gradient of the loss, on the same {summary.probe_size} validation "
+        "images after every epoch. Norms that shrink layer after layer towards the input are vanishing "
+        "gradients; norms that grow by orders of magnitude are exploding ones."
+    )
 
 
 def _first_layer(model, key: str) -> None:

@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.evaluation import cell_samples, confusion_matrix, most_confident_wrong
 from ui import charts, run_view
+from ui.tabs import lazy_tabs
 
 
 def result_header(result) -> None:
@@ -49,54 +50,69 @@ def _image_card(column, data, proba: np.ndarray, index: int, *, key: str) -> Non
 
 
 def result_details(result, data, *, prefix: str) -> None:
-    """Learning curves, confusion matrix and predicted probabilities for test images."""
+    """Learning curves, confusion matrix and predicted probabilities for test images;
+    only the open tab runs and draws."""
     proba = result.predictions
-    predicted = np.argmax(proba, axis=1)
-    curves, matrix, samples, wrong = st.tabs(
-        ["Learning curves", "Confusion matrix", "Test predictions", "Most confidently wrong"]
-    )
-    with curves:
-        kept = result.restored_epoch
-        st.plotly_chart(charts.learning_curves(result.history, restored=kept, mark_last=True), key=f"{prefix}.curves")
-        if result.history.get("val_accuracy"):
-            why = "the last" if kept == result.epochs_run else "restored by early stopping"
-            st.caption(
-                f"The model holds the weights of epoch {kept} ({why}): validation accuracy "
-                f"{result.history['val_accuracy'][kept - 1]:.2%}, and every test figure here comes from "
-                "them. A validation loss that rises while the training loss keeps falling is overfitting."
-            )
-    with matrix:
-        cm = confusion_matrix(data.y_test, predicted, data.num_classes, normalize=True)
-        event = st.plotly_chart(
-            charts.confusion_matrix(cm, data.class_names),
-            key=f"{prefix}.cm",
-            on_select="rerun",
-            selection_mode="points",
-        )
-        worst = np.argsort(np.diag(cm))[:2]
+    sections = {
+        "Learning curves": _curves_tab,
+        "Confusion matrix": _matrix_tab,
+        "Test predictions": _samples_tab,
+        "Most confidently wrong": _wrong_tab,
+    }
+    for tab, draw in zip(lazy_tabs(list(sections), key=f"{prefix}.result_tab"), sections.values()):
+        if tab.open:
+            with tab:
+                draw(result, data, proba, prefix)
+
+
+def _curves_tab(result, data, proba: np.ndarray, prefix: str) -> None:
+    kept = result.restored_epoch
+    st.plotly_chart(charts.learning_curves(result.history, restored=kept, mark_last=True), key=f"{prefix}.curves")
+    if result.history.get("val_accuracy"):
+        why = "the last" if kept == result.epochs_run else "restored by early stopping"
         st.caption(
-            "Each row is a true class and sums to 100%. Hardest classes here: "
-            + ", ".join(f"{data.class_names[i]} ({cm[i, i]:.0%} right)" for i in worst)
-            + ". Click a cell to see its test images."
+            f"The model holds the weights of epoch {kept} ({why}): validation accuracy "
+            f"{result.history['val_accuracy'][kept - 1]:.2%}, and every test figure here comes from "
+            "them. A validation loss that rises while the training loss keeps falling is overfitting."
         )
-        _cell_images(event, data, proba, prefix=prefix)
-    with samples:
-        if st.button("Show other images", icon=":material/shuffle:", key=f"{prefix}.reshuffle"):
-            st.session_state[f"{prefix}.sample_seed"] = int(time.time())
-        rng = np.random.default_rng(st.session_state.get(f"{prefix}.sample_seed", 0))
-        picks = rng.choice(len(data.y_test), size=6, replace=False)
-        for row in (picks[:3], picks[3:]):  # three a row: room for the probability bars
-            for column, index in zip(st.columns(3), row):
-                _image_card(column, data, proba[index], int(index), key=f"{prefix}.sample_{index}")
-    with wrong:
-        worst = most_confident_wrong(proba, data.y_test, k=6)
-        if len(worst) == 0:
-            st.info("Every test image is classified correctly.")
-        else:
-            st.caption("The mistakes the model was surest about: often ambiguous or mislabeled images.")
-            for row in (worst[:3], worst[3:]):
-                for column, index in zip(st.columns(3), row):
-                    _image_card(column, data, proba[index], int(index), key=f"{prefix}.wrong_{index}")
+
+
+def _matrix_tab(result, data, proba: np.ndarray, prefix: str) -> None:
+    cm = confusion_matrix(data.y_test, np.argmax(proba, axis=1), data.num_classes, normalize=True)
+    event = st.plotly_chart(
+        charts.confusion_matrix(cm, data.class_names),
+        key=f"{prefix}.cm",
+        on_select="rerun",
+        selection_mode="points",
+    )
+    worst = np.argsort(np.diag(cm))[:2]
+    st.caption(
+        "Each row is a true class and sums to 100%. Hardest classes here: "
+        + ", ".join(f"{data.class_names[i]} ({cm[i, i]:.0%} right)" for i in worst)
+        + ". Click a cell to see its test images."
+    )
+    _cell_images(event, data, proba, prefix=prefix)
+
+
+def _samples_tab(result, data, proba: np.ndarray, prefix: str) -> None:
+    if st.button("Show other images", icon=":material/shuffle:", key=f"{prefix}.reshuffle"):
+        st.session_state[f"{prefix}.sample_seed"] = int(time.time())
+    rng = np.random.default_rng(st.session_state.get(f"{prefix}.sample_seed", 0))
+    picks = rng.choice(len(data.y_test), size=6, replace=False)
+    for row in (picks[:3], picks[3:]):  # three a row: room for the probability bars
+        for column, index in zip(st.columns(3), row):
+            _image_card(column, data, proba[index], int(index), key=f"{prefix}.sample_{index}")
+
+
+def _wrong_tab(result, data, proba: np.ndarray, prefix: str) -> None:
+    worst = most_confident_wrong(proba, data.y_test, k=6)
+    if len(worst) == 0:
+        st.info("Every test image is classified correctly.")
+        return
+    st.caption("The mistakes the model was surest about: often ambiguous or mislabeled images.")
+    for row in (worst[:3], worst[3:]):
+        for column, index in zip(st.columns(3), row):
+            _image_card(column, data, proba[index], int(index), key=f"{prefix}.wrong_{index}")
 
 
 def selected_cell(event) -> tuple[int, int] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -27,6 +28,7 @@ from ui.regression.figures import (
     predicted_vs_actual,
     rmse_key,
 )
+from ui.tabs import lazy_tabs
 
 REGRESSION_PRESETS: dict[str, TrainingConfig] = {
     "Recommended: Adam 0.01 with cosine decay, batch 128, 20 epochs": FAST_REGRESSION_TRAINING,
@@ -232,28 +234,41 @@ def diverged_section(result, *, prefix: str) -> None:
 
 
 def result_figures(result, data: RegressionData, *, prefix: str) -> None:
-    """Learning curves, predicted vs actual, residuals and the map of errors."""
+    """Learning curves, predicted vs actual, residuals and the map of errors; only the
+    open tab runs and draws."""
     residuals = result.predictions - data.y_test
-    tabs = st.tabs(["Learning curves", "Predicted vs actual", "Residuals", "Map of errors"])
-    with tabs[0]:
-        st.plotly_chart(learning_curves(result.history, restored=result.restored_epoch), key=f"{prefix}.curves")
-    with tabs[1]:
-        st.plotly_chart(predicted_vs_actual(data.y_test, result.predictions, data.target_unit), key=f"{prefix}.scatter")
-        st.caption("Each dot is a test sample; on the dashed line the prediction is exact.")
-    with tabs[2]:
-        st.plotly_chart(
-            histogram(residuals, title="prediction − actual", color=charts.VALID_COLOR), key=f"{prefix}.residuals"
-        )
-        st.caption(f"Mean residual {residuals.mean():+.3f}: a value far from 0 means a systematic bias.")
-    with tabs[3]:
-        if data.has_coordinates:
-            lon, lat = data.coordinates(data.x_test)
+    curves, scatter, spread, where = lazy_tabs(
+        ["Learning curves", "Predicted vs actual", "Residuals", "Map of errors"], key=f"{prefix}.result_tab"
+    )
+    if curves.open:
+        with curves:
+            st.plotly_chart(learning_curves(result.history, restored=result.restored_epoch), key=f"{prefix}.curves")
+    if scatter.open:
+        with scatter:
             st.plotly_chart(
-                map_figure(lon, lat, residuals, title="error", colorscale="RdBu_r", zmid=0), key=f"{prefix}.error_map"
+                predicted_vs_actual(data.y_test, result.predictions, data.target_unit), key=f"{prefix}.scatter"
             )
-            st.caption("Red: predicted too high, blue: too low. Coastal and city districts are the hardest.")
-        else:
-            st.info("This data set has no coordinates to draw a map with.")
+            st.caption("Each dot is a test sample; on the dashed line the prediction is exact.")
+    if spread.open:
+        with spread:
+            st.plotly_chart(
+                histogram(residuals, title="prediction − actual", color=charts.VALID_COLOR), key=f"{prefix}.residuals"
+            )
+            st.caption(f"Mean residual {residuals.mean():+.3f}: a value far from 0 means a systematic bias.")
+    if where.open:
+        with where:
+            _error_map(data, residuals, prefix)
+
+
+def _error_map(data: RegressionData, residuals: np.ndarray, prefix: str) -> None:
+    if not data.has_coordinates:
+        st.info("This data set has no coordinates to draw a map with.")
+        return
+    lon, lat = data.coordinates(data.x_test)
+    st.plotly_chart(
+        map_figure(lon, lat, residuals, title="error", colorscale="RdBu_r", zmid=0), key=f"{prefix}.error_map"
+    )
+    st.caption("Red: predicted too high, blue: too low. Coastal and city districts are the hardest.")
 
 
 # --- Wide & deep --------------------------------------------------------------------
