@@ -5,7 +5,10 @@
 # Runs as UID 1000, as a Hugging Face Space (Docker SDK) expects; the store of trained runs
 # and the downloaded data sets live in writable folders under /data, which a volume can keep
 # (`-v mlp-explorer-data:/data`). The port is $PORT (8501 unless set).
-FROM python:3.12-slim
+# BASE_IMAGE: another image with Python 3.11+ and `python`/`pip` on PATH, where Docker Hub
+# cannot be reached (scripts/docker_smoke.sh builds one from Debian's packages).
+ARG BASE_IMAGE=python:3.12-slim
+FROM ${BASE_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
