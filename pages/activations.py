@@ -16,7 +16,7 @@ from core.fundamentals.activations import ACTIVATIONS, describe  # noqa: E402
 from core.fundamentals.descent import regime  # noqa: E402
 from ui.fundamentals import figures  # noqa: E402
 from ui.fundamentals import view as ui  # noqa: E402
-from ui.tabs import lazy_tabs  # noqa: E402
+from ui.lazy import lazy_tabs  # noqa: E402
 
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.34, 0.36, 0.38, 0.4, 0.5)
 

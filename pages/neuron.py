@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 from core.fundamentals import neuron as mp  # noqa: E402
 from ui.fundamentals import figures  # noqa: E402
 from ui.fundamentals import view as ui  # noqa: E402
-from ui.tabs import lazy_tabs  # noqa: E402
+from ui.lazy import lazy_tabs  # noqa: E402
 
 RULE_STATE = "neuron.perceptron_state"
 XOR_MLP_ARGS = "neuron.xor_mlp_args"

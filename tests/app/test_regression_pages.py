@@ -19,6 +19,17 @@ def regression_page():
     return at
 
 
+def test_data_overview_draws_its_charts_once_expanded(regression_page):
+    at = regression_page
+    keys = lambda: [chart.key for chart in at.get("plotly_chart")]  # noqa: E731
+    assert "regression.overview.map" not in keys() and len(at.expander) >= 1
+    at.session_state["regression.overview"] = True  # as a click on the expander does
+    at.run()
+    assert not at.exception
+    assert {"regression.overview.hist", "regression.overview.map"} <= set(keys())
+    assert "Population" in at.dataframe[0].value.index
+
+
 @pytest.mark.slow
 def test_regression_page_trains_a_subset_then_loads_it_from_the_store(regression_page):
     at = regression_page

@@ -14,7 +14,7 @@ import streamlit as st
 
 from core import inside
 from ui.classification import inside_figures
-from ui.tabs import lazy_tabs
+from ui.lazy import lazy_tabs
 
 UNIT_CHOICES = (16, 36, 64, 100)
 NOT_RECORDED = (

@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.evaluation import cell_samples, confusion_matrix, most_confident_wrong
 from ui import charts, run_view
-from ui.tabs import lazy_tabs
+from ui.lazy import lazy_tabs
 
 
 def result_header(result) -> None:

@@ -19,6 +19,7 @@ from core.regression.housing import RegressionData
 from core.regression.sequential import COURSE_REGRESSION_TRAINING, FAST_REGRESSION_TRAINING
 from core.store import RunStore
 from ui import cache, charts, run_view
+from ui.lazy import lazy_expander, lazy_tabs
 from ui.regression.figures import (
     comparison_figure,
     has_finite_curves,
@@ -28,7 +29,6 @@ from ui.regression.figures import (
     predicted_vs_actual,
     rmse_key,
 )
-from ui.tabs import lazy_tabs
 
 REGRESSION_PRESETS: dict[str, TrainingConfig] = {
     "Recommended: Adam 0.01 with cosine decay, batch 128, 20 epochs": FAST_REGRESSION_TRAINING,
@@ -74,10 +74,14 @@ def num_train(data: RegressionData, choice: int) -> int | None:
 
 def data_overview(data: RegressionData) -> None:
     """Feature table, target histogram and (for California) a map of the districts."""
-    with st.expander(
+    overview = lazy_expander(
         f"{data.title}: {data.num_features} features, {len(data.x_train):,} training, "
-        f"{len(data.x_valid):,} validation and {len(data.x_test):,} test samples"
-    ):
+        f"{len(data.x_valid):,} validation and {len(data.x_test):,} test samples",
+        key="regression.overview",
+    )
+    if not overview.open:  # drawn once expanded: its map of the districts is the page's heaviest chart
+        return
+    with overview:
         table = pd.DataFrame(data.x_train, columns=data.feature_names).describe().T
         table.insert(0, "index", range(data.num_features))
         st.dataframe(table[["index", "mean", "std", "min", "max"]], width="stretch")

@@ -1,4 +1,4 @@
-"""Tabs whose content runs only while open.
+"""Tabs and expanders whose content runs only while open.
 
 By default Streamlit runs every tab's code and sends all of it to the browser, which
 draws every chart of every tab, shown or not: on a page with a dozen Plotly charts
@@ -12,6 +12,9 @@ named in `keep` for a tab that is closed are written back into the session state
 (Streamlit's documented way to keep a widget's value), which makes them survive until
 the tab opens again. Only a closed tab's keys are written back: a widget drawn in the
 same run with a value set through the Session State API would warn about it.
+
+`lazy_expander` does the same for an expander: its content runs only once it is
+expanded (`expander.open`).
 """
 
 from __future__ import annotations
@@ -42,3 +45,9 @@ def _kept(key, names: Sequence[str]) -> bool:
     return isinstance(key, str) and any(
         key.startswith(name[:-1]) if name.endswith("*") else key == name for name in names
     )
+
+
+def lazy_expander(label: str, *, key: str, expanded: bool = False, **kwargs):
+    """`st.expander(label)` that says whether it is expanded (`expander.open`); draw its
+    content only `if expander.open`, and a click on it reruns the page to draw it."""
+    return st.expander(label, expanded=expanded, key=key, on_change="rerun", **kwargs)
