@@ -456,7 +456,11 @@ def train_xor_mlp(
             ),
         ]
     )
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy")
+    from core.training import without_single_replica_all_reduce  # leaves no traced graph behind
+
+    model.compile(
+        optimizer=without_single_replica_all_reduce(keras.optimizers.Adam(learning_rate)), loss="binary_crossentropy"
+    )
     # One `train_on_batch` per epoch rather than `fit`: with four samples, fit's
     # per-epoch set-up costs ~100x the step itself, and this also gives the exact
     # loss of every step.

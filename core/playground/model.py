@@ -62,13 +62,16 @@ def output_units(config: PlaygroundConfig, num_classes: int = 2) -> int:
 
 
 def make_optimizer(config: PlaygroundConfig):
-    """The Keras optimizer named by `config.optimizer` with its learning rate."""
+    """The Keras optimizer named by `config.optimizer` with its learning rate (one that
+    leaves no traced graph behind, see `core.training.without_single_replica_all_reduce`)."""
     import keras
 
+    from core.training import without_single_replica_all_reduce
+
     if config.optimizer == "adam":
-        return keras.optimizers.Adam(config.learning_rate)
+        return without_single_replica_all_reduce(keras.optimizers.Adam(config.learning_rate))
     momentum = MOMENTUM if config.optimizer == "momentum" else 0.0
-    return keras.optimizers.SGD(config.learning_rate, momentum=momentum)
+    return without_single_replica_all_reduce(keras.optimizers.SGD(config.learning_rate, momentum=momentum))
 
 
 def make_loss(config: PlaygroundConfig, num_classes: int = 2):

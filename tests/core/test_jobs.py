@@ -322,3 +322,34 @@ def test_a_queued_job_sees_an_estimated_wait_from_the_running_ones(tmp_path, mon
         assert jobs.estimated_wait(tmp_path, 1) == pytest.approx(80.0)
         # One more in the queue ahead: as long as the running one takes in all (100 s).
         assert jobs.estimated_wait(tmp_path, 2) == pytest.approx(180.0)
+
+
+def test_finished_jobs_leave_nothing_traced_behind_in_the_process(tmp_path, digits, monkeypatch):
+    # Every training used to leave its traced train graph (with all its functions and
+    # constants, 5 to 7 MB) in TensorFlow's process-wide gradient registry, so a server
+    # grew by that much per run, even once the model was let go.
+    import gc
+
+    from tensorflow.python.eager import context
+    from tensorflow.python.framework import ops
+
+    def traced():
+        gc.collect()
+        return set(context.context().list_function_names()), set(ops._gradient_registry.list())
+
+    pool, store = jobs.JobPool(), RunStore(tmp_path)
+    monkeypatch.setattr(jobs, "KEEP_RESULT_SECONDS", 0)
+    assert pool.submit(config(seed=20, epochs=2), digits, store=store).wait(120)  # one-time set-up
+    pool.get("-", store)  # lets the finished job's result go
+    functions, gradients = traced()
+    # Two at once, as two visitors' trainings: neither may keep the other's alive.
+    both = [
+        pool.submit(config(seed=seed, epochs=2, units=units), digits, store=store)
+        for seed, units in ((21, 24), (22, 40))
+    ]
+    assert all(job.wait(120) for job in both) and [job.status().state for job in both] == ["done", "done"]
+    del both
+    pool.get("-", store)
+    after_functions, after_gradients = traced()
+    assert after_gradients == gradients, f"gradients registered and kept: {sorted(after_gradients - gradients)}"
+    assert after_functions <= functions, f"functions kept: {sorted(after_functions - functions)[:10]}"

@@ -114,3 +114,14 @@ def test_keras_mlp_learns_xor():
     np.testing.assert_array_equal(result.probabilities > 0.5, mp.xor_data()[1].astype(bool))
     assert result.losses[-1] < result.losses[0]
     assert result.grid_prob.shape == (11, 11)
+
+
+def test_training_the_xor_network_leaves_no_traced_graph_behind():
+    # Each training's train function used to stay in TensorFlow's process-wide gradient
+    # registry (see `core.training.without_single_replica_all_reduce`).
+    from tensorflow.python.framework import ops
+
+    mp.train_xor_mlp(hidden_units=4, activation="tanh", epochs=2, seed=0, grid_size=3)
+    before = set(ops._gradient_registry.list())
+    mp.train_xor_mlp(hidden_units=3, activation="tanh", epochs=2, seed=1, grid_size=3)
+    assert set(ops._gradient_registry.list()) == before

@@ -647,3 +647,23 @@ def test_hosted_caps_the_epochs_of_a_run(hosted):
     hosted.check_step(2990, 10)
     with pytest.raises(ValueError, match="trained 2,995 epochs; this server stops a Playground run at 3,000"):
         hosted.check_step(2995, 10)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_dropped_trainer_leaves_no_traced_graph_behind(optimizer):
+    # Its train function used to stay in TensorFlow's process-wide gradient registry
+    # (see `core.training.without_single_replica_all_reduce`): a server grew per visitor.
+    import gc
+
+    from tensorflow.python.framework import ops
+
+    from core.playground.model import Trainer
+
+    config = PlaygroundConfig(dataset="circle", optimizer=optimizer)
+    Trainer(config, _circle(config)).step(2)
+    gc.collect()
+    before = set(ops._gradient_registry.list())
+    for _ in range(2):
+        Trainer(config, _circle(config)).step(2)
+    gc.collect()
+    assert set(ops._gradient_registry.list()) == before
