@@ -1,11 +1,13 @@
 """MLP Explorer: the entry point. It only routes; each page lives in `pages/`.
 
 Once the first page a fresh server shows has drawn, it also starts importing TensorFlow
-in the background (`ui.warmup`), so the pages that need it find it loaded.
+in the background (`ui.warmup`), so the pages that need it find it loaded, and the
+thread that gives freed memory back to the system (`core.heap`).
 """
 
 import streamlit as st
 
+from core import heap
 from core.access import hosted
 from ui import warmup
 from ui.nav import HOME, built_pages
@@ -24,3 +26,7 @@ try:
 finally:
     # After the page, so the import does not slow the first page down (it holds the GIL).
     warmup.start()
+    try:
+        heap.start_trimmer()
+    except ValueError as error:  # a bad MLP_EXPLORER_TRIM_SECONDS: the operator's to fix
+        st.warning(str(error), icon=":material/memory:")
