@@ -230,18 +230,26 @@ class PlaygroundConfig:
 
 
 def _parse(text: str, default: Any) -> Any:
-    """Parses `text` to the type of `default` (str, int, float or a tuple of them)."""
+    """Parses `text` to the type of `default` (str, int, float or a tuple of them).
+    Raises `ValueError` saying what was expected (the caller echoes `text`)."""
     if isinstance(default, tuple):
         items = [part.strip() for part in text.split(",") if part.strip()]
         if default and isinstance(default[0], int):
-            return tuple(int(item) for item in items)
+            return tuple(_number(int, item, "comma-separated whole numbers") for item in items)
         if default == ():  # dropout, the one tuple of numbers that defaults to empty
-            return tuple(float(item) for item in items)
+            return tuple(_number(float, item, "comma-separated numbers") for item in items)
         return tuple(items)
     if isinstance(default, bool):
         raise TypeError("no boolean fields")
     if isinstance(default, int):
-        return int(text)
+        return _number(int, text, "a whole number")
     if isinstance(default, float):
-        return float(text)
+        return _number(float, text, "a number")
     return text
+
+
+def _number(kind: type, text: str, expected: str):
+    try:
+        return kind(text)
+    except ValueError:
+        raise ValueError(f"expected {expected}.") from None

@@ -36,6 +36,7 @@ MAX_CLASSES = 8  # whole-number labels with more distinct values are a regressio
 # Before pandas: more columns than this, or a longer cell, is no table of points.
 MAX_COLUMNS = 16
 MAX_FIELD_CHARS = 100
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 SCALE_ABOVE, SCALE_BELOW = 60.0, 0.6  # standardize coordinates beyond, or all within
 
 
@@ -153,14 +154,16 @@ def parse_points_csv(data: bytes | str, name: str = "points.csv", *, max_rows: i
     for column in COLUMNS:
         cells = frame[column].str.strip()
         numbers = pd.to_numeric(cells, errors="coerce")
-        bad = numbers.isna() | ~np.isfinite(numbers.fillna(0))
+        # The network computes in float32: a number past its range (3.4e38) is as
+        # unusable as inf, and its square overflows the standardization.
+        bad = numbers.isna() | ~(np.abs(numbers.fillna(0)) <= FLOAT32_MAX)
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
             cell = cells.iloc[row]
             what = "an empty cell" if cell == "" else f"{cell!r}"
             # Row numbers as a spreadsheet shows them: the header is row 1.
             raise _bad_file(
-                f"a finite number in every cell of column {column}",
+                f"a finite number of at most ±3.4e38 (float32's range) in every cell of column {column}",
                 f"{what} in row {row + 2}",
                 "Remove the row or fill in the number.",
             )

@@ -31,8 +31,9 @@ def param(at: AppTest, name: str) -> str:
 
 
 def warnings(at: AppTest) -> list[str]:
-    """The warnings as the page shows them: their markdown escapes taken out."""
-    return [re.sub(r"\\(.)", r"\1", w.value) for w in at.warning]
+    """The warnings as the page shows them: their markdown escapes and invisible word
+    joiners taken out."""
+    return [re.sub(r"\\(.)", r"\1", w.value).replace("\u2060", "") for w in at.warning]
 
 
 def epoch_line(at: AppTest) -> str:
@@ -277,6 +278,18 @@ def test_a_bad_toggle_in_a_link_warns_as_plain_text_and_falls_back():
     assert at.toggle(key="playground.show_test").value is True
     assert at.toggle(key="playground.discretize").value is False
     assert param(at, "show_test_data") == "true" and param(at, "discretize") == "false"
+
+
+def test_bare_addresses_in_a_link_do_not_become_links():
+    at = open_page({"noise": "http://evil.example www.evil.example me@evil.example"})
+    assert not at.exception
+    (shown,) = at.warning
+    # Markdown turns a bare address into a link even when escaped: each is broken by an
+    # invisible word joiner, so the text reads the same and is no address.
+    assert "://" not in shown.value and "www" not in shown.value and "@e" not in shown.value
+    assert warnings(at) == [
+        "Ignored `noise=http://evil.example www.evil.example me@evil.example` from the link: expected a whole number."
+    ]
 
 
 @pytest.mark.slow

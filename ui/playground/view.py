@@ -183,12 +183,20 @@ def view_query_params(speed: int, show_test: bool, discretize: bool) -> dict[str
     return {SPEED_PARAM: str(speed), SHOW_TEST_PARAM: _flag(show_test), DISCRETIZE_PARAM: _flag(discretize)}
 
 
+WORD_JOINER = "\u2060"  # invisible, and no line break at it
+
+
 def plain_markdown(text: str) -> str:
     """`text` escaped so that `st.warning` and the like show it as it is: a link's
     values are the visitor's (or whoever sent the link), so none of them may turn into
     a link, an image, a heading or coloured text. Every ASCII punctuation mark gets a
-    backslash and line breaks become spaces."""
-    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", " ".join(text.split()))
+    backslash and line breaks become spaces. Escapes do not stop the browser's
+    markdown from making a link of a bare address (`http://…`, `www.…`, `name@host`),
+    so an invisible word joiner goes after each `:` and `@` and into each `www`: the
+    text reads the same and is no address any more."""
+    escaped = re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", " ".join(text.split()))
+    escaped = re.sub(r"(?i)w(?=ww)", lambda match: match.group(0) + WORD_JOINER, escaped)
+    return escaped.replace(":", ":" + WORD_JOINER).replace("@", "@" + WORD_JOINER)
 
 
 def read_config() -> PlaygroundConfig:

@@ -373,6 +373,10 @@ GOOD_ROWS = "".join(f"{i},{i},{i % 2}\n" for i in range(12))
         ("x1,x2,label\n" + GOOD_ROWS + "1,,1\n", "an empty cell in row 14"),
         ("x1,x2,label\n" + GOOD_ROWS + "1,NaN,1\n", "'NaN' in row 14"),
         ("x1,x2,label\n" + GOOD_ROWS + "1,inf,1\n", "'inf' in row 14"),
+        # Past float32's range, as unusable as inf (and their squares overflow).
+        ("x1,x2,label\n" + GOOD_ROWS + "1e39,2,1\n", "'1e39' in row 14"),
+        ("x1,x2,label\n" + GOOD_ROWS + "1,-1e308,1\n", "'-1e308' in row 14"),
+        ("x1,x2,label\n" + GOOD_ROWS + "1,2,1e300\n", "'1e300' in row 14"),
         ("x1,x2,label\n1,2,0\n", "at least 10 rows"),
         ("x1,x2,label\n" + "1,2,0\n" * 2001, "at most 2,000 rows of points. Received: more than 2,000 rows"),
         ("x1,x2,label\n" + "1,2,0\n" * 200_000, "at most 1,000,000 bytes"),
