@@ -56,7 +56,7 @@ ALERTS = "[data-testid='stAlert'], [data-testid='stToast']"
 # innerText of each element without its Material icon (whose name is its text).
 STRIPPED_TEXTS = """elements => elements.map(element => {
     const copy = element.cloneNode(true);
-    copy.querySelectorAll('[data-testid=stIconMaterial]').forEach(icon => icon.remove());
+    copy.querySelectorAll('[data-testid=stIconMaterial], [data-testid=stAlertDynamicIcon], [data-testid=stToastDynamicIcon]').forEach(icon => icon.remove());
     document.body.appendChild(copy);
     const text = copy.innerText;
     copy.remove();
@@ -90,6 +90,15 @@ def cgroup_enforced() -> bool:
         timeout=120,
     )
     return "alive" not in done.stdout and done.returncode != 0
+
+
+def oom_killed() -> int | None:
+    """Processes the kernel's OOM killer has ended in the cgroup, where it says."""
+    try:
+        found = re.search(r"^oom_kill (\d+)", _cgroup_file("memory.oom_control").read_text(), re.M)
+    except OSError:
+        return None
+    return int(found.group(1)) if found else None
 
 
 class Watchdog(threading.Thread):
@@ -301,7 +310,8 @@ class Stress:
             texts = self.page.locator(ALERTS).evaluate_all(STRIPPED_TEXTS)
         except Exception:  # noqa: BLE001
             return []
-        return [" ".join(text.split()) for text in texts]
+        # An icon left in is its name ("gpp_bad"): messages begin with a capital.
+        return [re.sub(r"^[a-z][a-z0-9_]* ", "", " ".join(text.split())) for text in texts]
 
     def result_shown(self) -> str:
         """A prediction shown on the page, where there is no alert to report."""
@@ -356,6 +366,11 @@ class Stress:
             self.deaths += 1
             code = self.server.process.poll() if self.server.process else None
             outcome.message = f"SERVER DIED (exit code {code})" if code is not None else "SERVER UNHEALTHY"
+            if code == 0:  # Streamlit ends with 0 on SIGTERM or SIGINT ("Stopping..." in its log)
+                outcome.message += ": a graceful stop (SIGTERM/SIGINT), not a crash or the OOM killer"
+            oom_kills = oom_killed()
+            if oom_kills is not None:
+                outcome.message += f"; OOM kills in the cgroup so far: {oom_kills}"
             self.server.stop()
             self.server.start()
             self.fresh_page()
@@ -476,6 +491,7 @@ def main() -> None:
     if cgroup:
         _cgroup_file("memory.max_usage_in_bytes").write_text("0")  # the check's peak and hits
         _cgroup_file("memory.failcnt").write_text("0")
+    oom_before = (oom_killed() or 0) if cgroup else 0
 
     work = Path(tempfile.mkdtemp(prefix="mlp-stress-"))
     store = work / "store"
@@ -565,7 +581,12 @@ def main() -> None:
                     for tag in ("a[href*='evil.example']", "strong", "b")
                     if stress.page.locator(f"{alert} {tag}").count()
                 )
-                return f"MARKDOWN RENDERED in the warning ({rendered})" if rendered else "shown as text"
+                if not rendered:
+                    return "shown as text"
+                anchors = stress.page.locator("[data-testid='stAlert'] a").evaluate_all(
+                    "anchors => anchors.map(a => a.outerHTML)"
+                )
+                return f"MARKDOWN RENDERED in the warning ({rendered}): {'; '.join(anchors)[:200]}"
 
             stress.attempt("link: markdown in noise=", "Playground", injection)
             watchdog.pid = server.process.pid
@@ -632,6 +653,8 @@ def main() -> None:
         f"{cgroup_peak}; server starts: {server.starts}; memory limit: {mechanism}"
     )
     print(f"server log: {server.log}")
+    if cgroup:
+        print(f"OOM kills in the cgroup during the stress: {(oom_killed() or 0) - oom_before}")
 
 
 if __name__ == "__main__":
