@@ -573,12 +573,15 @@ def main() -> None:
                 watchdog.pid = server.process.pid
 
             def injection() -> str:
-                link = "playground?noise=**bold**%20[click](http://evil.example)%20<b>x</b>%20`code`"
+                link = (
+                    "playground?noise=**bold**%20[click](http://evil.example)%20<b>x</b>%20`code`"
+                    "%20http://evil.example/bare%20www.evil.example%20me@evil.example"
+                )
                 stress.goto(link, "Playground")
                 rendered = ", ".join(
                     f"{alert} {tag}"
                     for alert in ALERTS.split(", ")
-                    for tag in ("a[href*='evil.example']", "strong", "b")
+                    for tag in ("a[href*='evil.example']", "a[href^='mailto']", "strong", "b")
                     if stress.page.locator(f"{alert} {tag}").count()
                 )
                 if not rendered:
@@ -648,6 +651,7 @@ def main() -> None:
     print(
         f"inputs tried: {len(hostile)} (plus {len(outcomes) - len(hostile)} setup trainings); "
         f"server deaths: {stress.deaths}; tracebacks shown: {sum(bool(o.traceback) for o in outcomes)}; "
+        f"markup rendered from a link: {sum('MARKDOWN RENDERED' in (o.note + o.message) for o in outcomes)}; "
         f"runs lost: {len(lost)} of {len(kept)}{' (' + ', '.join(sorted(lost)) + ')' if lost else ''}; "
         f"peak RSS of the server tree: {watchdog.peak_mb:,.0f} MB sampled (VmHWM at the end {peak_hwm:,.0f} MB)"
         f"{cgroup_peak}; server starts: {server.starts}; memory limit: {mechanism}"
