@@ -171,9 +171,10 @@ def test_saving_one_key_from_several_processes_never_fails_nor_leaves_a_gap(tmp_
     done.value = 1
     for process in savers + readers:
         process.join(60)
-        assert process.exitcode == 0
-    assert (failures.value, misses.value) == (0, 0)
-    assert before_end > reads_at_start  # the readers really read while the savers saved
+        assert process.exitcode == 0, f"a {'saver' if process in savers else 'reader'} ended with {process.exitcode}"
+    assert (failures.value, misses.value) == (0, 0), f"{failures.value} failed saves, {misses.value} misses"
+    # The readers really read while the savers saved.
+    assert before_end > reads_at_start, f"reads: {reads_at_start} when the savers started, {before_end} when they ended"
     store = RunStore(tmp_path)
     assert store.load(CONFIG) is not None and not store.problems
     # Each replaced version was removed: one folder is left for the key.
