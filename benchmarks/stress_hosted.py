@@ -200,16 +200,7 @@ def keras_files(folder: Path) -> dict[str, tuple[str, bytes]]:
 
     small = bad_files.keras_bytes(bad_files.small_classifier(), folder)
     bad_files.config_bomb(folder / "bomb.keras", unpacked_mb=190)
-    upsampling = keras.Sequential(
-        [
-            keras.Input((28, 28)),
-            keras.layers.Reshape((28, 28, 1)),
-            keras.layers.UpSampling2D(8),
-            keras.layers.Conv2D(32, 3),
-            keras.layers.GlobalAveragePooling2D(),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
+    upsampling = bad_files.upsampling_classifier()
     leaky = keras.Sequential(
         [
             keras.Input((8, 8)),
@@ -444,31 +435,27 @@ def too_costly_training(stress: Stress) -> str:
     return ""
 
 
-def select_digits_run(page) -> bool:
-    """Selects the Predictions table's digits run (a row click on its canvas) unless shown."""
-    if page.get_by_role("heading", name="Your own image").count():
+def select_run(page, heading: str) -> bool:
+    """Selects the Predictions table's run whose view shows `heading` (a row click on
+    the table's canvas), unless it is shown already."""
+    if page.get_by_role("heading", name=heading).count():
         return True
     grid = page.locator("[data-testid='stDataFrame']").first
     box = grid.bounding_box()
     for row in range(3):
         page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 * row + 17)
         idle(page)
-        if page.get_by_role("heading", name="Your own image").count():
+        if page.get_by_role("heading", name=heading).count():
             return True
     return False
+
+
+def select_digits_run(page) -> bool:
+    return select_run(page, "Your own image")
 
 
 def select_regression_run(page) -> bool:
-    if page.get_by_role("heading", name="Many samples from a CSV file").count():
-        return True
-    grid = page.locator("[data-testid='stDataFrame']").first
-    box = grid.bounding_box()
-    for row in range(3):
-        page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 * row + 17)
-        idle(page)
-        if page.get_by_role("heading", name="Many samples from a CSV file").count():
-            return True
-    return False
+    return select_run(page, "Many samples from a CSV file")
 
 
 def main() -> None:

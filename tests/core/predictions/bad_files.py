@@ -25,6 +25,22 @@ def small_classifier():
     return keras.Sequential([keras.Input((64,)), keras.layers.Dense(4), keras.layers.Dense(10, activation="softmax")])
 
 
+def upsampling_classifier():
+    """22 KB of weights whose layers produce megabytes per sample: UpSampling2D(8), then Conv2D."""
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            keras.layers.Reshape((28, 28, 1)),
+            keras.layers.UpSampling2D(8),
+            keras.layers.Conv2D(32, 3),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+
+
 def members(data: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return {name: archive.read(name) for name in archive.namelist()}

@@ -119,18 +119,7 @@ UPSAMPLING = "import keras; from core.predictions.predict import load_uploaded_m
 
 @pytest.mark.slow
 def test_a_tiny_model_with_huge_activations_is_refused_before_evaluation(tmp_path):
-    import keras
-
-    model = keras.Sequential(
-        [
-            keras.Input((28, 28)),
-            keras.layers.Reshape((28, 28, 1)),
-            keras.layers.UpSampling2D(8),
-            keras.layers.Conv2D(32, 3),
-            keras.layers.GlobalAveragePooling2D(),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
+    model = bad_files.upsampling_classifier()
     upload = tmp_path / "upsampling.keras"
     model.save(upload)
     assert upload.stat().st_size < 40_000
