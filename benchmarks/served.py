@@ -11,8 +11,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the browser tests' flags)
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, wait_healthy  # noqa: E402  (the browser tests' flags)
 
 
 @dataclass
@@ -49,16 +47,8 @@ def serve(env: dict[str, str] | None = None, log: Path | None = None, options: t
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
     try:
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                if process.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("streamlit did not start") from None
-                time.sleep(0.3)
+        wait_healthy(url, process, 120)
         yield Server(url, process.pid, store)
     finally:
         process.terminate()

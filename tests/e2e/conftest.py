@@ -47,6 +47,20 @@ class Server(str):
     store: Path
 
 
+def wait_healthy(url: str, process: subprocess.Popen, seconds: float, hint: str = "") -> None:
+    """Waits until the server at `url` answers its health check; raises `RuntimeError`
+    (with `hint`) if `process` ends or `seconds` pass first."""
+    deadline = time.time() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            return
+        except OSError:
+            if process.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"streamlit did not start{'; ' + hint if hint else ''}") from None
+            time.sleep(0.3)
+
+
 @contextmanager
 def serve(store: Path, log_path: Path, *, drop_env: tuple[str, ...] = ()):
     """Runs `streamlit run app.py` on 127.0.0.1 with `store` as its store, logging to
@@ -67,15 +81,7 @@ def serve(store: Path, log_path: Path, *, drop_env: tuple[str, ...] = ()):
         )
         try:
             url = f"http://127.0.0.1:{port}"
-            deadline = time.time() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                    break
-                except OSError:
-                    if process.poll() is not None or time.time() > deadline:
-                        raise RuntimeError(f"streamlit did not start; see {log.name}") from None
-                    time.sleep(0.3)
+            wait_healthy(url, process, 60, f"see {log.name}")
             yield url, process
         finally:
             process.terminate()
