@@ -49,9 +49,11 @@ FINISHED = ("done", "stopped", "diverged", "failed", "interrupted")
 JOBS_DIR = ".jobs"
 # A finished job stays findable (by a reloaded page) this long before the pool drops it.
 KEEP_FINISHED_SECONDS = 15 * 60
-# Its result (model, predictions) is let go sooner: the pages following it take it
-# within a second, and later ones read it from the store. A server that kept every
-# result for 15 minutes grew by 17 MB per run.
+# Its result (model, predictions) is let go sooner, by a timer: the pages following it
+# take it within a second, and later ones read it from the store. A server that kept
+# every result for 15 minutes grew by 17 MB per run; one that let results go only when
+# a page next asked the pool kept the last wave's models (and their traced graphs) for
+# as long as nobody trained: 15 MB each, eight visitors' worth after eight visitors.
 KEEP_RESULT_SECONDS = 30
 # An active status file not updated for this long, with its lock free, was left by a
 # process that died (the owner writes its final state within milliseconds of the end).
@@ -316,6 +318,13 @@ class Job:
         self.finished_at = time.time()
         if self._writes_file and state == "done":
             status_path(self.store.root, self.key).unlink(missing_ok=True)  # the store has it all now
+        if self.result is not None:
+            forget = threading.Timer(KEEP_RESULT_SECONDS, self._let_result_go)
+            forget.name, forget.daemon = f"job-{self.key}-forget", True
+            forget.start()
+
+    def _let_result_go(self) -> None:
+        self.result = None  # stored: whoever asks later reads it from the store
 
 
 class JobPool:
@@ -380,12 +389,8 @@ class JobPool:
     def _prune(self) -> None:
         now = time.time()
         for name, job in list(self._jobs.items()):
-            if job.finished_at is None:
-                continue
-            if now - job.finished_at > KEEP_FINISHED_SECONDS:
+            if job.finished_at is not None and now - job.finished_at > KEEP_FINISHED_SECONDS:
                 del self._jobs[name]
-            elif now - job.finished_at > KEEP_RESULT_SECONDS:
-                job.result = None  # stored: whoever asks later reads it from the store
 
 
 _POOL = JobPool()
