@@ -12,7 +12,8 @@ from core import heap
 ROOT = Path(__file__).resolve().parents[2]
 
 # Four threads fill 360 MB with small objects (from their own malloc arenas), then drop
-# them: the allocator keeps part of it, the trim gives it back.
+# them, all but one small object each at the top of its heap: the allocator keeps the
+# heaps, the trim gives their free pages back.
 FILL_AND_FREE = textwrap.dedent(
     """
     import gc, sys, threading
@@ -24,8 +25,13 @@ FILL_AND_FREE = textwrap.dedent(
             if line.startswith("VmRSS"):
                 return int(line.split()[1]) / 1024
 
-    held = []
-    threads = [threading.Thread(target=lambda: held.append([bytes(600) for _ in range(150_000)])) for _ in range(4)]
+    held, pins = [], []
+
+    def fill():
+        held.append([bytes(600) for _ in range(150_000)])
+        pins.append(bytes(600))  # kept, at the top of the thread's heap: a free alone cannot shrink it
+
+    threads = [threading.Thread(target=fill) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
