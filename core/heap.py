@@ -14,6 +14,13 @@ glibc's trim is safe while other threads allocate. Where the C library has no
 `malloc_trim` (musl, macOS) the thread is not started.
 
 Set `MLP_EXPLORER_TRIM_SECONDS=0` to turn it off.
+
+A trim gives back only whole free pages, and glibc gives each thread that allocates its
+own heap (an "arena"), up to 8 per CPU, each left with holes at its busiest size. Fewer
+arenas (`MALLOC_ARENA_MAX=2`, the Docker image's) leave fewer holes. The app cannot set
+that itself: glibc fixes its cap once a ninth arena exists, and by the time a server
+first runs `app.py` the first visitor's requests have made more (measured: sixteen
+arenas after one visitor with a `mallopt` cap set from `app.py`).
 """
 
 from __future__ import annotations
