@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import sys
 import time
 
 import numpy as np
@@ -148,9 +149,15 @@ def _read_loop(root, done, reads, misses):
             misses.value += 1
 
 
-def test_saving_one_key_from_several_processes_never_fails_nor_leaves_a_gap(tmp_path):
+def test_saving_one_key_from_several_processes_never_fails_nor_leaves_a_gap(tmp_path, monkeypatch):
     import multiprocessing
+    import types
 
+    # A spawned process first runs the parent's `__main__` again. After an AppTest of a
+    # function in the same worker, that is the AppTest's generated script (it stays
+    # `__main__`), which cannot run on its own, and every child died on it. A blank
+    # `__main__` has nothing to run again.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     RunStore(tmp_path).save(CONFIG, model=FakeModel(), history={"loss": [1.0]}, meta={"kind": "t"})  # before the race
     context = multiprocessing.get_context("spawn")
     failures, reads, misses, done = (context.Value("i", 0) for _ in range(4))
