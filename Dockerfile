@@ -27,10 +27,6 @@ RUN pip install -r requirements.txt
 COPY --chown=user:user . .
 
 USER user
-# MALLOC_ARENA_MAX: glibc gives each thread that allocates its own heap, up to 8 per CPU,
-# and keeps each at its busiest size. Two heaps kept the server within 10% of its
-# one-visitor memory after eight visitors at once, and trained no slower
-# (benchmarks/RESULTS.md). It must be set before the process starts.
 ENV HOME=/home/user \
     PORT=8501 \
     MLP_EXPLORER_HOSTED=1 \
@@ -40,8 +36,7 @@ ENV HOME=/home/user \
     TF_CPP_MIN_LOG_LEVEL=2 \
     STREAMLIT_CLIENT_SHOW_ERROR_DETAILS=false \
     STREAMLIT_SERVER_HEADLESS=true \
-    STREAMLIT_BROWSER_GATHER_USAGE_STATS=false \
-    MALLOC_ARENA_MAX=2
+    STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
 
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

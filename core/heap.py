@@ -17,10 +17,13 @@ Set `MLP_EXPLORER_TRIM_SECONDS=0` to turn it off.
 
 A trim gives back only whole free pages, and glibc gives each thread that allocates its
 own heap (an "arena"), up to 8 per CPU, each left with holes at its busiest size. Fewer
-arenas (`MALLOC_ARENA_MAX=2`, the Docker image's) leave fewer holes. The app cannot set
-that itself: glibc fixes its cap once a ninth arena exists, and by the time a server
-first runs `app.py` the first visitor's requests have made more (measured: sixteen
-arenas after one visitor with a `mallopt` cap set from `app.py`).
+arenas leave fewer holes: `cap_arenas()` caps them at `ARENAS` (two) for the process.
+Measured with eight visitors at once (`benchmarks/memory.py`): the server settled 7 to
+9% above its one-visitor memory with the cap, 13% without, and trained no slower.
+glibc fixes its cap for good once a ninth arena exists, so the cap must come before the
+server's threads: `app.py` sets it when the server imports it, before the first request
+(by the time a visitor's first page runs, the requests have made eleven arenas).
+`MALLOC_ARENA_MAX` in the environment (glibc's own setting) wins over it.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ import os
 import threading
 
 INTERVAL_SECONDS = 30.0
+ARENAS = 2
+_M_ARENA_MAX = -8  # glibc's malloc.h
 
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
@@ -50,6 +55,45 @@ def _libc_trim():
 
 
 _malloc_trim = _libc_trim()
+
+
+def _glibc_mallopt():
+    """glibc's `mallopt`, or `None` where the C library is not glibc (musl's takes no
+    arena cap, macOS has none)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.gnu_get_libc_version  # noqa: B018  (only glibc has it)
+        function = libc.mallopt
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int]
+    function.restype = ctypes.c_int
+    return function
+
+
+_mallopt = _glibc_mallopt()
+
+
+def cap_arenas(count: int = ARENAS) -> bool:
+    """Caps glibc's allocator at `count` heaps (arenas) for this process, unless the
+    environment sets `MALLOC_ARENA_MAX`, which glibc reads itself at start and which then
+    wins. Call it before the process starts its threads: glibc fixes its cap for good
+    once a ninth arena exists. Returns whether this call set the cap (False with
+    `MALLOC_ARENA_MAX` set or where the C library is not glibc). Raises `ValueError`
+    for a count under 1.
+
+    Example:
+
+    >>> cap_arenas(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: cap_arenas takes a count of 1 or more arenas. Received: 0.
+    """
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"cap_arenas takes a count of 1 or more arenas. Received: {count!r}.")
+    if os.environ.get("MALLOC_ARENA_MAX", "").strip() or _mallopt is None:
+        return False
+    return _mallopt(_M_ARENA_MAX, count) == 1
 
 
 def trim() -> bool:

@@ -1,5 +1,7 @@
 """The heap trimmer gives memory that threads freed back to the system."""
 
+import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -78,3 +80,88 @@ def test_the_trimmer_starts_once_per_process_and_not_when_turned_off(monkeypatch
     monkeypatch.setenv("MLP_EXPLORER_TRIM_SECONDS", "3600")
     assert heap.start_trimmer() is True and heap.running()
     assert heap.start_trimmer() is False  # already running
+
+
+# Twelve threads allocate at once, as a server's request and page threads do; prints how
+# many heaps glibc's allocator has then (`malloc_info` writes one <heap> per arena).
+COUNT_ARENAS = textwrap.dedent(
+    """
+    import ctypes, os, sys, tempfile, threading
+    sys.path.insert(0, sys.argv[1])
+    exec(sys.argv[2])  # what runs before the threads
+
+    barrier, kept = threading.Barrier(12), []
+
+    def allocate():
+        barrier.wait()
+        kept.append(bytearray(200_000))
+        barrier.wait()
+
+    threads = [threading.Thread(target=allocate) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    libc = ctypes.CDLL("libc.so.6")
+    libc.fopen.restype = ctypes.c_void_p
+    path = os.path.join(tempfile.mkdtemp(), "malloc_info.xml")
+    stream = ctypes.c_void_p(libc.fopen(path.encode(), b"w"))
+    libc.malloc_info(0, stream)
+    libc.fclose(stream)
+    print(open(path).read().count("<heap nr="))
+    """
+)
+
+
+def arenas_after_twelve_threads(before: str, cwd: Path = ROOT, **env: str) -> int:
+    environment = {name: value for name, value in os.environ.items() if name != "MALLOC_ARENA_MAX"}
+    output = subprocess.run(
+        [sys.executable, "-c", COUNT_ARENAS, str(ROOT), before],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        cwd=cwd,
+        env={**environment, **env},
+    ).stdout
+    return int(output.split()[-1])
+
+
+glibc_only = pytest.mark.skipif(heap._mallopt is None, reason="the C library is not glibc (no arena cap to set)")
+
+
+@glibc_only
+def test_the_cap_keeps_twelve_threads_to_two_heaps():
+    uncapped = arenas_after_twelve_threads("from core import heap")
+    capped = arenas_after_twelve_threads("from core import heap; assert heap.cap_arenas()")
+    assert capped == heap.ARENAS
+    assert uncapped > capped + 2, f"{uncapped} arenas without the cap, {capped} with it"
+
+
+@glibc_only
+def test_malloc_arena_max_from_the_environment_wins():
+    arenas = arenas_after_twelve_threads("from core import heap; assert not heap.cap_arenas()", MALLOC_ARENA_MAX="3")
+    assert arenas == 3
+
+
+def test_cap_arenas_calls_mallopt_unless_the_environment_chose(monkeypatch):
+    calls = []
+    monkeypatch.setattr(heap, "_mallopt", lambda option, value: calls.append((option, value)) or 1)
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert heap.cap_arenas() is True
+    assert heap.cap_arenas(4) is True
+    assert calls == [(-8, heap.ARENAS), (-8, 4)]  # M_ARENA_MAX
+
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "8")
+    assert heap.cap_arenas() is False
+    monkeypatch.setattr(heap, "_mallopt", None)  # not glibc
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    assert heap.cap_arenas() is False
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("count", [0, -2, 1.5, True, "2"])
+def test_cap_arenas_refuses_what_is_no_count(count):
+    with pytest.raises(ValueError, match=rf"count of 1 or more arenas\. Received: {re.escape(repr(count))}\."):
+        heap.cap_arenas(count)
+
