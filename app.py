@@ -23,13 +23,14 @@ def main() -> None:
     # Imported here, not when the server imports this file: the first import of `ui`
     # must come from a visitor's first page (`ui.streamlit_compat`, deep links).
     from core.access import hosted
-    from ui import warmup
+    from ui import memory, warmup
     from ui.nav import HOME, built_pages
 
     if hosted():
         # A shared demo shows visitors no traceback (it names server paths): the log has it.
         st.set_option("client.showErrorDetails", "none")
     st.set_page_config(page_title="MLP Explorer", page_icon=":material/hub:", layout="wide")
+    memory.watch_session_end()
 
     sections: dict[str, list] = {"": [st.Page(HOME.path, title=HOME.title, icon=HOME.icon, default=True)]}
     for entry in built_pages():

@@ -13,6 +13,12 @@ pages of every heap. Both are cheap next to a training (a few milliseconds), and
 glibc's trim is safe while other threads allocate. Where the C library has no
 `malloc_trim` (musl, macOS) the thread is not started.
 
+Code that has just let much memory go (a job's model, a closed session) calls
+`trim_soon()`: the thread then trims within `SOON_SECONDS` instead of at its next tick,
+so the memory is back with the system while the server is still quiet. Measured after
+eight visitors left: 20 to 30 MB of their memory was still waiting for the next tick
+three seconds after Streamlit dropped their sessions.
+
 Set `MLP_EXPLORER_TRIM_SECONDS=0` to turn it off.
 
 A trim gives back only whole free pages, and glibc gives each thread that allocates its
@@ -35,11 +41,16 @@ import os
 import threading
 
 INTERVAL_SECONDS = 30.0
+SOON_SECONDS = 1.0
 ARENAS = 2
 _M_ARENA_MAX = -8  # glibc's malloc.h
 
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
+# Set by `trim_soon()`, read by the thread. A plain flag, not an Event: a finalizer may
+# call `trim_soon()` from a garbage collection inside any code, even code that holds the
+# Event's own lock, and a flag takes no lock.
+_asked = False
 
 
 def _libc_trim():
@@ -151,12 +162,27 @@ def start_trimmer() -> bool:
         return True
 
 
+def trim_soon() -> None:
+    """Asks the trimming thread to trim within about `SOON_SECONDS`, instead of at its
+    next tick. Cheap and lock-free, so a finalizer may call it; does nothing where the
+    thread does not run."""
+    global _asked
+    _asked = True
+
+
 def running() -> bool:
     """Whether the trimming thread runs in this process."""
     return _thread is not None and _thread.is_alive()
 
 
-def _loop(seconds: float) -> None:
-    stop = threading.Event()
-    while not stop.wait(seconds):
-        trim()
+def _loop(seconds: float, stop: threading.Event | None = None) -> None:
+    """Trims every `seconds`, or within `SOON_SECONDS` of a `trim_soon()`, until `stop`."""
+    global _asked
+    stop = stop or threading.Event()
+    step = min(SOON_SECONDS, seconds)
+    waited = 0.0
+    while not stop.wait(step):
+        waited += step
+        if _asked or waited >= seconds:
+            _asked, waited = False, 0.0
+            trim()

@@ -40,7 +40,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core import locks, runs
+from core import heap, locks, runs
 from core.limits import Limits, duration
 from core.store import RunStore
 
@@ -325,6 +325,7 @@ class Job:
 
     def _let_result_go(self) -> None:
         self.result = None  # stored: whoever asks later reads it from the store
+        heap.trim_soon()  # the model's memory goes back to the system now, not at the next tick
 
 
 class JobPool:

@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -165,3 +167,38 @@ def test_cap_arenas_refuses_what_is_no_count(count):
     with pytest.raises(ValueError, match=rf"count of 1 or more arenas\. Received: {re.escape(repr(count))}\."):
         heap.cap_arenas(count)
 
+
+def test_trim_soon_brings_the_next_trim_forward_and_the_ticks_go_on(monkeypatch):
+    trims = []
+    monkeypatch.setattr(heap, "trim", lambda: trims.append(time.monotonic()) or True)
+    monkeypatch.setattr(heap, "_asked", False)
+
+    def wait_for_trims(count: int, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while len(trims) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    stop = threading.Event()
+    loop = threading.Thread(target=heap._loop, args=(3600.0, stop), daemon=True)
+    loop.start()
+    try:
+        time.sleep(1.5)
+        assert trims == []  # an hour to the next tick
+        asked = time.monotonic()
+        heap.trim_soon()
+        wait_for_trims(1, 5.0)
+        assert trims, "no trim within 5 s of trim_soon()"
+        assert trims[0] - asked < heap.SOON_SECONDS + 0.5
+        assert heap._asked is False
+    finally:
+        stop.set()
+        loop.join(5)
+    assert not loop.is_alive()
+
+    trims.clear()
+    ticking = threading.Thread(target=heap._loop, args=(0.2, stop := threading.Event()), daemon=True)
+    ticking.start()
+    wait_for_trims(3, 5.0)
+    stop.set()
+    ticking.join(5)
+    assert len(trims) >= 3, "a 0.2 s interval trims every 0.2 s"

@@ -4,6 +4,7 @@ trains once, and a job killed with its process reads as interrupted."""
 
 import json
 import os
+import threading
 import time
 
 import pytest
@@ -323,9 +324,15 @@ def test_a_finished_jobs_model_is_let_go_once_stored(tmp_path, digits, monkeypat
 
     monkeypatch.setattr(jobs.Job, "_let_result_go", watched)
     monkeypatch.setattr(jobs, "KEEP_RESULT_SECONDS", 0.05)
+    trims_asked = []
+    monkeypatch.setattr(jobs.heap, "trim_soon", lambda: trims_asked.append(threading.current_thread().name))
     again = pool.submit(config(seed=11, epochs=1), digits, store=RunStore(tmp_path), owner="a")
     assert again.wait(120)
     assert let_results_go([again])  # with no call to the pool in between
+    deadline = time.time() + 5  # the timer asks right after it let the result go
+    while f"job-{again.key}-forget" not in trims_asked and time.time() < deadline:
+        time.sleep(0.02)
+    assert f"job-{again.key}-forget" in trims_asked  # and the model's memory goes back soon
     gc.collect()
     assert len(models) == 1 and models[0]() is None
     assert pool.get(again.key, RunStore(tmp_path)) is again  # still findable, for a reloaded page
