@@ -147,7 +147,9 @@ def main() -> None:
     )
     parser.add_argument("--settle", type=float, default=None, help="seconds to wait after each wave")
     parser.add_argument("--max-jobs", type=int, default=None, help="the server's MLP_EXPLORER_MAX_JOBS")
-    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the server, e.g. MALLOC_ARENA_MAX=16")
+    parser.add_argument(
+        "--env", action="append", default=[], help="NAME=VALUE for the server, e.g. MALLOC_ARENA_MAX=16"
+    )
     parser.add_argument("--write", action="store_true", help="write the table into benchmarks/RESULTS.md")
     args = parser.parse_args()
     extra_env = dict(item.split("=", 1) for item in args.env if "=" in item)
