@@ -45,21 +45,35 @@ def test_a_bad_environment_value_is_named(monkeypatch, raw):
 def test_the_queue_runs_at_most_its_slots_first_come_first_served(tmp_path):
     running, peak, order, positions = [0], [0], [], {}
     guard = threading.Lock()
+    release = threading.Event()
 
-    def job(name, delay):
-        time.sleep(delay)  # arrive in order
+    def job(name):
         with job_slot(tmp_path, 2, on_wait=lambda p: positions.setdefault(name, []).append(p)):
             with guard:
                 running[0] += 1
                 peak[0] = max(peak[0], running[0])
                 order.append(name)
-            time.sleep(0.8)
+            release.wait(30)  # the first two hold their slots until all five have arrived
+            time.sleep(0.3)
             with guard:
                 running[0] -= 1
 
-    threads = [threading.Thread(target=job, args=(n, 0.1 * i)) for i, n in enumerate("abcde")]
-    for thread in threads:
-        thread.start()
+    def arrived(name, slots, waiting):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if running_slots(tmp_path, 2) == slots and queued(tmp_path) == waiting:
+                return True
+            time.sleep(0.02)
+        raise AssertionError(f"{name} did not arrive: {running_slots(tmp_path, 2)} running, {queued(tmp_path)} queued")
+
+    # They arrive one after another, each once the one before is in (not by sleeps, which
+    # a pause of the whole process, such as a garbage collection, can reorder).
+    threads = []
+    for name, (slots, waiting) in zip("abcde", [(1, 0), (2, 0), (2, 1), (2, 2), (2, 3)]):
+        threads.append(threading.Thread(target=job, args=(name,)))
+        threads[-1].start()
+        arrived(name, slots, waiting)
+    release.set()
     for thread in threads:
         thread.join()
     assert peak[0] == 2
