@@ -53,12 +53,21 @@ _thread: threading.Thread | None = None
 _asked = False
 
 
+def _c_library():
+    """The process's C library, or `None` where it cannot be loaded."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
+_libc = _c_library()
+
+
 def _libc_trim():
     """glibc's `malloc_trim`, or `None` where the C library has none."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        function = libc.malloc_trim
-    except (OSError, AttributeError):
+    function = getattr(_libc, "malloc_trim", None)
+    if function is None:
         return None
     function.argtypes = [ctypes.c_size_t]
     function.restype = ctypes.c_int
@@ -71,12 +80,9 @@ _malloc_trim = _libc_trim()
 def _glibc_mallopt():
     """glibc's `mallopt`, or `None` where the C library is not glibc (musl's takes no
     arena cap, macOS has none)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.gnu_get_libc_version  # noqa: B018  (only glibc has it)
-        function = libc.mallopt
-    except (OSError, AttributeError):
+    if not hasattr(_libc, "gnu_get_libc_version"):  # only glibc has it
         return None
+    function = _libc.mallopt
     function.argtypes = [ctypes.c_int, ctypes.c_int]
     function.restype = ctypes.c_int
     return function
