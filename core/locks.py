@@ -187,7 +187,7 @@ def job_slot(
     """Holds one of `slots` training slots shared by every process using `root`.
 
     Waiters are served first come, first served across processes: a job takes a free
-    slot only when no older ticket is waiting for one.
+    slot only when there are more free slots than older tickets waiting for one.
 
     Args:
         root: the store folder.
@@ -208,7 +208,9 @@ def job_slot(
     try:
         while held is None:
             position = ticket.position()
-            if position <= slots:
+            # Each older waiter takes a free slot before this one does: with one slot
+            # free, only the first in line may take it, even when there are two slots.
+            if position <= slots and position <= slots - running_slots(root, slots):
                 for index in range(slots):
                     candidate = _lock(folder / f"slot-{index}.lock")
                     try:

@@ -8,7 +8,7 @@ import pytest
 from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
 from core.data import load_dataset
 from core.limits import Limits, available_cpus
-from core.locks import Cancelled, job_slot, queued, running_slots
+from core.locks import POLL_SECONDS, Cancelled, job_slot, queued, running_slots
 from core.runs import load_or_train as get_or_train
 
 
@@ -45,7 +45,7 @@ def test_a_bad_environment_value_is_named(monkeypatch, raw):
 def test_the_queue_runs_at_most_its_slots_first_come_first_served(tmp_path):
     running, peak, order, positions = [0], [0], [], {}
     guard = threading.Lock()
-    release = threading.Event()
+    done = {name: threading.Event() for name in "abcde"}
 
     def job(name):
         with job_slot(tmp_path, 2, on_wait=lambda p: positions.setdefault(name, []).append(p)):
@@ -53,18 +53,17 @@ def test_the_queue_runs_at_most_its_slots_first_come_first_served(tmp_path):
                 running[0] += 1
                 peak[0] = max(peak[0], running[0])
                 order.append(name)
-            release.wait(30)  # the first two hold their slots until all five have arrived
-            time.sleep(0.3)
+            done[name].wait(30)  # each holds its slot until the test lets it go
             with guard:
                 running[0] -= 1
 
-    def arrived(name, slots, waiting):
+    def wait_for(what, condition):
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if running_slots(tmp_path, 2) == slots and queued(tmp_path) == waiting:
-                return True
+            if condition():
+                return
             time.sleep(0.02)
-        raise AssertionError(f"{name} did not arrive: {running_slots(tmp_path, 2)} running, {queued(tmp_path)} queued")
+        raise AssertionError(f"{what}: {running_slots(tmp_path, 2)} running, {queued(tmp_path)} queued, order {order}")
 
     # They arrive one after another, each once the one before is in (not by sleeps, which
     # a pause of the whole process, such as a garbage collection, can reorder).
@@ -72,14 +71,28 @@ def test_the_queue_runs_at_most_its_slots_first_come_first_served(tmp_path):
     for name, (slots, waiting) in zip("abcde", [(1, 0), (2, 0), (2, 1), (2, 2), (2, 3)]):
         threads.append(threading.Thread(target=job, args=(name,)))
         threads[-1].start()
-        arrived(name, slots, waiting)
-    release.set()
+        wait_for(
+            f"{name} did not arrive",
+            lambda s=slots, w=waiting: running_slots(tmp_path, 2) == s and queued(tmp_path) == w,
+        )
+    # a ticket is in the queue a moment before its first report of its place
+    wait_for("the waiters did not report their places", lambda: all(name in positions for name in "cde"))
+    assert positions["c"][0] == 1 and positions["e"][0] == 3  # e waits behind c and d
+
+    # One slot frees at a time, so each time only the first in line may take it: the
+    # second is within the slot count too, and must still wait its turn.
+    for leaving, started in zip("abcde", range(3, 6)):
+        done[leaving].set()
+        wait_for(f"no one took {leaving}'s slot", lambda n=started: len(order) == n)
+        time.sleep(3 * POLL_SECONDS)  # let every waiter poll, so that a wrong one would get in
+        assert order == list("abcde")[:started] and running[0] == 2
+    for name in "de":
+        done[name].set()
     for thread in threads:
         thread.join()
     assert peak[0] == 2
     assert order == list("abcde")
-    assert positions["c"][0] == 1 and positions["e"][0] == 3  # e waited behind c and d
-    assert positions["e"][-1] == 1  # and moved up as they started
+    assert positions["e"][-1] == 1  # e moved up as c and d started
     assert running_slots(tmp_path, 2) == 0 and queued(tmp_path) == 0
 
 
