@@ -84,6 +84,7 @@ class JobStatus:
     started: float = field(default_factory=time.time)
     updated: float = field(default_factory=time.time)
     pid: int = field(default_factory=os.getpid)
+    config: dict | None = None  # the run's configuration (its kind's `to_dict`)
 
     @property
     def active(self) -> bool:
@@ -132,6 +133,25 @@ def read_status(root: str | os.PathLike, key: str) -> JobStatus | None:
                 "nothing was saved."
             )
     return status
+
+
+def config_of_key(key: str, store: RunStore | None = None):
+    """The configuration of run `key`: its store entry's, else its job's (queued,
+    training, stopped, failed or interrupted, in any process sharing the store), else
+    `None` (an unknown key, or one of any shape a link may carry)."""
+    store = store or RunStore()
+    if not (isinstance(key, str) and key.isalnum() and len(key) <= 64):
+        return None
+    try:
+        stored = store.load_key(key)
+        if stored is not None:
+            return runs.kind_named(stored.meta["kind"]).config_from_dict(stored.config)
+        status = read_status(store.root, key)
+        if status is not None and status.config is not None:
+            return runs.kind_named(status.kind).config_from_dict(status.config)
+    except (KeyError, ValueError, TypeError, AttributeError):  # a file of another shape: not a run we know
+        return None
+    return None
 
 
 def estimated_wait(root: str | os.PathLike, place: int, key: str | None = None) -> float | None:
@@ -187,6 +207,7 @@ class Job:
             label=kind.describe(config),
             dataset=kind.dataset_title(config),
             epochs=config.training.epochs,
+            config=config.to_dict(),
         )
         self._thread = threading.Thread(target=self._run, name=f"job-{self.key}", daemon=True)
 

@@ -1,50 +1,53 @@
 """Classification MLP: build, train with live curves, evaluate, inspect predictions."""
 
-import dataclasses
-
 import numpy as np
 import streamlit as st
 
 from core import runs
-from core.config import MLPConfig, RunConfig
+from core.config import MLPConfig
 from core.data import TITLES, DatasetUnavailableError, for_run
+from core.forms.classification import ClassificationForm, data_config, from_run, run_config
 from core.models import output_units, summarize_mlp
-from ui import cache, charts, run_view, widgets
-from ui.classification import form, inside, view
+from ui import cache, charts, run_view, state, widgets
+from ui.classification import form as fields
+from ui.classification import inside, view
 from ui.experiments import lr_finder
 
 PREFIX = "classification"
-DATASET_KEY = f"{PREFIX}.dataset"
 
+form = state.bind(
+    PREFIX, ClassificationForm, check=run_config, from_run=from_run, kind="classification", controls=("preset",)
+)
 st.title("Classification MLP")
-st.markdown(
+form.markdown(
     "Build a multilayer perceptron that sorts 28×28 images into 10 classes, train it "
     "while the learning curves grow, then see where it goes wrong. The defaults are "
     "the course's model: two hidden layers of 300 and 100 ReLU units and a softmax output."
 )
+form.show_warnings()
 
-name = (
-    st.segmented_control("Data set", list(TITLES), format_func=TITLES.get, default="fashion_mnist", key=DATASET_KEY)
-    or "fashion_mnist"
+form.widget(
+    "dataset",
+    st.segmented_control,
+    "Data set",
+    list(TITLES),
+    format_func=TITLES.get,
+    from_widget=lambda name: {"dataset": name or form.value.dataset},
 )
 try:
-    data = cache.image_dataset(name)
+    data = cache.image_dataset(form.value.dataset)
 except DatasetUnavailableError as error:
     st.error(str(error), icon=":material/cloud_off:")
-    st.button(
-        "Use the offline digits data set",
-        on_click=lambda: st.session_state.update({DATASET_KEY: "digits"}),
-        type="primary",
-    )
+    st.button("Use the offline digits data set", on_click=form.set, kwargs={"dataset": "digits"}, type="primary")
     st.stop()
 
 st.subheader("Data")
+available = fields.data_fields(form, data)
 try:
-    data_config, validation_split, class_weight = form.data_fields(PREFIX, data)
+    run_data = for_run(data, data_config(form.value.replace(num_train=0)))
 except ValueError as error:
     st.error(str(error), icon=":material/error:")
     st.stop()
-run_data = for_run(data, dataclasses.replace(data_config, num_train=None))
 with st.expander(
     f"{data.title}: {len(run_data.x_train):,} training, {len(run_data.x_valid):,} validation and "
     f"{len(run_data.x_test):,} test images",
@@ -60,35 +63,30 @@ with st.expander(
 build, summary = st.columns([3, 2], gap="large")
 with build:
     st.subheader("Architecture")
-    layers = widgets.architecture_builder(PREFIX, MLPConfig().hidden_layers)
-    output_activation = form.output_field(PREFIX)
+    layers = widgets.architecture_builder(form)
+    fields.output_field(form)
 with summary:
     st.subheader("Model summary")
     try:
-        model_config = MLPConfig(hidden_layers=layers, output_activation=output_activation)
+        model_config = MLPConfig(hidden_layers=layers, output_activation=form.value.output_activation)
+        units = output_units(model_config, run_data.num_classes)
+        standardize = form.value.scaling == "standard"
+        widgets.summary_table(summarize_mlp(model_config, data.image_shape, units, standardize=standardize))
     except ValueError as error:
         st.error(str(error), icon=":material/error:")
-        st.stop()
-    units = output_units(model_config, run_data.num_classes)
-    widgets.summary_table(
-        summarize_mlp(model_config, data.image_shape, units, standardize=data_config.scaling == "standard")
-    )
 
 st.subheader("Training")
-values, submitted = widgets.training_form(
-    PREFIX, extra=lambda: form.data_caption(data_config, validation_split, run_data)
-)
+submitted = widgets.training_form(form)
 try:
-    training = widgets.training_config(values)
-    training = dataclasses.replace(training, validation_split=validation_split, class_weight=class_weight)
-    config = RunConfig(data=data_config, model=model_config, training=training)
+    config = run_config(form.value, available)
     runs.check(config, data)
 except ValueError as error:
     st.error(f"{error} Training is off until this is fixed.", icon=":material/error:")
     st.stop()
+fields.data_caption(config, run_data)
 
-lr_finder.panel(PREFIX, config, data)
-result = run_view.run_section(config, data, prefix=PREFIX, submitted=submitted)
+lr_finder.panel(form, config, data)
+result = run_view.run_section(config, data, prefix=PREFIX, submitted=submitted, form=form)
 if result is None:
     run_view.not_trained_notice(PREFIX)
 elif result.diverged:

@@ -72,13 +72,15 @@ def _name_in_url(key: str) -> None:
 
 
 def _adopt_from_url(prefix: str) -> None:
-    # After a reload the session is new; the URL still names the run it followed.
+    # After a reload the session is new; the URL still names the run it followed. A
+    # stored run needs nothing here: the page's form holds its configuration
+    # (`ui.state.bind`), whose result comes from the store.
     key = st.query_params.get(QUERY_KEY)
     if not key or key in _keys(prefix) or st.session_state.get(f"{prefix}.adopted") == key:
         return
     st.session_state[f"{prefix}.adopted"] = key
     job = jobs.pool().get(key)
-    if job is not None:
+    if job is not None and job.active:
         previous = st.query_params.get(OWNER_KEY)
         # Only the tab that started the run (its session id is in its own URL) gets it
         # as its own; anyone may follow a run by its key, which the runs table shows.
@@ -88,15 +90,11 @@ def _adopt_from_url(prefix: str) -> None:
         _keys(prefix).append(key)
         _name_in_url(key)
         return
-    status = jobs.read_status(RunStore().root, key)
+    status = jobs.read_status(RunStore().root, key) if key.isalnum() else None
     if status is not None and status.active:
         _keys(prefix).append(key)  # trained by another server process: follow its file
-    elif status is not None:
-        st.session_state[_finished_key(prefix)] = (status, None)
-    else:
-        result = runs.load_key(key)
-        if result is not None:
-            st.session_state[_finished_key(prefix)] = (None, result)
+    elif status is not None and status.state not in ("done", "diverged"):
+        st.session_state[_finished_key(prefix)] = (status, None)  # stopped, failed, interrupted: say so
 
 
 def _status(key: str) -> tuple[jobs.JobStatus | None, jobs.Job | None]:
@@ -209,8 +207,14 @@ def finished(prefix: str) -> tuple[jobs.JobStatus | None, runs.RunResult | None]
     return st.session_state.get(_finished_key(prefix), (None, None))
 
 
-def ended_notice(prefix: str) -> None:
-    """Says once how a training that did not finish ended (stopped, failed, interrupted)."""
+def _train_again(prefix: str, form, config) -> None:
+    form.replace(form.from_run(config))
+    st.session_state[f"{prefix}.train_again"] = True
+
+
+def ended_notice(prefix: str, form=None) -> None:
+    """Says once how a training that did not finish ended (stopped, failed,
+    interrupted), which configuration it was, and offers to train exactly that again."""
     status, _ = finished(prefix)
     if (
         status is None
@@ -220,11 +224,40 @@ def ended_notice(prefix: str) -> None:
         return
     st.session_state[f"{prefix}.noticed"] = status.updated
     icons = {"stopped": ":material/stop_circle:", "failed": ":material/error:", "interrupted": ":material/cloud_off:"}
-    text = status.message or f"Training ended: {status.state}."
-    if status.state == "failed":
-        st.error(text, icon=icons["failed"])
+    text = f"{status.message or f'Training ended: {status.state}.'} It was {status.label} on {status.dataset}."
+    (st.error if status.state == "failed" else st.info)(text, icon=icons.get(status.state))
+    config = _config_of(status)
+    if form is not None and form.from_run is not None and config is not None:
+        st.button(
+            "Train this configuration again",
+            key=f"{prefix}.train_again.{status.key}",
+            on_click=_train_again,
+            args=(prefix, form, config),
+            icon=":material/replay:",
+            help="Puts its settings back in the form and trains it from the start.",
+        )
+
+
+def _config_of(status: jobs.JobStatus):
+    try:
+        return runs.kind_named(status.kind).config_from_dict(status.config) if status.config else None
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def _name_shown_run(prefix: str, result) -> None:
+    # The URL names the run the page follows or shows, and nothing else: once the form
+    # moves on, a reload opens the form (from its own parameters), not an older run.
+    if _keys(prefix):
+        return  # `follow` names the job
+    shown = runs.store_key(result.config) if result is not None and not result.diverged else None
+    if st.query_params.get(QUERY_KEY) == shown:
+        return
+    if shown is None:
+        for name in (QUERY_KEY, OWNER_KEY):
+            st.query_params.pop(name, None)
     else:
-        st.info(f"{text} Press **Train** to start again.", icon=icons.get(status.state))
+        st.query_params[QUERY_KEY] = shown
 
 
 def result_for(config, prefix: str):
@@ -242,6 +275,7 @@ def run_section(
     *,
     prefix: str,
     submitted: bool,
+    form=None,
     curves: Callable = charts.learning_curves,
     progress_text: Callable[[dict, jobs.JobStatus], str] = default_progress_text,
 ):
@@ -252,6 +286,8 @@ def run_section(
         data: its loaded data set.
         prefix: the page's session-state namespace.
         submitted: whether Train was pressed in this run of the script.
+        form: the page's bound form (`ui.state.PageForm`), to offer training a run
+            that did not finish again. Defaults to none.
         curves: `(history, epochs) -> figure` for the live curves.
         progress_text: `(last epoch's logs, status) -> str` for the progress bar.
 
@@ -261,16 +297,18 @@ def run_section(
         `other_config_caption`), else `None`.
     """
     result = result_for(config, prefix)
+    submitted = st.session_state.pop(f"{prefix}.train_again", False) or submitted
     if submitted and (result is None or result.diverged):
         start(config, data, prefix=prefix)
     follow(prefix, curves=curves, progress_text=progress_text)
-    ended_notice(prefix)
+    ended_notice(prefix, form)
     _, latest = finished(prefix)
     if latest is not None:
         st.session_state[f"{prefix}.result"] = latest
     result = result_for(config, prefix)
     if result is None and latest is not None and not latest.diverged:
-        return latest  # the run just trained, though the form has moved on
+        result = latest  # the run just trained, though the form has moved on
+    _name_shown_run(prefix, result)
     return result
 
 

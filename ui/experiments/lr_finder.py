@@ -14,6 +14,7 @@ import dataclasses
 
 import streamlit as st
 
+from core import forms
 from core.config import DATASETS, OPTIMIZERS, DataConfig, MLPConfig, RunConfig, TrainingConfig
 from core.data import TITLES, DatasetUnavailableError
 from core.experiments.lr_finder import MIN_STEPS, LRFinderResult, find_learning_rate
@@ -23,10 +24,24 @@ from ui.experiments.lr_figures import lr_finder_figure
 
 MAX_SAMPLES = 10_000  # one epoch of these takes seconds on a CPU
 PREFIX = "experiments.lr_finder"
-# The pages the tab can open, and the session-state prefix of their forms.
+
+
+def _classification_form():
+    from core.forms.classification import from_run
+
+    return from_run
+
+
+def _regression_form():
+    from core.forms.regression import from_run
+
+    return from_run
+
+
+# The pages the tab can open, and how their forms read a run's config.
 PAGES = {
-    "classification": ("pages/classification.py", "classification", widgets.PRESETS),
-    "regression": ("pages/regression.py", "regression", widgets.REGRESSION_PRESETS),
+    "classification": ("pages/classification.py", _classification_form),
+    "regression": ("pages/regression.py", _regression_form),
 }
 TASK_LABELS = {"classification": "Classification (images)", "regression": "Regression (California housing)"}
 
@@ -80,21 +95,21 @@ def _show(result: LRFinderResult, key: str) -> None:
         st.info(note, icon=":material/info:")
 
 
-def _use(prefix: str, suggestion: float) -> None:
-    st.session_state[f"{prefix}.learning_rate"] = suggestion
-    st.session_state[f"{prefix}.lr_finder.used"] = suggestion
+def _use(form, suggestion: float) -> None:
+    form.set(learning_rate=suggestion)
+    st.session_state[f"{form.page}.lr_finder.used"] = suggestion
 
 
-def panel(prefix: str, config, data) -> None:
-    """An expander under a page's training form: find a rate for the form's settings,
-    and put it into the form's learning-rate field (`f"{prefix}.learning_rate"`).
+def panel(form, config, data) -> None:
+    """An expander under a page's training form: find a rate for the settings on
+    screen, and put it into the form's learning rate.
 
     Args:
-        prefix: the page's session-state namespace (its form's prefix).
+        form: the page's bound form (`ui.state.PageForm`).
         config: the run the form describes (`RunConfig` or `RegressionRun`).
         data: the loaded data set it names.
     """
-    state = f"{prefix}.lr_finder"
+    state = f"{form.page}.lr_finder"
     used = st.session_state.pop(f"{state}.used", None)
     with st.expander("Find a learning rate (one epoch)", expanded=state in st.session_state):
         st.markdown(
@@ -125,7 +140,7 @@ def panel(prefix: str, config, data) -> None:
                 f"Use {result.suggestion:.2g}",
                 key=f"{state}.use",
                 on_click=_use,
-                args=(prefix, result.suggestion),
+                args=(form, result.suggestion),
                 type="primary",
                 icon=":material/north_west:",
                 help="Puts the suggestion into the training form's learning-rate field.",
@@ -169,24 +184,12 @@ def _load(config):
 
 
 def _open_page(task: str, result: LRFinderResult) -> None:
-    """Fills the page's form with the settings the rate was found for, and opens it."""
-    path, prefix, presets = PAGES[task]
+    """Opens the task's page with the settings the rate was found for, through its URL
+    (the page reads its form from it, as from any link)."""
+    path, from_run = PAGES[task]
     config = result.config
-    layers = config.model.hidden_layers if isinstance(config, RunConfig) else config.model.mlp.hidden_layers
-    if isinstance(config, RunConfig):
-        st.session_state[f"{prefix}.dataset"] = config.data.name
-    st.session_state[f"{prefix}.num_layers"] = len(layers)
-    for index, (units, activation) in enumerate(layers):
-        st.session_state[f"{prefix}.units_{index}"] = units
-        st.session_state[f"{prefix}.activation_{index}"] = activation
-    widgets.prefill_training_form(
-        prefix,
-        presets,
-        optimizer=config.training.optimizer,
-        batch_size=config.training.batch_size,
-        learning_rate=result.suggestion,
-    )
-    st.switch_page(path)
+    training = dataclasses.replace(config.training, learning_rate=result.suggestion)
+    st.switch_page(path, query_params=forms.to_params(from_run()(dataclasses.replace(config, training=training))))
 
 
 def section() -> None:
