@@ -4,102 +4,104 @@ import streamlit as st
 
 from core import runs
 from core.config import ACTIVATIONS
-from core.regression.wide_deep import (
-    API_TITLES,
-    APIS,
-    DEFAULT_DEEP,
-    DEFAULT_WIDE,
-    VARIANT_TITLES,
-    VARIANTS,
-    WideDeepConfig,
-    WideDeepRun,
-    check_features,
-)
-from ui import run_view, widgets
+from core.forms.regression import WIDE_DEEP_DEFAULT, WideDeepForm, wide_deep_from_run, wide_deep_run
+from core.regression.wide_deep import API_TITLES, APIS, VARIANT_TITLES, VARIANTS, check_features
+from ui import run_view, state, widgets
 from ui.regression import figures
 from ui.regression import view as ui
 
 PREFIX = "wide_deep"
 
+
+def checked_run(form: WideDeepForm, available: int | None = None):
+    run = wide_deep_run(form, data.name, available)
+    check_features(run.model, data.num_features)
+    return run
+
+
+data = ui.load_data_or_warn()
+form = state.bind(
+    PREFIX,
+    WideDeepForm,
+    default=WIDE_DEEP_DEFAULT,
+    check=checked_run,
+    from_run=wide_deep_from_run,
+    kind="wide_and_deep",
+    controls=("preset",),
+)
 st.title("Wide & deep")
-st.markdown(
+form.markdown(
     "A plain MLP pushes every feature through the whole stack of layers, which can blur "
     "simple patterns. A *wide & deep* network (Cheng et al., 2016) adds a short path: some "
     "inputs skip the hidden layers and are concatenated with the deep path's output. That "
     "graph is not a stack, so it is built with Keras's **Functional API**: each layer is "
     "called on the tensors it takes."
 )
-
-data = ui.load_data_or_warn()
+form.show_warnings()
 ui.data_overview(data)
-variant = (
-    st.segmented_control(
-        "Variant", VARIANTS, format_func=VARIANT_TITLES.get, default="one_input", key=f"{PREFIX}.variant"
-    )
-    or "one_input"
+form.widget(
+    "variant",
+    st.segmented_control,
+    "Variant",
+    VARIANTS,
+    format_func=VARIANT_TITLES.get,
+    from_widget=lambda value: {"variant": value or form.value.variant},
 )
 
-wide, deep = DEFAULT_WIDE, DEFAULT_DEEP
-if variant != "one_input":
+if form.value.variant != "one_input":
     # Full width: in a column, the chips of six features overflow their field and get cut.
     features = list(range(data.num_features))
-    label = data.feature_names.__getitem__
-    wide = st.multiselect(
-        "Wide path features",
-        features,
-        [i for i in DEFAULT_WIDE if i < len(features)],
-        format_func=label,
-        key=f"{PREFIX}.wide",
-    )
-    deep = st.multiselect(
-        "Deep path features",
-        features,
-        [i for i in DEFAULT_DEEP if i < len(features)],
-        format_func=label,
-        key=f"{PREFIX}.deep",
-        help="Overlap with the wide path is allowed.",
-    )
+    for name, label, help in (
+        ("wide_features", "Wide path features", None),
+        ("deep_features", "Deep path features", "Overlap with the wide path is allowed."),
+    ):
+        form.widget(
+            name,
+            st.multiselect,
+            label,
+            features,
+            format_func=data.feature_names.__getitem__,
+            to_widget=lambda chosen: [index for index in chosen if index < len(features)],
+            from_widget=lambda chosen, name=name: {name: tuple(sorted(chosen))},
+            help=help,
+        )
 
 settings, diagram = st.columns([2, 3], gap="large")
 with settings:
     st.subheader("Model")
     left, right = st.columns(2)
-    units = left.number_input("Units per hidden layer", 1, 512, 30, key=f"{PREFIX}.units")
-    activation = right.selectbox("Activation", ACTIVATIONS, key=f"{PREFIX}.activation")
-    weights, api = (0.9, 0.1), "functional"
-    if variant == "aux_output":
-        main = st.slider(
+    form.widget("units", left.number_input, "Units per hidden layer", step=1)
+    form.widget("activation", right.selectbox, "Activation", ACTIVATIONS)
+    if form.value.variant == "aux_output":
+        form.widget(
+            "main_weight",
+            st.slider,
             "Loss weight of the main output",
             0.05,
             1.0,
-            0.9,
-            0.05,
-            key=f"{PREFIX}.main_weight",
+            step=0.05,
             help="The auxiliary output gets 1 − this weight.",
         )
-        weights = (main, round(1.0 - main, 2))
-        st.caption(f"loss = {weights[0]:g} · main MSE + {weights[1]:g} · auxiliary MSE")
-        api = st.radio(
+        main = form.value.main_weight
+        st.caption(f"loss = {main:g} · main MSE + {round(1 - main, 2):g} · auxiliary MSE")
+        form.widget(
+            "api",
+            st.radio,
             "Written with",
             APIS,
             format_func=API_TITLES.get,
             horizontal=True,
-            key=f"{PREFIX}.api",
             help="The same model as a `keras.Model` subclass (the book's `WideAndDeepModel`): "
             "layers made in `__init__`, wired in `call()`. Same seed, same result.",
         )
 
 st.subheader("Training")
-values, submitted = widgets.training_form(
-    PREFIX, extra=lambda: ui.subset_field(data, PREFIX), presets=ui.REGRESSION_PRESETS
-)
+submitted = widgets.training_form(form, extra=lambda: ui.subset_field(form, data), presets=ui.REGRESSION_PRESETS)
 try:
-    config = WideDeepConfig(variant, tuple(wide), tuple(deep), int(units), activation, weights, api)
-    check_features(config, data.num_features)
-    run = WideDeepRun(data.name, ui.num_train(data, values["extra"]), config, widgets.training_config(values))
+    run = checked_run(form.value, len(data.x_train))
     runs.check(run, data)
 except ValueError as error:
-    st.error(str(error), icon=":material/error:")
+    st.error(f"{error} Training is off until this is fixed.", icon=":material/error:")
     st.stop()
 
 with diagram:
@@ -116,7 +118,7 @@ with diagram:
     with st.expander("Model summary", expanded=not edges):
         ui.graph_summary(nodes, edges)
 
-result = ui.run_section(run, data, prefix=PREFIX, submitted=submitted)
+result = ui.run_section(run, data, prefix=PREFIX, submitted=submitted, form=form)
 if result is None:
     run_view.not_trained_notice(PREFIX)
 elif result.diverged:

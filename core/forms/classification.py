@@ -12,7 +12,6 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from core.config import ACTIVATIONS, DATASETS, SCALINGS, DataConfig, MLPConfig, RunConfig
@@ -100,6 +99,3 @@ def from_run(config: RunConfig) -> ClassificationForm:
         if config.model.output_activation in CLASS_OUTPUTS
         else "softmax",
     )
-
-
-FIELDS = tuple(item.name for item in dataclasses.fields(ClassificationForm))

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from core.config import RECOMMENDED_REGRESSION_TRAINING, TrainingConfig
+from core.forms.regression import SUBSETS
 from core.models import LayerRow
 from core.regression.housing import RegressionData
 from core.regression.sequential import COURSE_REGRESSION_TRAINING, FAST_REGRESSION_TRAINING
@@ -35,7 +36,6 @@ REGRESSION_PRESETS: dict[str, TrainingConfig] = {
     "Course's recipe: Adam 0.001, batch 32, 20 epochs": COURSE_REGRESSION_TRAINING,
     "Patient: Adam 0.001, batch 32, early stopping": RECOMMENDED_REGRESSION_TRAINING,
 }
-SUBSETS = (0, 5000, 2000, 1000)  # training samples; 0: all of them (1000 still fits a batch of 512)
 
 
 # --- Data ---------------------------------------------------------------------------
@@ -57,19 +57,17 @@ def load_data_or_warn() -> RegressionData:
     return data
 
 
-def subset_field(data: RegressionData, prefix: str):
+def subset_field(form, data: RegressionData) -> None:
     """The training-subset selectbox, for a training form's `extra`."""
-    return st.selectbox(
+    subsets = SUBSETS if form.value.num_train in SUBSETS else (*SUBSETS, form.value.num_train)
+    form.widget(
+        "num_train",
+        st.selectbox,
         "Training samples",
-        SUBSETS,
-        format_func=lambda n: f"all {len(data.x_train):,}" if n == 0 else f"first {n:,}",
-        key=f"{prefix}.num_train",
+        subsets,
+        format_func=lambda n: f"all {len(data.x_train):,}" if n == 0 or n >= len(data.x_train) else f"first {n:,}",
         help="A subset trains faster, for quick experiments. Validation and test sets stay whole.",
     )
-
-
-def num_train(data: RegressionData, choice: int) -> int | None:
-    return min(choice, len(data.x_train)) or None
 
 
 def data_overview(data: RegressionData) -> None:
@@ -143,11 +141,11 @@ def _progress_text(logs: dict, status) -> str:
     return " · ".join(parts + [f"{status.elapsed:.0f} s"])
 
 
-def run_section(run, data: RegressionData, *, prefix: str, submitted: bool):
+def run_section(run, data: RegressionData, *, prefix: str, submitted: bool, form=None):
     """Trains `run` in the background on Train and follows it live; returns the
     result to show (see `ui.run_view.run_section`)."""
     return run_view.run_section(
-        run, data, prefix=prefix, submitted=submitted, curves=learning_curves, progress_text=_progress_text
+        run, data, prefix=prefix, submitted=submitted, form=form, curves=learning_curves, progress_text=_progress_text
     )
 
 
