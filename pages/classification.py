@@ -75,13 +75,14 @@ with summary:
     except ValueError as error:
         st.error(str(error), icon=":material/error:")
 
-st.subheader("Training")
-submitted = widgets.training_form(form)
 try:
-    config = run_config(form.value, available)
+    config, problem = run_config(form.value, available), None
     runs.check(config, data)
 except ValueError as error:
-    st.error(f"{error} Training is off until this is fixed.", icon=":material/error:")
+    problem = error
+st.subheader("Training")
+submitted = widgets.training_form(form, problem=problem)
+if problem:
     st.stop()
 fields.data_caption(config, run_data)
 

@@ -81,13 +81,14 @@ def extra_fields():
     ui.subset_field(form, data)
 
 
-st.subheader("Training")
-submitted = widgets.training_form(form, extra=extra_fields, presets=ui.REGRESSION_PRESETS)
 try:
-    run = run_config(form.value, data.name, len(data.x_train))
+    run, problem = run_config(form.value, data.name, len(data.x_train)), None
     runs.check(run, data)
 except ValueError as error:
-    st.error(f"{error} Training is off until this is fixed.", icon=":material/error:")
+    problem = error
+st.subheader("Training")
+submitted = widgets.training_form(form, extra=extra_fields, presets=ui.REGRESSION_PRESETS, problem=problem)
+if problem:
     st.stop()
 
 with summary:

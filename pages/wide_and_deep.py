@@ -95,13 +95,16 @@ with settings:
             "layers made in `__init__`, wired in `call()`. Same seed, same result.",
         )
 
-st.subheader("Training")
-submitted = widgets.training_form(form, extra=lambda: ui.subset_field(form, data), presets=ui.REGRESSION_PRESETS)
 try:
-    run = checked_run(form.value, len(data.x_train))
+    run, problem = checked_run(form.value, len(data.x_train)), None
     runs.check(run, data)
 except ValueError as error:
-    st.error(f"{error} Training is off until this is fixed.", icon=":material/error:")
+    problem = error
+st.subheader("Training")
+submitted = widgets.training_form(
+    form, extra=lambda: ui.subset_field(form, data), presets=ui.REGRESSION_PRESETS, problem=problem
+)
+if problem:
     st.stop()
 
 with diagram:

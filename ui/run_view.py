@@ -80,7 +80,7 @@ def _adopt_from_url(prefix: str) -> None:
         return
     st.session_state[f"{prefix}.adopted"] = key
     job = jobs.pool().get(key)
-    if job is not None and job.active:
+    if job is not None:
         previous = st.query_params.get(OWNER_KEY)
         # Only the tab that started the run (its session id is in its own URL) gets it
         # as its own; anyone may follow a run by its key, which the runs table shows.

@@ -191,8 +191,12 @@ class PageForm:
             return value
         key = self.widget_key(key or name)
         shown = to_widget(value) if to_widget else value
-        if key not in st.session_state or st.session_state[key] != shown:
-            st.session_state[key] = shown  # the form wins: a preset, a link, a page switch
+        if key in st.session_state and st.session_state[key] != shown:
+            st.session_state[key] = shown  # the form wins: a preset, a link, a run to train again
+        # The form's value is also the widget's default: a browser that mounts the field
+        # afresh (a direct open, a page switch) shows the default, not a value set
+        # through the session, and Enter would submit it.
+        kwargs.update(_default_argument(render, args, kwargs, shown))
         render(*args, key=key, on_change=self._changed, args=(key, name, from_widget), **kwargs)
         return getattr(self.value, name) if hasattr(self.value, name) else value
 
@@ -208,6 +212,21 @@ class PageForm:
         """The link's problems, each once: gone at the next interaction."""
         for warning in st.session_state.pop(f"{self.page}.warnings", []):
             st.warning(plain_markdown(warning), icon=":material/link_off:")
+
+
+INDEXED = ("selectbox", "radio")  # widgets whose default is an index into their options
+LISTED = ("multiselect", "segmented_control", "pills")  # widgets whose default is `default`
+
+
+def _default_argument(render: Callable, args: tuple, kwargs: dict, shown: Any) -> dict:
+    """The keyword argument that makes `shown` the default of the widget `render` draws."""
+    kind = getattr(render, "__name__", "")
+    if kind in INDEXED:
+        options = list(kwargs.get("options", args[1] if len(args) > 1 else ()))
+        return {"index": options.index(shown)} if shown in options else {}
+    if kind in LISTED:
+        return {"default": shown}
+    return {"value": shown}
 
 
 def _own(params: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:

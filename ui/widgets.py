@@ -20,7 +20,6 @@ from core.config import (
     OPTIMIZERS,
     TrainingConfig,
 )
-from core.forms.classification import padded
 from core.forms.training import PRESETS, matching_preset, training_fields
 from core.models import LayerRow
 from ui.state import PageForm
@@ -52,23 +51,33 @@ def architecture_builder(form: PageForm) -> tuple[tuple[int, str], ...]:
     """Number of hidden layers, then units and activation for each, drawn from the
     form's `units` and `activations`; returns the `(units, activation)` pairs.
 
-    A layer added copies the last one. The units take any number: the page's config
+    A layer removed comes back as it was when added again; a new one copies the last.
+    The units take any number: the page's config
     says what is out of range (and refuses to train) instead of a field that quietly
     keeps its last valid value.
     """
 
+    removed = f"{form.page}.removed_layers"  # what a layer removed had, until it is added back
+
     def resize(count) -> dict:
-        units, count = form.value.units, max(0, int(count))
-        default = form.default.units
-        added = tuple(default[i] if i < len(default) else (units or default)[-1] for i in range(len(units), count))
-        return {"units": units[:count] + added, "activations": padded(form.value.activations, count)}
+        # Any count is taken as typed, so the config can say what is wrong with it; past
+        # twice the most layers, no more rows are made.
+        layers, count = (
+            list(zip(form.value.units, form.value.activations)),
+            min(max(0, int(count)), 2 * MAX_HIDDEN_LAYERS),
+        )
+        kept = st.session_state.get(removed, [])
+        if count < len(layers):
+            st.session_state[removed] = layers[count:] + kept[: MAX_HIDDEN_LAYERS - len(layers)]
+            layers = layers[:count]
+        while len(layers) < count:
+            layers.append(kept.pop(0) if kept else (layers or [(form.default.units[0], "relu")])[-1])
+        return {"units": tuple(units for units, _ in layers), "activations": tuple(name for _, name in layers)}
 
     form.widget(
         "units",
         st.number_input,
         "Hidden layers",
-        min_value=0,
-        max_value=MAX_HIDDEN_LAYERS,
         step=1,
         key="num_layers",
         to_widget=len,
@@ -78,7 +87,7 @@ def architecture_builder(form: PageForm) -> tuple[tuple[int, str], ...]:
     )
     if form.hidden("layers"):
         return tuple(zip(form.value.units, form.value.activations))
-    for index in range(min(len(form.value.units), MAX_HIDDEN_LAYERS)):
+    for index in range(len(form.value.units)):
         units_column, activation_column = st.columns(2)
         form.widget(
             "units",
@@ -138,7 +147,9 @@ def _preset_changed(form: PageForm, presets: dict[str, TrainingConfig]) -> None:
         form.set(**fields)
 
 
-def training_form(form: PageForm, *, presets: dict[str, TrainingConfig] = PRESETS, extra=None) -> bool:
+def training_form(
+    form: PageForm, *, presets: dict[str, TrainingConfig] = PRESETS, extra=None, problem: Exception | None = None
+) -> bool:
     """The training controls of a `TrainingForm` and a Train button; returns whether
     Train was pressed in this run.
 
@@ -151,6 +162,8 @@ def training_form(form: PageForm, *, presets: dict[str, TrainingConfig] = PRESET
         form: the page's bound form (its class extends `TrainingForm`).
         presets: named starting points. Defaults to `PRESETS` (tuned on Fashion-MNIST).
         extra: optional function called before the button, for page-specific fields.
+        problem: why the form's run cannot train, if it cannot: shown under the
+            button, which is then disabled. Defaults to none.
     """
     values = form.value
     if not form.hidden("preset"):
@@ -205,4 +218,9 @@ def training_form(form: PageForm, *, presets: dict[str, TrainingConfig] = PRESET
         form.widget("patience", middle.number_input, "Patience (epochs)", step=1, disabled=not values.early_stopping)
         if extra is not None:
             extra()
-        return st.button("Train", type="primary", icon=":material/play_arrow:", key=form.widget_key("train"))
+        pressed = st.button(
+            "Train", type="primary", icon=":material/play_arrow:", key=form.widget_key("train"), disabled=bool(problem)
+        )
+        if problem:
+            st.error(f"{problem} Training is off until this is fixed.", icon=":material/error:")
+        return pressed

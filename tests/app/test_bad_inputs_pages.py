@@ -71,7 +71,9 @@ def train(at, **fields):
             else at.number_input(key=f"classification.{name}")
         )
         widget.set_value(value)
-    finish_jobs(button(at, "Train").click().run())
+    at.run()
+    if not button(at, "Train").disabled:  # disabled while the settings cannot train
+        finish_jobs(button(at, "Train").click().run())
     return at
 
 
@@ -122,11 +124,11 @@ def test_wide_and_deep_empty_wide_path_keeps_the_deep_path():
     at = open_page("pages/wide_and_deep.py")
     at.segmented_control(key="wide_deep.variant").set_value("two_inputs").run()
     at.number_input(key="wide_deep.units").set_value(12).run()
-    at.multiselect(key="wide_deep.wide").set_value([]).run()
+    at.multiselect(key="wide_deep.wide_features").set_value([]).run()
     assert "Received: wide_features=()" in texts(at.error) and "Pick at least one feature for the wide path" in texts(
         at.error
     )
-    assert at.multiselect(key="wide_deep.deep").value == [2, 3, 4, 5, 6, 7]
+    assert at.multiselect(key="wide_deep.deep_features").value == [2, 3, 4, 5, 6, 7]
     assert at.number_input(key="wide_deep.units").value == 12 and not at.exception
 
 

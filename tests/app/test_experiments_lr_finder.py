@@ -64,15 +64,14 @@ def test_the_panel_puts_the_suggestion_into_a_form():
     def script():
         import streamlit as st
 
-        from core.config import DataConfig, MLPConfig, RunConfig
-        from ui import cache, widgets
+        from core.forms.classification import ClassificationForm, run_config
+        from ui import cache, state, widgets
         from ui.experiments import lr_finder
 
-        values, _ = widgets.training_form("demo")
-        training = widgets.training_config(values)
-        config = RunConfig(DataConfig("digits"), MLPConfig(((32, "relu"),)), training)
-        lr_finder.panel("demo", config, cache.image_dataset("digits"))
-        st.write(f"form rate {values['learning_rate']}")
+        form = state.bind("demo", ClassificationForm, default=ClassificationForm(dataset="digits", units=(32,)))
+        widgets.training_form(form)
+        lr_finder.panel(form, run_config(form.value), cache.image_dataset("digits"))
+        st.write(f"form rate {form.value.learning_rate}")
 
     at = AppTest.from_function(script, default_timeout=180).run()
     assert not at.exception
@@ -82,7 +81,8 @@ def test_the_panel_puts_the_suggestion_into_a_form():
     assert at.get("plotly_chart")
     button(at, f"Use {result.suggestion:.2g}").click().run()
     assert not at.exception
-    assert at.session_state["demo.learning_rate"] == result.suggestion
+    assert at.session_state["demo.form"].learning_rate == result.suggestion
+    assert at.query_params["learning_rate"] == repr(result.suggestion)
     assert at.number_input(key="demo.learning_rate").value == pytest.approx(result.suggestion)
     assert f"now {result.suggestion:.2g}" in at.success[0].value
     # The form's other fields kept the preset's values.
