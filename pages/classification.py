@@ -16,7 +16,12 @@ from ui.experiments import lr_finder
 PREFIX = "classification"
 
 form = state.bind(
-    PREFIX, ClassificationForm, check=run_config, from_run=from_run, kind="classification", controls=("preset",)
+    PREFIX,
+    ClassificationForm,
+    check=run_config,
+    from_run=from_run,
+    kind="classification",
+    controls=("preset", "layers"),
 )
 st.title("Classification MLP")
 form.markdown(

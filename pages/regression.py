@@ -20,7 +20,7 @@ form = state.bind(
     check=lambda value: run_config(value, data.name),
     from_run=from_run,
     kind="regression",
-    controls=("preset",),
+    controls=("preset", "layers"),
 )
 st.title("Regression MLP")
 form.markdown(

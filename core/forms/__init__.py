@@ -185,7 +185,7 @@ def from_params(
     """Reads a form back from query parameters, forgiving bad ones field by field.
 
     Parameters that are not fields are ignored. A field whose text does not parse, or
-    whose value `check` refuses together with the fields read before it, keeps its
+    whose value `check` refuses together with the other fields read, keeps its
     default and adds a warning; every other field is still read.
 
     Args:
@@ -199,18 +199,35 @@ def from_params(
         `(form, warnings)`: the form and one message per value ignored.
     """
     form = default if default is not None else cls()
+    values, problems = {}, {}
+    for name in field_names(cls):
+        if name in params:
+            try:
+                values[name] = parse(cls, name, str(params[name]))
+            except ValueError as error:
+                problems[name] = str(error)
+    # Fields that only go together (a schedule and its decay rate) are each checked
+    # with the ones taken so far: a field refused in one pass is tried again after the
+    # others, until a pass takes none.
+    pending = list(values)
+    while pending:
+        refused = []
+        for name in pending:
+            candidate = form.replace(**{name: values[name]})
+            try:
+                if check is not None:
+                    check(candidate)
+            except ValueError as error:
+                refused.append(name)
+                problems[name] = _short(str(error))
+                continue
+            form = candidate
+        if len(refused) == len(pending):
+            break
+        pending = refused
     warnings = []
     for name in field_names(cls):
-        if name not in params:
-            continue
-        text = str(params[name])
-        try:
-            candidate = form.replace(**{name: parse(cls, name, text)})
-            if check is not None:
-                check(candidate)
-        except ValueError as error:
-            reason = _short(str(error))
-            warnings.append(f"Ignored `{name}={echo(text)}` from the link: {reason}. Using {getattr(form, name)!r}.")
-            continue
-        form = candidate
+        if name in problems and (name not in values or name in pending):
+            text = echo(str(params[name]))
+            warnings.append(f"Ignored `{name}={text}` from the link: {problems[name]}. Using {getattr(form, name)!r}.")
     return form, warnings

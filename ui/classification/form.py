@@ -86,7 +86,7 @@ def data_fields(form: PageForm, data: ImageDataset) -> int:
         middle.selectbox,
         "Training images",
         subsets,
-        format_func=lambda n: f"all {available:,}" if n == 0 or n >= available else f"first {n:,}",
+        format_func=lambda n: subset_label(n, available),
         help="A subset trains faster, for quick experiments.",
     )
     form.widget(
@@ -97,6 +97,14 @@ def data_fields(form: PageForm, data: ImageDataset) -> int:
         "counts as much as a frequent one (for unbalanced subsets).",
     )
     return available
+
+
+def subset_label(n: int, available: int) -> str:
+    """A training subset's option, each one different (a selectbox tells options
+    apart by their labels): `first 20,000 (all 1,437)` for more than there are."""
+    if n == 0:
+        return f"all {available:,}"
+    return f"first {n:,}" + (f" (all {available:,})" if n >= available else "")
 
 
 def data_caption(config, data: ImageDataset) -> None:

@@ -20,6 +20,7 @@ from core.regression.housing import RegressionData
 from core.regression.sequential import COURSE_REGRESSION_TRAINING, FAST_REGRESSION_TRAINING
 from core.store import RunStore
 from ui import cache, charts, run_view
+from ui.classification.form import subset_label
 from ui.lazy import lazy_expander, lazy_tabs
 from ui.regression.figures import (
     comparison_figure,
@@ -65,7 +66,7 @@ def subset_field(form, data: RegressionData) -> None:
         st.selectbox,
         "Training samples",
         subsets,
-        format_func=lambda n: f"all {len(data.x_train):,}" if n == 0 or n >= len(data.x_train) else f"first {n:,}",
+        format_func=lambda n: subset_label(n, len(data.x_train)),
         help="A subset trains faster, for quick experiments. Validation and test sets stay whole.",
     )
 
