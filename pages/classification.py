@@ -46,7 +46,8 @@ except DatasetUnavailableError as error:
     st.button("Use the offline digits data set", on_click=form.set, kwargs={"dataset": "digits"}, type="primary")
     st.stop()
 
-st.subheader("Data")
+if form.shown("validation", "validation_split", "scaling", "classes", "num_train", "class_weight"):
+    st.subheader("Data")
 available = fields.data_fields(form, data)
 try:
     run_data = for_run(data, data_config(form.value.replace(num_train=0)))
@@ -67,7 +68,8 @@ with st.expander(
 
 build, summary = st.columns([3, 2], gap="large")
 with build:
-    st.subheader("Architecture")
+    if form.shown("layers", "output_activation"):
+        st.subheader("Architecture")
     layers = widgets.architecture_builder(form)
     fields.output_field(form)
 with summary:

@@ -34,7 +34,8 @@ ui.data_overview(data)
 
 build, summary = st.columns(2, gap="large")
 with build:
-    st.subheader("Architecture")
+    if form.shown("layers", "normalize", "output_activation", "loss"):
+        st.subheader("Architecture")
     layers = widgets.architecture_builder(form)
     form.widget(
         "normalize",

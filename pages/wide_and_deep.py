@@ -68,7 +68,8 @@ if form.value.variant != "one_input":
 
 settings, diagram = st.columns([2, 3], gap="large")
 with settings:
-    st.subheader("Model")
+    if form.shown("units", "activation", "main_weight", "api"):
+        st.subheader("Model")
     left, right = st.columns(2)
     form.widget("units", left.number_input, "Units per hidden layer", step=1)
     form.widget("activation", right.selectbox, "Activation", ACTIVATIONS)

@@ -136,6 +136,11 @@ class PageForm:
         """Whether the link asked to hide control `name`."""
         return name in self.view.hidden
 
+    def shown(self, *names: str) -> bool:
+        """Whether any of these controls is shown: a section whose controls a lesson
+        link all hides drops its heading too."""
+        return any(not self.hidden(name) for name in names)
+
     def markdown(self, text: str, **kwargs) -> None:
         """Explanatory text, unless the link hides it (`hide_text=true`)."""
         if not self.view.hide_text:
@@ -153,6 +158,7 @@ class PageForm:
         current = st.query_params.to_dict()
         params.update({key: current[key] for key in KEPT_PARAMS if key in current})
         st.session_state[f"{self.page}.url"] = _own(params, self.controls)
+        st.session_state[f"{self.page}.run"] = params.get(RUN_PARAM)
         if current != params:
             st.query_params.from_dict(params)
 
@@ -263,7 +269,9 @@ def bind(
     url = st.query_params.to_dict()
     own = _own(url, form.controls)
     stored = f"{page}.form" in st.session_state
-    if not stored or (own and own != st.session_state.get(f"{page}.url")):
+    # A run's link carries no form: it names a run the page has not shown yet.
+    run_link = not own and url.get(RUN_PARAM) not in (None, st.session_state.get(f"{page}.run"))
+    if not stored or (own and own != st.session_state.get(f"{page}.url")) or run_link:
         _load(form, url, check, from_run, kind)
     form.write_url()
     return form

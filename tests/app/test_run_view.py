@@ -85,3 +85,36 @@ def test_a_run_named_in_someone_elses_url_is_followed_but_not_made_ones_own(priv
         assert not at.exception
         own = at.session_state[TRAINED_HERE] if TRAINED_HERE in at.session_state else set()
         assert (job.key in own) is owns, visitor
+
+
+def test_an_interrupted_runs_link_fills_the_form_with_its_settings_and_trains_exactly_them_again(private_store):
+    from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
+    from core.forms.classification import from_run
+
+    config = RunConfig(DataConfig("digits", num_train=500), MLPConfig(((9, "tanh"),)), TrainingConfig(epochs=1, seed=3))
+    key = RunStore().key_for(config.to_json())
+    status = jobs.JobStatus(
+        key=key,
+        kind="classification",
+        label="9 tanh",
+        dataset="Digits",
+        state="running",
+        epoch=1,
+        epochs=1,
+        updated=time.time() - 60,
+        config=config.to_dict(),
+    )
+    (private_store / jobs.JOBS_DIR).mkdir(exist_ok=True)
+    jobs.status_path(private_store, key).write_text(json.dumps(status.to_dict()))
+    at = open_page(PAGE)
+    at.query_params.clear()
+    at.query_params["run"] = key  # a reload after the server was restarted
+    at.run()
+    assert not at.exception
+    assert at.session_state["classification.form"] == from_run(config)  # not the defaults
+    assert "It was 9 tanh on Digits." in texts(at.info)
+    at.button(key=f"classification.train_again.{key}").click().run()
+    job = jobs.pool().get(key)
+    assert job is not None and job.config == config
+    finish_jobs(at)
+    assert metric(at, "Parameters") == f"{(64 + 1) * 9 + (9 + 1) * 10:,}"
