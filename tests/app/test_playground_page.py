@@ -393,6 +393,29 @@ def test_a_value_out_of_float32s_range_is_refused_with_a_message():
 
 
 @pytest.mark.slow
+def test_every_frame_carries_its_weights_and_biases_for_the_hover_labels(short_live_runs):
+    import html
+    import json
+
+    from ui.playground import figures
+
+    def values(at):
+        (element,) = at.get("html")
+        return json.loads(
+            html.unescape(re.fullmatch(r"<div class=\"playground-values\">(.*)</div>", element.proto.body)[1])
+        )
+
+    at = open_page()
+    trainer = trainer_of(at)
+    assert values(at) == figures.hover_values(trainer)
+    at.button(key="playground.play").click().run()
+    shown = values(at)
+    assert shown["epoch"] > 0 and len(shown["weights"]) == 18 and len(shown["biases"]) == 7
+    at.button(key="playground.play").click().run()  # Pause
+    assert values(at) == figures.hover_values(trainer) and values(at)["epoch"] == trainer.epoch
+
+
+@pytest.mark.slow
 def test_regression_shows_squared_error_and_the_url_keeps_epochs_per_update():
     at = open_page({"epochs_per_update": "10"})
     assert at.selectbox(key="playground.epochs_per_update").value == 10
@@ -639,3 +662,27 @@ def test_hover_layout_names_every_tile_where_the_picture_draws_it(trained):
     assert layout["surface"] == dict(
         x=figures.SURFACE_LEFT, y=figures.SURFACE_TOP, size=figures.SURFACE_SIZE, title_y=figures.SURFACE_TOP - 14
     )
+
+
+def test_the_playing_labels_name_each_value_where_the_chart_has_its_target(trained):
+    import json
+
+    from ui.playground import figures
+
+    config, trainer = trained
+    layout, values = figures.hover_layout(config, trainer), figures.hover_values(trainer)
+    json.dumps(values)  # it goes to the browser as it is
+    view = figures.draw_view(config, trainer, trainer.grids())
+    assert len(layout["links"]) == len(values["weights"]) == len(view.links) == 3 * 4 + 4 * 3 + 3 * 1
+    for link, weight, target in zip(layout["links"], values["weights"], view.links):
+        # The paused chart's label, word for word, at the same pixel.
+        assert (link["x"], link["y"]) == pytest.approx((target.x, target.y), abs=0.01)
+        assert target.text.startswith(f"{link['name']}<br>weight {weight}<br>")
+    nodes = view.nodes[len(config.features) :]  # the inputs have no bias
+    assert len(layout["neurons"]) == len(values["biases"]) == len(nodes) == 4 + 3 + 1
+    for neuron, bias, target in zip(layout["neurons"], values["biases"], nodes):
+        assert (neuron["x"], neuron["y"]) == (target.x, target.y)
+        assert target.text.startswith(f"{neuron['name']}<br>bias {bias}<br>")
+    kernel, bias = trainer.weights()[1]
+    assert values["weights"][3 * 4 + 1 * 3 + 1] == f"{kernel[1, 1]:+.3f}"  # layer 1, neuron 2 → layer 2, neuron 2
+    assert values["biases"][4 + 2] == f"{bias[2]:+.3f}"

@@ -1,7 +1,7 @@
 """The Playground in a real browser: one view in Play and Pause, no layout shift while
-training, every link's weight readable by hovering its own target, a hovered neuron's
-heatmap shown large over the surface, and the editor: a click picks what it edits, its
-box shows the live value, an edit shows at once."""
+training, every link's weight and neuron's bias readable by hovering, paused and
+playing, a hovered neuron's heatmap shown large over the surface, and the editor: a
+click picks what it edits, its box shows the live value, an edit shows at once."""
 
 import io
 import re
@@ -59,7 +59,7 @@ def test_play_and_pause_show_one_view_without_layout_shift(server, page):
     assert exceptions(page) == []
 
 
-def test_every_link_weight_shows_on_hover(server, page):
+def test_every_link_weight_and_bias_shows_on_hover(server, page):
     from core.playground.data import make_dataset, split_dataset
     from core.playground.model import Trainer
     from ui.playground import figures
@@ -81,8 +81,16 @@ def test_every_link_weight_shows_on_hover(server, page):
             text = label.first.text_content()
             if "weight" in text:
                 read.add(text.split("weight")[0].strip())
+    biases = set()
+    for target in view.nodes[2:]:  # the inputs have none
+        page.mouse.move(box["x"] + target.x, box["y"] + target.y)
+        time.sleep(0.15)
+        label = page.locator(".hoverlayer .hovertext")
+        if label.count() and "bias" in label.first.text_content():
+            biases.add(label.first.text_content().split("bias")[0].strip())
     screenshot(page, "playground-hover")
     assert len(read) == len(view.links) == 2 * 4 + 4 * 2 + 2 * 1
+    assert len(biases) == 4 + 2 + 1
     assert exceptions(page) == []
 
 
@@ -186,6 +194,7 @@ def test_hovering_a_neuron_shows_its_heatmap_large_paused_and_playing(server, pa
 MENU = ".st-key-playground-edit_item"
 VALUE = ".st-key-playground-edit_value input"
 SET = ".st-key-playground-edit_set button"
+LABEL = "[data-testid='playgroundHoverLabel']"
 CHART_LABEL = ".hoverlayer .hovertext"
 
 
@@ -326,4 +335,35 @@ def test_a_set_bias_shows_the_recomputed_loss_and_surface_at_once(server, page):
     assert np.abs(_surface(page, box) - before).mean() > 10  # the surface follows
     assert _value(page) == 3.0
     screenshot(page, "playground-set-bias")
+    assert exceptions(page) == []
+
+
+def test_hovering_the_playing_picture_shows_live_weights_and_biases(server, page):
+    config = PlaygroundConfig(dataset="circle", hidden_layers=(4, 2), learning_rate=0.1)
+    open_playground(page, server, config)
+    _, view = _drawn(config)
+    page.get_by_role("button", name="Play").click()
+    page.locator(PICTURE).first.wait_for(timeout=30_000)
+    time.sleep(1)
+    box = page.locator(PICTURE).first.bounding_box()
+    link = _target(view, ("link", 0, 0, 1))
+    page.mouse.move(box["x"] + link.x, box["y"] + link.y)
+    label = page.locator(LABEL)
+    label.wait_for(state="visible", timeout=5_000)
+    texts = []
+    for _ in range(6):
+        texts.append(label.inner_text())
+        time.sleep(0.4)
+    screenshot(page, "playground-hover-playing-link")
+    assert all(text.startswith("x₁ → layer 1, neuron 2\nweight ") for text in texts)
+    assert len({_labelled_value(text, "weight") for text in texts}) > 1  # it follows the training
+    neuron = _target(view, ("node", 2, 1))  # layer 2, neuron 2
+    page.mouse.move(box["x"] + neuron.x, box["y"] + neuron.y)
+    page.wait_for_function(f"document.querySelector(\"{LABEL}\").innerText.includes('bias')", timeout=5_000)
+    assert label.inner_text().startswith("layer 2, neuron 2\nbias ")
+    screenshot(page, "playground-hover-playing-bias")
+    page.mouse.move(box["x"] + 5, box["y"] + 5)  # a blank corner: no label
+    label.wait_for(state="hidden", timeout=5_000)
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for(timeout=30_000)
     assert exceptions(page) == []

@@ -34,8 +34,8 @@ from core.playground.features import FEATURES
 from core.playground.limits import PlaygroundLimits
 from core.playground.upload import UploadedPoints, parse_points_csv
 from ui.playground import editor
-from ui.playground.figures import WIDTH, draw_view, encode, hover_layout, snapshot, view_figure
-from ui.playground.hover import VIEW_KEY, hover_preview
+from ui.playground.figures import WIDTH, draw_view, encode, hover_layout, hover_values, snapshot, view_figure
+from ui.playground.hover import VIEW_KEY, hover_preview, show_values, values_slot
 
 UPDATE_INTERVAL = 0.2  # seconds before a finished live run starts the next, while playing
 LIVE_SECONDS = 30.0  # one live run redraws in a loop this long, then hands back to Streamlit
@@ -402,7 +402,8 @@ def live_view(config: PlaygroundConfig, trainer) -> None:
     interrupts the loop, as any rerun does. Playing, each frame is the view's picture;
     paused, the same picture carries hover and click targets (`view_figure`), so the
     page looks the same in both states. In both, hovering a neuron shows its heatmap
-    large over the surface (`ui.playground.hover`), in the browser alone.
+    large over the surface (`ui.playground.hover`), in the browser alone; playing, the
+    same script labels a hovered link or neuron with its weight or bias in the frame.
     """
     playing = st.session_state[PLAYING]
     st.session_state[IN_FULL_RUN] = True
@@ -418,6 +419,7 @@ def live_view(config: PlaygroundConfig, trainer) -> None:
             st.rerun()  # a click opened an item in the editor, outside this fragment
         view = st.container(key=VIEW_KEY)  # where the hover preview finds the picture
         header, chart = view.empty(), view.empty()
+        values = values_slot(view)  # each frame's weights and biases, for the hover labels
         deadline = time.monotonic() + (0.0 if full_run else LIVE_SECONDS)
         options = dict(show_test=state[SHOW_TEST], discretize=state[DISCRETIZE], focus=state.get(FOCUS))
 
@@ -438,6 +440,7 @@ def live_view(config: PlaygroundConfig, trainer) -> None:
             else:
                 shot = snapshot(trainer)
             _header(header, shot)
+            show_values(values, hover_values(shot))
             if state[PLAYING]:
                 chart.image(picture, width=WIDTH)
             else:
