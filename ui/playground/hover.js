@@ -89,7 +89,8 @@ function install() {
     const scale = shown.box.width / hover.layout.width;
     const x = (clientX - shown.box.left) / scale;
     const y = (clientY - shown.box.top) / scale;
-    const neuron = hover.layout.neurons.findIndex((n) => Math.abs(x - n.x) <= n.size / 2 && Math.abs(y - n.y) <= n.size / 2);
+    const inside = (n) => Math.abs(x - n.x) <= n.size / 2 && Math.abs(y - n.y) <= n.size / 2;
+    const neuron = hover.layout.neurons.findIndex(inside);
     if (neuron >= 0) return { kind: "bias", index: neuron };
     let best = null;
     let bestDistance = LINK_REACH;
