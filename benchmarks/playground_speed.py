@@ -169,7 +169,7 @@ def browser_rate(seconds: float, chromium: str = "/usr/bin/chromium") -> list[fl
                     seen.add(match[1]); window.__updates.push(performance.now());
                     // Where the picture and the first control below it sit, to catch layout shift.
                     const image = main.querySelector('[data-testid=stImage] img');
-                    const below = main.querySelector('.st-key-playground-set_weight');
+                    const below = main.querySelector('.st-key-playground-edit_set');
                     if (image && below) window.__tops.push([image.getBoundingClientRect().top,
                       image.getBoundingClientRect().height, below.getBoundingClientRect().top]);
                   }

@@ -2,8 +2,8 @@
 
 Pick 2-D data and input features, stack up to six small hidden layers, press play,
 and watch the decision surface, every neuron's heatmap and the loss curves change
-as a Keras model trains. The whole experiment lives in the URL, so a copied link
-reopens it.
+as a Keras model trains; pause to set any weight or bias by hand. The whole
+experiment lives in the URL, so a copied link reopens it.
 """
 
 import streamlit as st
@@ -20,6 +20,7 @@ from core.playground.config import (
 )
 from core.playground.data import DATASET_TITLES
 from core.playground.features import FEATURES
+from ui.playground import editor
 from ui.playground import view as ui
 
 ui.init_state()
@@ -164,25 +165,7 @@ if layers:
 
 ui.live_view(config, trainer)
 
-options = ui.links(trainer)
-if st.session_state.get(ui.EDIT_LINK) not in options or ui.EDIT_VALUE not in st.session_state:
-    st.session_state[ui.EDIT_LINK] = (
-        st.session_state.get(ui.EDIT_LINK) if st.session_state.get(ui.EDIT_LINK) in options else options[0]
-    )
-    ui.on_link_choice()
-edit = st.columns([3, 1.5, 1, 3], vertical_alignment="bottom")
-edit[0].selectbox(
-    "Link (or click one on the chart)",
-    options,
-    key=ui.EDIT_LINK,
-    format_func=lambda link: ui.link_title(config, trainer, link),
-    on_change=ui.on_link_choice,
-)
-edit[1].number_input("Weight", -10.0, 10.0, step=0.1, format="%.3f", key=ui.EDIT_VALUE)
-edit[2].button("Set weight", key=k("set_weight"), on_click=ui.set_weight, use_container_width=True)
-edit[3].caption(
-    "Hover a neuron to see its heatmap large; click it on the paused chart to keep it, again for the output."
-)
+editor.show(config, trainer, playing=st.session_state[ui.PLAYING])
 
 with st.expander("Show the code", icon=":material/code:"):
     code = generate_code(config, epochs=trainer.epoch or 100, upload=st.session_state.get(ui.UPLOADED))

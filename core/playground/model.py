@@ -13,7 +13,8 @@ epoch), because on a few hundred points the Python overhead of `model.fit` per c
 would cost more than the arithmetic. `grids()` evaluates every layer's activations on
 a grid over the plane in one batched call, for the heatmaps. `update(config)` takes
 on a new learning rate, regularization, batch size, optimizer or loss mid-run, as
-Playground does, and `set_weight` lets the learner change one link by hand.
+Playground does, and `set_weight` and `set_bias` let the learner change one link or
+one neuron's bias by hand.
 
 Example:
 
@@ -139,6 +140,16 @@ def plane_grid(extent: float, resolution: int = GRID_RESOLUTION) -> tuple[np.nda
     axis = np.linspace(-extent, extent, resolution, dtype="float32")
     x1, x2 = np.meshgrid(axis, axis)
     return axis, np.stack([x1.ravel(), x2.ravel()], axis=1)
+
+
+_FLOAT32_MAX = float(np.finfo("float32").max)
+
+
+def _check_value(value) -> None:
+    """A weight or bias typed by hand: a finite number that float32 holds (a larger one
+    would be stored as inf)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not abs(value) <= _FLOAT32_MAX:
+        raise invalid("value", f"a finite number between -{_FLOAT32_MAX:.4g} and {_FLOAT32_MAX:.4g}", value)
 
 
 def dense_layers(model) -> list:
@@ -317,13 +328,14 @@ class Trainer:
         return [(layer.kernel.numpy(), layer.bias.numpy()) for layer in self.dense]
 
     def set_weight(self, layer: int, source: int, target: int, value: float) -> None:
-        """Sets one link's weight by hand, as clicking a link in Playground does.
+        """Sets one link's weight by hand, as clicking a link in Playground does, and
+        records the edited network's losses (see `record_losses`).
 
         Args:
             layer: the Dense layer, 0 for the links out of the inputs.
             source: the neuron (or input) the link leaves, in layer `layer - 1`.
             target: the neuron the link enters, in layer `layer`.
-            value: the new weight, a finite number.
+            value: the new weight, a finite number within float32's range.
 
         Raises:
             ValueError: for an index outside the network or a value that is not finite.
@@ -332,11 +344,51 @@ class Trainer:
         kernel = self.dense[layer].kernel
         check_int("source", source, 0, kernel.shape[0] - 1)
         check_int("target", target, 0, kernel.shape[1] - 1)
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value):
-            raise invalid("value", "a finite number", value)
+        _check_value(value)
         values = kernel.numpy()
         values[source, target] = value
         kernel.assign(values)
+        self.record_losses()
+
+    def set_bias(self, layer: int, unit: int, value: float) -> None:
+        """Sets one neuron's bias by hand, and records the edited network's losses
+        (see `record_losses`).
+
+        Args:
+            layer: the Dense layer, 0 for the first hidden layer (the output when
+                there is none).
+            unit: the neuron within that layer.
+            value: the new bias, a finite number within float32's range.
+
+        Raises:
+            ValueError: for an index outside the network or a value that is not finite.
+
+        Example:
+
+        >>> from core.playground.data import make_dataset, split_dataset
+        >>> trainer = Trainer(PlaygroundConfig(hidden_layers=(3,)), split_dataset(*make_dataset("circle"), 0.5, 0))
+        >>> trainer.set_bias(0, 2, 0.5)
+        >>> float(trainer.weights()[0][1][2]), trainer.history["epoch"]
+        (0.5, [0, 0])
+        """
+        check_int("layer", layer, 0, len(self.dense) - 1)
+        bias = self.dense[layer].bias
+        check_int("unit", unit, 0, bias.shape[0] - 1)
+        _check_value(value)
+        values = bias.numpy()
+        values[unit] = value
+        bias.assign(values)
+        self.record_losses()
+
+    def record_losses(self) -> None:
+        """Appends the network's training and test losses as they are now to `history`,
+        at the current epoch: after an edit by hand the losses (the page's header, the
+        end of the loss curves) are those of the edited network at once, and the curves
+        show the edit as a jump at that epoch."""
+        train_loss, test_loss = (float(v) for v in self._losses())
+        self.history["epoch"].append(self.epoch)
+        self.history["loss"].append(train_loss)
+        self.history["test_loss"].append(test_loss)
 
     def predict(self, points: np.ndarray) -> np.ndarray:
         """The network's output for 2-D points `(n, 2)`: shape `(n,)`, or `(n, classes)`

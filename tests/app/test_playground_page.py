@@ -110,6 +110,7 @@ def test_the_experiment_survives_a_visit_to_another_page():
     assert at.selectbox(key="playground.activation").value == "relu"
     assert at.checkbox(key="playground.feature.x1x2").value
     assert epoch_line(at).startswith("**Epoch 1**")  # the same trainer, kept
+    assert at.number_input(key=VALUE).value == live(trainer_of(at), at.selectbox(key=MENU).value)
 
 
 @pytest.mark.slow
@@ -208,20 +209,210 @@ def test_a_new_learning_rate_mid_run_keeps_the_run():
     assert epoch_line(at).startswith("**Epoch 0**") and trainer_of(at) is not trainer
 
 
+MENU, VALUE, SET = "playground.edit_item", "playground.edit_value", "playground.edit_set"
+
+
+def click_chart(at: AppTest, *customdata) -> AppTest:
+    """Clicks the paused chart's target `customdata` (`ui.playground.figures.Target.key`),
+    as the browser reports a click. AppTest reruns the whole page for it, where the
+    browser reruns the live view's fragment alone: tests/e2e/test_playground.py checks
+    that the editor follows there too."""
+    import json
+
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    chart = at.get("plotly_chart")[0]
+    selection = {"points": [{"customdata": list(customdata)}], "point_indices": [0], "box": [], "lasso": []}
+    states = at._tree.get_widget_states()
+    states.widgets.append(WidgetState(id=chart.proto.id, string_value=json.dumps({"selection": selection})))
+    return at._run(states)
+
+
+def live(trainer, item: tuple) -> float:
+    kernel, bias = trainer.weights()[item[1]]
+    return float(bias[item[2]] if item[0] == "bias" else kernel[item[2], item[3]])
+
+
+def losses_shown(at: AppTest) -> tuple[float, float]:
+    numbers = re.search(r"training loss ([\d.]+) · test loss ([\d.]+)", epoch_line(at))
+    return float(numbers.group(1)), float(numbers.group(2))
+
+
+def losses_of(trainer) -> tuple[float, float]:
+    """The trainer's cross-entropies computed here, from its predictions."""
+    import keras
+
+    data = trainer.data
+    return tuple(
+        float(keras.losses.binary_crossentropy(y, trainer.predict(x)))
+        for x, y in ((data.x_train, data.y_train), (data.x_test, data.y_test))
+    )
+
+
+def view_picture(at: AppTest) -> np.ndarray:
+    """The paused chart's picture, as the browser gets it: (height, width, 3) ints."""
+    import base64
+    import io
+    import json
+
+    from PIL import Image
+
+    source = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["images"][0]["source"]
+    data = base64.b64decode(source.split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype="int16")
+
+
 @pytest.mark.slow
 def test_a_link_weight_is_edited_from_the_page():
     at = open_page()
     trainer = trainer_of(at)
     before = trainer.grids()[-1].copy()
-    at.selectbox(key="playground.edit_link").set_value((1, 2, 1)).run()
-    assert at.number_input(key="playground.edit_value").value == pytest.approx(trainer.weights()[1][0][2, 1], abs=1e-3)
-    at.number_input(key="playground.edit_value").set_value(3.5).run()
-    at.button(key="playground.set_weight").click().run()
+    at.selectbox(key=MENU).set_value(("weight", 1, 2, 1)).run()
+    assert at.number_input(key=VALUE).value == live(trainer, ("weight", 1, 2, 1))
+    at.number_input(key=VALUE).set_value(3.5).run()
+    at.button(key=SET).click().run()
     assert not at.exception
     assert trainer.weights()[1][0][2, 1] == pytest.approx(3.5)
+    assert at.number_input(key=VALUE).value == pytest.approx(3.5)
     assert np.abs(trainer.grids()[-1] - before).max() > 1e-3  # the surface follows
-    titles = at.selectbox(key="playground.edit_link").options
-    assert len(titles) == 2 * 4 + 4 * 2 + 2 * 1 and "layer 1, neuron 3 → layer 2, neuron 2" in titles
+    titles = at.selectbox(key=MENU).options
+    assert len(titles) == (2 * 4 + 4 * 2 + 2 * 1) + (4 + 2 + 1)  # every link and every bias
+    assert "layer 1, neuron 3 → layer 2, neuron 2" in titles
+    assert "Bias of neuron 2 in layer 1" in titles and "Bias of the output" in titles
+
+
+@pytest.mark.slow
+def test_a_click_on_a_link_or_a_neuron_opens_it_in_the_editor():
+    at = open_page()
+    at.button(key="playground.step").click().run()
+    trainer = trainer_of(at)
+    click_chart(at, "link", 1, 2, 1)
+    assert not at.exception
+    assert at.selectbox(key=MENU).value == ("weight", 1, 2, 1)
+    assert at.number_input(key=VALUE).value == live(trainer, ("weight", 1, 2, 1))
+    click_chart(at, "node", 1, 1)  # layer 1, neuron 2: shown large, and its bias opens
+    assert at.session_state["playground.focus"] == (1, 1)
+    assert at.selectbox(key=MENU).value == ("bias", 0, 1)
+    assert at.number_input(key=VALUE).label == "Bias" and at.button(key=SET).label == "Set bias"
+    assert at.number_input(key=VALUE).value == live(trainer, ("bias", 0, 1))
+    click_chart(at, "node", 3, 0)  # the output's bias
+    assert at.selectbox(key=MENU).value == ("bias", 2, 0)
+    click_chart(at, "node", 0, 1)  # an input has no bias: shown large, the editor stays
+    assert at.session_state["playground.focus"] == (0, 1)
+    assert at.selectbox(key=MENU).value == ("bias", 2, 0)
+    assert not at.exception
+
+
+@pytest.mark.slow
+def test_the_value_box_shows_the_live_value_after_steps_play_pause_and_reset(short_live_runs):
+    at = open_page()
+    item = ("weight", 0, 1, 2)
+    at.selectbox(key=MENU).set_value(item).run()
+    untrained = at.number_input(key=VALUE).value
+    for _ in range(3):
+        at.button(key="playground.step").click().run()
+    trainer = trainer_of(at)
+    assert at.number_input(key=VALUE).value == live(trainer, item) != untrained
+    at.button(key="playground.play").click().run()
+    # While playing the model changes under the box, so it is empty and waits for Pause.
+    assert at.number_input(key=VALUE).value is None and at.number_input(key=VALUE).disabled
+    assert at.button(key=SET).disabled
+    at.button(key="playground.play").click().run()  # Pause
+    assert trainer.epoch > 3
+    assert at.number_input(key=VALUE).value == live(trainer, item)
+    at.number_input(key=VALUE).set_value(4.0).run()  # typed, not set: a step drops it
+    at.button(key="playground.step").click().run()
+    assert at.number_input(key=VALUE).value == live(trainer, item) != 4.0
+    at.button(key="playground.reset").click().run()
+    assert trainer_of(at) is not trainer
+    assert at.number_input(key=VALUE).value == live(trainer_of(at), item) == untrained
+    assert not at.exception
+
+
+@pytest.mark.slow
+def test_set_without_typing_never_changes_the_model():
+    at = open_page()
+    at.button(key="playground.step").click().run()
+    at.button(key="playground.step").click().run()
+    trainer = trainer_of(at)
+    weights = [[array.copy() for array in layer] for layer in trainer.weights()]
+    for item in (("weight", 1, 2, 1), ("bias", 0, 3)):
+        at.selectbox(key=MENU).set_value(item).run()
+        at.button(key=SET).click().run()
+        # Not even rounded to the box's three decimals.
+        assert all(np.array_equal(a, b) for new, old in zip(trainer.weights(), weights) for a, b in zip(new, old))
+    assert len(trainer.history["loss"]) == 3  # and no edit recorded
+    # A typed value waits through other reruns (a toggle) until it is set.
+    at.number_input(key=VALUE).set_value(-1.25).run()
+    at.toggle(key="playground.show_test").set_value(False).run()
+    assert at.number_input(key=VALUE).value == -1.25
+    at.button(key=SET).click().run()
+    assert trainer.weights()[0][1][3] == -1.25
+    assert not at.exception
+
+
+@pytest.mark.slow
+def test_a_set_bias_recomputes_the_header_loss_the_surface_and_the_neuron_maps():
+    at = open_page()
+    at.button(key="playground.step").click().run()
+    trainer = trainer_of(at)
+    shown, picture = losses_shown(at), view_picture(at)
+    at.selectbox(key=MENU).set_value(("bias", 0, 1)).run()  # layer 1, neuron 2
+    at.number_input(key=VALUE).set_value(-2.0).run()
+    at.button(key=SET).click().run()
+    assert not at.exception
+    assert trainer.weights()[0][1][1] == -2.0
+    assert epoch_line(at).startswith("**Epoch 1**")  # no training step
+    assert losses_shown(at) != shown
+    assert losses_shown(at) == pytest.approx(losses_of(trainer), abs=1e-4)
+    after = view_picture(at)
+    from ui.playground import figures
+
+    x, y = figures.node_centers([2, 4, 2, 1])[1][1]
+    tile = (slice(int(y) - 18, int(y) + 18), slice(int(x) - 18, int(x) + 18))
+    assert np.abs(after[tile] - picture[tile]).mean() > 10  # the neuron's map
+    top, left, size = figures.SURFACE_TOP, figures.SURFACE_LEFT, figures.SURFACE_SIZE
+    surface = (slice(top, top + size), slice(left, left + size))
+    assert np.abs(after[surface] - picture[surface]).mean() > 1  # and the output follow at once
+    # A weight, too.
+    at.selectbox(key=MENU).set_value(("weight", 2, 0, 0)).run()
+    at.number_input(key=VALUE).set_value(6.0).run()
+    at.button(key=SET).click().run()
+    assert losses_shown(at) == pytest.approx(losses_of(trainer), abs=1e-4)
+
+
+def test_a_value_out_of_float32s_range_is_refused_with_a_message():
+    at = open_page()
+    trainer = trainer_of(at)
+    at.selectbox(key=MENU).set_value(("bias", 1, 0)).run()
+    at.number_input(key=VALUE).set_value(1e39).run()
+    at.button(key=SET).click().run()
+    assert not at.exception
+    assert any("Received: value=1e+39" in error.value for error in at.error)
+    assert trainer.weights()[1][1][0] == 0.0 and len(trainer.history["loss"]) == 1
+
+
+@pytest.mark.slow
+def test_every_frame_carries_its_weights_and_biases_for_the_hover_labels(short_live_runs):
+    import html
+    import json
+
+    from ui.playground import figures
+
+    def values(at):
+        (element,) = at.get("html")
+        return json.loads(
+            html.unescape(re.fullmatch(r"<div class=\"playground-values\">(.*)</div>", element.proto.body)[1])
+        )
+
+    at = open_page()
+    trainer = trainer_of(at)
+    assert values(at) == figures.hover_values(trainer)
+    at.button(key="playground.play").click().run()
+    shown = values(at)
+    assert shown["epoch"] > 0 and len(shown["weights"]) == 18 and len(shown["biases"]) == 7
+    at.button(key="playground.play").click().run()  # Pause
+    assert values(at) == figures.hover_values(trainer) and values(at)["epoch"] == trainer.epoch
 
 
 @pytest.mark.slow
@@ -471,3 +662,27 @@ def test_hover_layout_names_every_tile_where_the_picture_draws_it(trained):
     assert layout["surface"] == dict(
         x=figures.SURFACE_LEFT, y=figures.SURFACE_TOP, size=figures.SURFACE_SIZE, title_y=figures.SURFACE_TOP - 14
     )
+
+
+def test_the_playing_labels_name_each_value_where_the_chart_has_its_target(trained):
+    import json
+
+    from ui.playground import figures
+
+    config, trainer = trained
+    layout, values = figures.hover_layout(config, trainer), figures.hover_values(trainer)
+    json.dumps(values)  # it goes to the browser as it is
+    view = figures.draw_view(config, trainer, trainer.grids())
+    assert len(layout["links"]) == len(values["weights"]) == len(view.links) == 3 * 4 + 4 * 3 + 3 * 1
+    for link, weight, target in zip(layout["links"], values["weights"], view.links):
+        # The paused chart's label, word for word, at the same pixel.
+        assert (link["x"], link["y"]) == pytest.approx((target.x, target.y), abs=0.01)
+        assert target.text.startswith(f"{link['name']}<br>weight {weight}<br>")
+    nodes = view.nodes[len(config.features) :]  # the inputs have no bias
+    assert len(layout["neurons"]) == len(values["biases"]) == len(nodes) == 4 + 3 + 1
+    for neuron, bias, target in zip(layout["neurons"], values["biases"], nodes):
+        assert (neuron["x"], neuron["y"]) == (target.x, target.y)
+        assert target.text.startswith(f"{neuron['name']}<br>bias {bias}<br>")
+    kernel, bias = trainer.weights()[1]
+    assert values["weights"][3 * 4 + 1 * 3 + 1] == f"{kernel[1, 1]:+.3f}"  # layer 1, neuron 2 → layer 2, neuron 2
+    assert values["biases"][4 + 2] == f"{bias[2]:+.3f}"

@@ -9,7 +9,9 @@ the browser swaps its pixels without remounting anything. Paused, `view_figure`
 lays the very same picture into a Plotly chart and adds invisible hover and click
 targets on top (one per link, at its own point along the link, so crossing links
 never share one; one per neuron; the surface's values), so nothing moves between
-Play and Pause.
+Play and Pause. `hover_layout` and `hover_values` tell the page's script where the
+picture's neurons and links are and what their weights and biases read, for the hover
+preview and the labels of the playing picture.
 
 Nothing here imports Streamlit, so every figure can be timed (benchmarks/) and tested
 without a running app; `ui.playground.view` puts them on the page.
@@ -44,6 +46,9 @@ LINK_SCALE = 1.5  # |weight| at which a link's colour is full orange or blue
 # The surface is drawn paler than the points, so a point of the class its region
 # predicts still shows (Playground does the same).
 SURFACE_OPACITY = 0.7
+
+# The hover labels' look, paused (Plotly's) and playing (the page's script's).
+LABEL_STYLE = dict(background="#ffffff", border="#444444", color="#282828", size=13)
 
 # The view's fixed geometry, in pixels: the same for every network, so frames never
 # shift the page and the paused chart is the playing picture.
@@ -174,6 +179,24 @@ def link_point(start: tuple[float, float], end: tuple[float, float], target: int
     return start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1])
 
 
+def link_targets(counts: list[int]):
+    """Every link of a network with columns of `counts` nodes, and where it is drawn:
+    `(column, source, target, start, end, point)`, `point` being its hover target
+    (`link_point`), in the order of the kernels' entries."""
+    centers = node_centers(counts)
+    for col, (n_in, n_out) in enumerate(zip(counts, counts[1:])):
+        for i in range(n_in):
+            for j in range(n_out):
+                (x0, y0), (x1, y1) = centers[col][i], centers[col + 1][j]
+                start, end = (x0 + NODE / 2, y0), (x1 - NODE / 2, y1)
+                yield col, i, j, start, end, link_point(start, end, j, n_out)
+
+
+def value_text(value: float) -> str:
+    """A weight or bias as the hover labels show it: "+0.757"."""
+    return f"{float(value):+.3f}"
+
+
 def _tile(values: np.ndarray, column: int, last: int, problem: str, unit: int, units: int) -> np.ndarray:
     if column == 0:  # raw features differ in range; show each on its own scale
         bound = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
@@ -189,21 +212,16 @@ def _tile(values: np.ndarray, column: int, last: int, problem: str, unit: int, u
 def _draw_network(draw, image, config, grids, weights, feature_grids, view: View) -> None:
     columns = [feature_grids] + list(grids)
     names = _node_names(config, grids)
-    centers = node_centers([column.shape[-1] for column in columns])
-    for col, (kernel, _) in enumerate(weights):
-        n_in, n_out = kernel.shape
-        for i in range(n_in):
-            for j in range(n_out):
-                w = float(np.nan_to_num(kernel[i, j], nan=0.0, posinf=3.0, neginf=-3.0))
-                (x0, y0), (x1, y1) = centers[col][i], centers[col + 1][j]
-                start, end = (x0 + NODE / 2, y0), (x1 - NODE / 2, y1)
-                color = link_color(w)
-                draw.line((*start, *end), fill=color, width=link_width(w))
-                px, py = link_point(start, end, j, n_out)
-                draw.ellipse((px - 2.5, py - 2.5, px + 2.5, py + 2.5), fill=color, outline=(90, 90, 90))
-                view.links.append(
-                    Target(px, py, f"{names[col][i]} → {names[col + 1][j]}<br>weight {w:+.3f}", ("link", col, i, j))
-                )
+    counts = [column.shape[-1] for column in columns]
+    centers = node_centers(counts)
+    for col, i, j, start, end, (px, py) in link_targets(counts):
+        weight = weights[col][0][i, j]
+        w = float(np.nan_to_num(weight, nan=0.0, posinf=3.0, neginf=-3.0))  # drawn as the largest
+        color = link_color(w)
+        draw.line((*start, *end), fill=color, width=link_width(w))
+        draw.ellipse((px - 2.5, py - 2.5, px + 2.5, py + 2.5), fill=color, outline=(90, 90, 90))
+        text = f"{names[col][i]} → {names[col + 1][j]}<br>weight {value_text(weight)}<br>click: edit it"
+        view.links.append(Target(px, py, text, ("link", col, i, j)))
     last = len(columns) - 1
     for col, column in enumerate(columns):
         units = column.shape[-1]
@@ -214,8 +232,12 @@ def _draw_network(draw, image, config, grids, weights, feature_grids, view: View
                 Image.fromarray(tile).resize((NODE, NODE), Image.NEAREST), (int(x - NODE / 2), int(y - NODE / 2))
             )
             draw.rectangle((x - NODE / 2, y - NODE / 2, x + NODE / 2 - 1, y + NODE / 2 - 1), outline=(150, 150, 150))
-            bias = "" if col == 0 else f"<br>bias {weights[col - 1][1][row]:+.3f}"
-            view.nodes.append(Target(x, y, names[col][row] + bias + "<br>click: keep it large", ("node", col, row)))
+            if col == 0:
+                text = names[col][row] + "<br>click: keep it large"
+            else:
+                text = f"{names[col][row]}<br>bias {value_text(weights[col - 1][1][row])}<br>click: edit its bias"
+                text += ", keep it large" if col < last else ""
+            view.nodes.append(Target(x, y, text, ("node", col, row)))
 
 
 def _rgb(color: np.ndarray) -> tuple[int, int, int]:
@@ -393,20 +415,35 @@ def hover_layout(config: PlaygroundConfig, trainer, *, show_test: bool = True) -
         show_test: whether the surface shows the test points. Defaults to `True`.
 
     Returns:
-        Plain JSON: the picture's `width` and `height`; `tiles`, one per input and
+        Plain JSON: the picture's `width` and `height`; `label`, the hover labels'
+        colours and font size (`LABEL_STYLE`); `tiles`, one per input and
         hidden neuron (the output is the surface itself): its heatmap's square in the
         picture, inside the grey outline, and its name; `surface`, the surface's
         square and its title's middle; `opacity`, how strongly the surface shows its
-        colours; and `points`, what is drawn over the surface, as
-        `[x, y, fill, edge]` in the surface's pixels.
+        colours; `points`, what is drawn over the surface, as
+        `[x, y, fill, edge]` in the surface's pixels; `links`, every link's hover
+        target (`x`, `y`, its `name`) in the order of `hover_values`'s weights; and
+        `neurons`, every hidden and output neuron's centre and size and its `name`,
+        in the order of its biases.
     """
     kernels = [kernel for kernel, _ in trainer.weights()]  # (inputs, units): only units is read
     counts = [len(config.features)] + [kernel.shape[-1] for kernel in kernels]
     names = _node_names(config, kernels)
     # The heatmap is pasted at whole pixels and its outline drawn over its edge.
+    centers = node_centers(counts)
     tiles = [
         dict(x=int(x - NODE / 2) + 2, y=int(y - NODE / 2) + 2, size=NODE - 4, name=names[col][row])
-        for col, column in enumerate(node_centers(counts)[:-1])
+        for col, column in enumerate(centers[:-1])
+        for row, (x, y) in enumerate(column)
+    ]
+    links = [
+        dict(x=round(px, 2), y=round(py, 2), name=f"{names[col][i]} → {names[col + 1][j]}")
+        for col, i, j, _, _, (px, py) in link_targets(counts)
+    ]
+    neurons = [
+        dict(x=x, y=y, size=NODE, name=names[col][row])
+        for col, column in enumerate(centers)
+        if col > 0
         for row, (x, y) in enumerate(column)
     ]
     extent = float(trainer.grid_axis[-1])
@@ -420,10 +457,29 @@ def hover_layout(config: PlaygroundConfig, trainer, *, show_test: bool = True) -
     return dict(
         width=WIDTH,
         height=HEIGHT,
+        label=LABEL_STYLE,
         tiles=tiles,
         surface=dict(x=SURFACE_LEFT, y=SURFACE_TOP, size=SURFACE_SIZE, title_y=SURFACE_TOP - 14),
         opacity=SURFACE_OPACITY,
         points=points,
+        links=links,
+        neurons=neurons,
+    )
+
+
+def hover_values(trainer) -> dict:
+    """The weights and biases the hover labels show, as their text: `weights` in the
+    order of `hover_layout`'s `links` (kernel by kernel, row-major), `biases` in the
+    order of its `neurons`, and the `epoch` they belong to.
+
+    Args:
+        trainer: a `core.playground.model.Trainer` or a `Snapshot`.
+    """
+    weights = trainer.weights()
+    return dict(
+        epoch=trainer.epoch,
+        weights=[value_text(w) for kernel, _ in weights for w in kernel.ravel()],
+        biases=[value_text(b) for _, bias in weights for b in bias],
     )
 
 
@@ -512,6 +568,12 @@ def view_figure(view: View) -> go.Figure:
         paper_bgcolor="white",
         dragmode=False,
         hovermode="closest",
+        # The playing picture's labels (`ui.playground.hover`) look the same.
+        hoverlabel=dict(
+            bgcolor=LABEL_STYLE["background"],
+            bordercolor=LABEL_STYLE["border"],
+            font=dict(color=LABEL_STYLE["color"], size=LABEL_STYLE["size"]),
+        ),
         clickmode="event+select",
     )
     return _figure(dict(data=traces, layout=layout))

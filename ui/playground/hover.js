@@ -1,13 +1,18 @@
 // The Playground's hover preview: hovering a neuron's heatmap in the view (the
 // picture while playing, the Plotly chart while paused) draws that heatmap large over
 // the output surface, with the points on top, as TensorFlow Playground does; leaving
-// it shows the surface again. It only paints a canvas over the page (no events reach
+// it shows the surface again. While playing, hovering a link or a neuron also shows a
+// label with its weight or bias in the frame on screen, as the paused chart's own
+// labels do; the frame's values are JSON text in a hidden element of the view
+// (`ui.playground.hover.show_values`). It only paints over the page (no events reach
 // the server, clicks pass through), so nothing reruns and nothing moves.
 // `data` is `ui.playground.figures.hover_layout`.
 
 const VIEW = ".st-key-playground-view";
 const TITLE_STRIP = 26; // pixels above the surface that hold its title
 const MARGIN = 3; // pixels beside the surface the title may use (the axis labels lie further out)
+const VALUES = ".playground-values";
+const LINK_REACH = 8; // pixels from a link's target within which the label shows its weight
 
 function install() {
   const hover = { layout: null, tile: null, point: null };
@@ -20,18 +25,32 @@ function install() {
     zIndex: "1000",
   });
   document.body.appendChild(canvas);
+  // The label of a hovered link or neuron while playing, styled like the chart's.
+  const label = document.createElement("div");
+  label.setAttribute("data-testid", "playgroundHoverLabel");
+  Object.assign(label.style, {
+    position: "fixed",
+    pointerEvents: "none",
+    display: "none",
+    zIndex: "1001",
+    padding: "3px 6px",
+    borderRadius: "2px",
+    lineHeight: "1.3",
+    whiteSpace: "nowrap",
+  });
+  document.body.appendChild(label);
   const copy = document.createElement("canvas");
   const sources = new Map(); // the paused chart's picture, decoded once per data URL
 
-  // The view's picture (an image, or the chart's picture decoded), whether it can be
-  // drawn from yet, and its box on screen; or null.
+  // The view's picture (an image while playing, or the chart's picture decoded),
+  // whether it can be drawn from yet, its box on screen and whether it is playing; or null.
   function picture() {
     const view = document.querySelector(VIEW);
     if (!view || !hover.layout) return null;
     const image = view.querySelector("[data-testid=stImage] img");
     if (image) {
       const ready = image.complete && image.naturalWidth === hover.layout.width;
-      return { source: image, ready, box: image.getBoundingClientRect() };
+      return { source: image, ready, box: image.getBoundingClientRect(), playing: true };
     }
     const chart = view.querySelector(".js-plotly-plot");
     const svgImage = chart && chart.querySelector("image");
@@ -60,6 +79,67 @@ function install() {
   function hide() {
     hover.tile = null;
     canvas.style.display = "none";
+  }
+
+  // The link or neuron under the pointer on the playing picture: a neuron's square,
+  // else the nearest link target within reach; or null. Paused, the chart labels them.
+  function itemAt(clientX, clientY) {
+    const shown = picture();
+    if (!shown || !shown.playing || !hover.layout.links) return null;
+    const scale = shown.box.width / hover.layout.width;
+    const x = (clientX - shown.box.left) / scale;
+    const y = (clientY - shown.box.top) / scale;
+    const inside = (n) => Math.abs(x - n.x) <= n.size / 2 && Math.abs(y - n.y) <= n.size / 2;
+    const neuron = hover.layout.neurons.findIndex(inside);
+    if (neuron >= 0) return { kind: "bias", index: neuron };
+    let best = null;
+    let bestDistance = LINK_REACH;
+    hover.layout.links.forEach((link, index) => {
+      const distance = Math.hypot(x - link.x, y - link.y);
+      if (distance <= bestDistance) [best, bestDistance] = [index, distance];
+    });
+    return best === null ? null : { kind: "weight", index: best };
+  }
+
+  // The weights and biases of the frame on screen, parsed once per frame.
+  function frameValues() {
+    const element = document.querySelector(`${VIEW} ${VALUES}`);
+    const text = element ? element.textContent : "";
+    if (text !== hover.valuesText) {
+      hover.valuesText = text;
+      try {
+        hover.values = text ? JSON.parse(text) : null;
+      } catch {
+        hover.values = null;
+      }
+    }
+    return hover.values;
+  }
+
+  function paintLabel() {
+    const item = hover.item;
+    const values = item && frameValues();
+    const value = values && (item.kind === "bias" ? values.biases : values.weights)[item.index];
+    if (value === undefined || value === null || !hover.point) {
+      label.style.display = "none";
+      return;
+    }
+    const name = (item.kind === "bias" ? hover.layout.neurons : hover.layout.links)[item.index].name;
+    label.replaceChildren(document.createTextNode(name), document.createElement("br"), `${item.kind} ${value}`);
+    const style = hover.layout.label;
+    Object.assign(label.style, {
+      display: "block",
+      background: style.background,
+      border: `1px solid ${style.border}`,
+      color: style.color,
+      fontSize: `${style.size}px`,
+      fontFamily: getComputedStyle(document.body).fontFamily,
+    });
+    const [x, y] = hover.point;
+    const { width, height } = label.getBoundingClientRect();
+    // Beside the pointer, on the left where the right has no room.
+    const left = x + 14 + width > window.innerWidth ? x - 14 - width : x + 14;
+    Object.assign(label.style, { left: `${left}px`, top: `${y - height / 2}px` });
   }
 
   function paint() {
@@ -116,15 +196,23 @@ function install() {
 
   function onMove(event) {
     hover.point = [event.clientX, event.clientY];
+    hover.item = hover.layout ? itemAt(event.clientX, event.clientY) : null;
+    paintLabel();
     const tile = hover.layout ? tileAt(event.clientX, event.clientY) : null;
     if (tile === hover.tile) return;
     hover.tile = tile;
     paint();
   }
 
-  // While playing, each new frame is a new picture: follow it.
+  // While playing, each new frame is a new picture (and new values): follow it.
   function onLoad(event) {
-    if (hover.tile && event.target.closest && event.target.closest(VIEW)) paint();
+    if (!event.target.closest || !event.target.closest(VIEW)) return;
+    if (hover.tile) paint();
+    if (hover.item) {
+      // The picture may have changed to the paused chart: the item is looked up again.
+      hover.item = hover.point ? itemAt(...hover.point) : null;
+      paintLabel();
+    }
   }
 
   // Scrolling moves the view under a still pointer.
@@ -135,8 +223,16 @@ function install() {
   document.addEventListener("mousemove", onMove, true);
   document.addEventListener("load", onLoad, true);
   document.addEventListener("scroll", onScroll, true);
-  document.documentElement.addEventListener("mouseleave", hide);
-  hover.hide = hide;
+  document.documentElement.addEventListener("mouseleave", () => {
+    hide();
+    hover.item = null;
+    paintLabel();
+  });
+  hover.hide = () => {
+    hide();
+    hover.item = null;
+    paintLabel();
+  };
   hover.paint = paint;
   return hover;
 }

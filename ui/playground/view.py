@@ -6,7 +6,8 @@ query parameters mirror that config both ways.
 
 `live_view` is the part of the page that moves: it trains and redraws the one view
 of `ui.playground.figures` (a picture a frame while playing; the same picture with
-hover and click targets when paused). A change of learning rate, regularization,
+hover and click targets when paused, where a click opens a link's weight or a
+neuron's bias in `ui.playground.editor`). A change of learning rate, regularization,
 batch size, optimizer or loss goes to the running model; any other change starts a
 new run. On a hosted server `core.playground.limits` caps what a visitor can ask.
 """
@@ -32,8 +33,9 @@ from core.playground.data import (
 from core.playground.features import FEATURES
 from core.playground.limits import PlaygroundLimits
 from core.playground.upload import UploadedPoints, parse_points_csv
-from ui.playground.figures import WIDTH, draw_view, encode, hover_layout, snapshot, view_figure
-from ui.playground.hover import VIEW_KEY, hover_preview
+from ui.playground import editor
+from ui.playground.figures import WIDTH, draw_view, encode, hover_layout, hover_values, snapshot, view_figure
+from ui.playground.hover import VIEW_KEY, hover_preview, show_values, values_slot
 
 UPDATE_INTERVAL = 0.2  # seconds before a finished live run starts the next, while playing
 LIVE_SECONDS = 30.0  # one live run redraws in a loop this long, then hands back to Streamlit
@@ -63,8 +65,9 @@ SHOW_TEST = PREFIX + "show_test"
 DISCRETIZE = PREFIX + "discretize"
 FOCUS = PREFIX + "focus"  # (column, row) of the neuron shown large, or None
 CHART = PREFIX + "chart"  # the paused chart's selection
-EDIT_LINK = PREFIX + "edit_link"  # (layer, source, target) of the link being edited
-EDIT_VALUE = PREFIX + "edit_value"
+# Set by a click that changed what lies outside the chart (the editor): the fragment
+# that holds the chart then reruns the whole page, see `on_chart_click`.
+RERUN_PAGE = PREFIX + "rerun_page"
 STEP_ERROR = PREFIX + "step_error"  # a hosted limit that stopped the run
 # Copies of view widgets' values, which Streamlit drops while another page shows.
 SPEED_KEPT, SHOW_TEST_KEPT, DISCRETIZE_KEPT = SPEED + ".kept", SHOW_TEST + ".kept", DISCRETIZE + ".kept"
@@ -314,6 +317,7 @@ def current_trainer(config: PlaygroundConfig, *, reset: bool = False):
         trainer = Trainer(config, load_data(config), resolution=cap.resolution)
         state[FOCUS] = None
         state[STEP_ERROR] = None
+        editor.forget_typed()  # a value typed for the old model
         state[TRAINER] = trainer
         state[TRAINER_UPLOAD] = uploaded  # a new file with the same config must retrain
         if stale:
@@ -323,6 +327,7 @@ def current_trainer(config: PlaygroundConfig, *, reset: bool = False):
 
 def toggle_play() -> None:
     st.session_state[PLAYING] = not st.session_state[PLAYING]
+    editor.forget_typed()
 
 
 def train(trainer, epochs: int) -> bool:
@@ -340,6 +345,7 @@ def train(trainer, epochs: int) -> bool:
 
 def step_once() -> None:
     st.session_state[PLAYING] = False
+    editor.forget_typed()
     trainer = st.session_state.get(TRAINER)
     if trainer is not None:
         train(trainer, 1)
@@ -347,64 +353,32 @@ def step_once() -> None:
 
 def reset() -> None:
     st.session_state[PLAYING] = False
+    editor.forget_typed()
     st.session_state[STEP_ERROR] = None
     st.session_state.pop(TRAINER, None)
 
 
-def links(trainer) -> list[tuple[int, int, int]]:
-    """Every link of the trainer's network as `(layer, source, target)`."""
-    return [
-        (layer, source, target)
-        for layer, (kernel, _) in enumerate(trainer.weights())
-        for source in range(kernel.shape[0])
-        for target in range(kernel.shape[1])
-    ]
-
-
-def link_title(config: PlaygroundConfig, trainer, link: tuple[int, int, int]) -> str:
-    """A link's name as the page shows it: "x₁ → layer 1, neuron 2"."""
-    layer, source, target = link
-    last = layer == len(trainer.dense) - 1
-    start = FEATURES[config.features[source]][0] if layer == 0 else f"layer {layer}, neuron {source + 1}"
-    if last:
-        end = "output" if trainer.dense[-1].units == 1 else f"output, class {target}"
-    else:
-        end = f"layer {layer + 1}, neuron {target + 1}"
-    return f"{start} → {end}"
-
-
-def on_link_choice() -> None:
-    """A link picked (in the menu or by a click): its weight goes into the number box."""
-    state = st.session_state
-    trainer = state.get(TRAINER)
-    if trainer is not None and state.get(EDIT_LINK) in links(trainer):
-        layer, source, target = state[EDIT_LINK]
-        state[EDIT_VALUE] = float(np.clip(round(float(trainer.weights()[layer][0][source, target]), 3), -10, 10))
-
-
-def set_weight() -> None:
-    """Writes the typed weight into the picked link; the surface follows at once."""
-    state = st.session_state
-    trainer = state.get(TRAINER)
-    if trainer is not None and state.get(EDIT_LINK) in links(trainer):
-        state[PLAYING] = False
-        trainer.set_weight(*state[EDIT_LINK], float(state[EDIT_VALUE]))
-
-
 def on_chart_click() -> None:
-    """A click on the paused chart: a link opens for editing, a neuron shows large
-    (a second click on it shows the output again)."""
+    """A click on the paused chart: a link opens in the editor; a neuron shows large
+    (a second click on it shows the output again) and its bias opens in the editor.
+
+    The chart lives in the live view's fragment, so a click reruns that fragment
+    alone, and the editor below it would keep showing the old item (and send it back
+    on the next run, undoing the click). A click that opens an item therefore asks
+    the fragment to rerun the whole page instead (`RERUN_PAGE`).
+    """
     state = st.session_state
     points = state[CHART].selection.get("points", []) if state.get(CHART) else []
     if not points or "customdata" not in points[0]:
         return
     kind, *where = points[0]["customdata"]
-    if kind == "link":
-        state[EDIT_LINK] = tuple(int(v) for v in where)
-        on_link_choice()
-    elif kind == "node":
-        node = tuple(int(v) for v in where)
-        state[FOCUS] = None if state.get(FOCUS) == node else node
+    where = tuple(int(v) for v in where)
+    if kind == "node":
+        state[FOCUS] = None if state.get(FOCUS) == where else where
+    item = editor.item_of_click(kind, where)
+    if item is not None:
+        editor.pick(item)
+        state[RERUN_PAGE] = True
 
 
 # ---- live view ---------------------------------------------------------------------
@@ -428,7 +402,8 @@ def live_view(config: PlaygroundConfig, trainer) -> None:
     interrupts the loop, as any rerun does. Playing, each frame is the view's picture;
     paused, the same picture carries hover and click targets (`view_figure`), so the
     page looks the same in both states. In both, hovering a neuron shows its heatmap
-    large over the surface (`ui.playground.hover`), in the browser alone.
+    large over the surface (`ui.playground.hover`), in the browser alone; playing, the
+    same script labels a hovered link or neuron with its weight or bias in the frame.
     """
     playing = st.session_state[PLAYING]
     st.session_state[IN_FULL_RUN] = True
@@ -437,11 +412,14 @@ def live_view(config: PlaygroundConfig, trainer) -> None:
     @st.fragment(run_every=UPDATE_INTERVAL if playing else None)
     def _live():
         state = st.session_state
-        view = st.container(key=VIEW_KEY)  # where the hover preview finds the picture
-        header, chart = view.empty(), view.empty()
         # In a run of the whole page draw one frame and let the rest of the page
         # render; the fragment's own reruns do the looping.
         full_run = state.pop(IN_FULL_RUN, False)
+        if state.pop(RERUN_PAGE, False) and not full_run:
+            st.rerun()  # a click opened an item in the editor, outside this fragment
+        view = st.container(key=VIEW_KEY)  # where the hover preview finds the picture
+        header, chart = view.empty(), view.empty()
+        values = values_slot(view)  # each frame's weights and biases, for the hover labels
         deadline = time.monotonic() + (0.0 if full_run else LIVE_SECONDS)
         options = dict(show_test=state[SHOW_TEST], discretize=state[DISCRETIZE], focus=state.get(FOCUS))
 
@@ -462,6 +440,7 @@ def live_view(config: PlaygroundConfig, trainer) -> None:
             else:
                 shot = snapshot(trainer)
             _header(header, shot)
+            show_values(values, hover_values(shot))
             if state[PLAYING]:
                 chart.image(picture, width=WIDTH)
             else:

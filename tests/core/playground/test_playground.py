@@ -510,6 +510,67 @@ def test_set_weight_changes_one_link_and_the_output():
         trainer.set_weight(1, 0, 1, 1.0)
     with pytest.raises(ValueError, match="Received: value=nan"):
         trainer.set_weight(0, 0, 0, float("nan"))
+    with pytest.raises(ValueError, match="Received: value=1e"):  # inf in float32
+        trainer.set_weight(0, 0, 0, 1e39)
+
+
+def _losses_now(trainer) -> tuple[float, float]:
+    """The trainer's losses computed afresh, with Keras's own evaluation."""
+    import keras
+
+    data, features = trainer.data, trainer.config.features
+    model = keras.models.clone_model(trainer.model)
+    model.set_weights(trainer.model.get_weights())
+    model.compile(loss=trainer.loss_fn)
+    return tuple(
+        model.evaluate(transform(x, features), y.reshape(-1, 1), batch_size=len(x), verbose=0)
+        for x, y in ((data.x_train, data.y_train), (data.x_test, data.y_test))
+    )
+
+
+def test_set_bias_changes_one_bias_and_the_output():
+    trainer = _trainer(PlaygroundConfig(hidden_layers=(3,)))
+    trainer.step(2)
+    kernels_before = [kernel.copy() for kernel, _ in trainer.weights()]
+    biases_before = [bias.copy() for _, bias in trainer.weights()]
+    grids_before = [grid.copy() for grid in trainer.grids()]
+    trainer.set_bias(0, 1, -2.0)
+    biases = [bias for _, bias in trainer.weights()]
+    assert biases[0][1] == -2.0
+    biases[0][1] = biases_before[0][1]
+    assert all(np.array_equal(a, b) for a, b in zip(biases, biases_before))  # that one bias only
+    assert all(np.array_equal(kernel, before) for (kernel, _), before in zip(trainer.weights(), kernels_before))
+    grids = trainer.grids()
+    assert np.abs(grids[0][..., 1] - grids_before[0][..., 1]).max() > 0.1  # its neuron's map moves
+    assert np.array_equal(grids[0][..., 0], grids_before[0][..., 0])  # its neighbours' do not
+    assert np.abs(grids[-1] - grids_before[-1]).max() > 0.01  # and so does the output
+    trainer.set_bias(1, 0, 0.25)  # the output's
+    assert trainer.weights()[1][1][0] == 0.25
+    with pytest.raises(ValueError, match="Received: unit=3"):
+        trainer.set_bias(0, 3, 1.0)
+    with pytest.raises(ValueError, match="Received: layer=2"):
+        trainer.set_bias(2, 0, 1.0)
+    with pytest.raises(ValueError, match="Received: value=inf"):
+        trainer.set_bias(0, 0, float("inf"))
+    with pytest.raises(ValueError, match="Received: value=True"):
+        trainer.set_bias(0, 0, True)
+
+
+@pytest.mark.parametrize("edit", ["weight", "bias"])
+def test_an_edit_records_the_edited_networks_losses_at_the_same_epoch(edit):
+    trainer = _trainer(PlaygroundConfig(hidden_layers=(3,)))
+    trainer.step(3)
+    before = trainer.history["loss"][-1], trainer.history["test_loss"][-1]
+    if edit == "weight":
+        trainer.set_weight(1, 0, 0, 5.0)
+    else:
+        trainer.set_bias(1, 0, 3.0)
+    assert trainer.epoch == 3 and trainer.history["epoch"] == [0, 1, 2, 3, 3]
+    after = trainer.history["loss"][-1], trainer.history["test_loss"][-1]
+    assert after == pytest.approx(_losses_now(trainer), rel=1e-4)
+    assert abs(after[0] - before[0]) > 0.01 and abs(after[1] - before[1]) > 0.01
+    trainer.step(1)  # training goes on from the edited network
+    assert trainer.history["epoch"] == [0, 1, 2, 3, 3, 4]
 
 
 # ---- multiclass, activations, dropout ---------------------------------------------
