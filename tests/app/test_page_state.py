@@ -202,3 +202,18 @@ def test_defaults_fill_every_field_with_a_value_that_trains():
         # A field mounted afresh shows its default: it must be the form's value.
         assert at.number_input(key=f"{name}.learning_rate").proto.default == default.learning_rate
         assert at.number_input(key=f"{name}.batch_size").proto.default == default.batch_size
+
+
+def test_the_training_images_follow_the_validation_choice_at_once():
+    at = open_page(PAGES["classification"])
+    at.button_group(key="classification.dataset").set_value("mnist").run()
+    assert "all 55,000" in at.selectbox(key="classification.num_train").options
+    at.selectbox(key="classification.validation").set_value("none")
+    at.checkbox(key="classification.early_stopping").uncheck().run()
+    assert not at.exception and not at.error, texts(at.error)
+    assert "all 60,000" in at.selectbox(key="classification.num_train").options
+    assert "Trains on 60,000 images" in texts(at.caption)
+    at.switch_page("pages/home.py").run()
+    at.switch_page(PAGES["classification"]).run()
+    form = at.session_state["classification.form"]
+    assert (form.dataset, form.validation, form.early_stopping) == ("mnist", "none", False)
