@@ -16,12 +16,15 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from core.config import ACTIVATIONS as MODEL_ACTIVATIONS
 from core.validation import check_choice, check_int, invalid
+
+if TYPE_CHECKING:  # pandas loads with the first table: the page's form imports this module first
+    import pandas as pd
 
 # Every activation the model pages offer, sigmoid and tanh first as history had them,
 # then four more of Keras's that this page draws for comparison only.
@@ -115,6 +118,8 @@ def activation_curves(names, x_min: float = -5.0, x_max: float = 5.0, num_points
     Raises:
         ValueError: for an unknown name, an empty range or a bad number of points.
     """
+    import pandas as pd
+
     names = _check_names(names)
     if not (np.isfinite(x_min) and np.isfinite(x_max) and x_min < x_max):
         raise invalid("x_max", f"a number greater than x_min={x_min}", x_max)
@@ -154,6 +159,8 @@ def flat_regions(x, derivative, tolerance: float = 0.01, min_width: float = 0.25
 
 def describe(curves: pd.DataFrame, tolerance: float = 0.01) -> pd.DataFrame:
     """One row per plotted activation: `DESCRIPTIONS` plus the flat part of the range."""
+    import pandas as pd
+
     rows = []
     for name, group in curves.groupby("activation", sort=False):
         regions = flat_regions(group.x.to_numpy(), group.derivative.to_numpy(), tolerance)

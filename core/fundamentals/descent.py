@@ -27,6 +27,7 @@ from core.validation import check_float, check_int
 
 DIVERGENCE_LOSS = 1e6  # a path whose loss passes this is declared divergent and stopped
 MAX_STEPS = 2000
+NUM_SAMPLES = 100  # points of `make_linear_data`, the most an SGD batch can take
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,7 +41,7 @@ class LinearData:
 
 
 def make_linear_data(
-    num_samples: int = 100, true_w: float = 2.0, true_b: float = -1.0, noise: float = 0.5, seed: int = 0
+    num_samples: int = NUM_SAMPLES, true_w: float = 2.0, true_b: float = -1.0, noise: float = 0.5, seed: int = 0
 ) -> LinearData:
     """Draws x ~ N(1, 1) and y = true_w x + true_b + N(0, noise²).
 

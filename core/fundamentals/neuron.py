@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from core.validation import check_choice, check_float, check_int, invalid
+
+if TYPE_CHECKING:  # pandas loads with the first truth table: the page's form imports this module first
+    import pandas as pd
 
 INPUT_NAMES = "ABCDEF"
 MAX_INPUTS = len(INPUT_NAMES)
@@ -158,6 +161,8 @@ def truth_table(neuron: MPNeuron, gate: str | None = None) -> pd.DataFrame:
     Returns:
         A DataFrame with 2**num_inputs rows.
     """
+    import pandas as pd
+
     x = binary_inputs(neuron.num_inputs)
     table = pd.DataFrame(x, columns=list(INPUT_NAMES[: neuron.num_inputs]))
     table["neuron"] = neuron(x)

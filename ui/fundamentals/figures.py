@@ -180,12 +180,12 @@ def weights_table(state: mp.PerceptronState) -> pd.DataFrame:
     return pd.DataFrame({"w₁ (length)": [state.weights[0]], "w₂ (width)": [state.weights[1]], "b": [state.bias]})
 
 
-def activations_figure(curves: pd.DataFrame, layout: str = "Overlaid", derivatives: bool = True) -> go.Figure:
-    """Overlaid: values and derivatives side by side. Grid: one panel per activation."""
+def activations_figure(curves: pd.DataFrame, layout: str = "overlaid", derivatives: bool = True) -> go.Figure:
+    """Layout "overlaid": values and derivatives side by side; "grid": one panel per activation."""
     from plotly.subplots import make_subplots
 
     names = list(dict.fromkeys(curves.activation))
-    if layout == "Overlaid":
+    if layout == "overlaid":
         cols = 2 if derivatives else 1
         fig = make_subplots(1, cols, subplot_titles=["f(x)", "f′(x) by GradientTape"][:cols])
         for i, name in enumerate(names):

@@ -1,8 +1,9 @@
 """Cached helpers and widgets for the fundamentals pages (neuron, activations, descent).
 
-The pages stay thin: they read widgets, call one of the cached helpers here (which call
-`core`), and hand the result to a figure builder of `ui.fundamentals.figures`. Nothing
-here imports TensorFlow at module level, so the neuron page starts without it.
+The pages stay thin: they draw their form's widgets, call one of the cached helpers here
+(which call `core`), and hand the result to a figure builder of
+`ui.fundamentals.figures`. Nothing here imports TensorFlow at module level, so the
+neuron page starts without it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import numpy as np
 import streamlit as st
 
 from core.fundamentals import neuron as mp
+from ui.state import PageForm
 
 # ---------------------------------------------------------------- neuron page
 
@@ -40,27 +42,58 @@ def xor_mlp(hidden_units: int, activation: str, learning_rate: float, epochs: in
     return mp.train_xor_mlp(hidden_units, activation, learning_rate, epochs, seed)
 
 
-def xor_weight_inputs(key: str):
-    """Number inputs for every weight of the 2-2-1 threshold network, the book's as defaults.
+def _at(values: tuple, index: int, value) -> tuple:
+    return values[:index] + (value,) + values[index + 1 :]
+
+
+def xor_weight_fields(form: PageForm) -> None:
+    """Number inputs for every weight of the 2-2-1 threshold network, drawn from the
+    form's `xor_hidden_weights` (row by row: A→h1, A→h2, B→h1, B→h2),
+    `xor_hidden_bias`, `xor_output_weights` and `xor_output_bias`."""
+
+    def item(name: str, index: int, column, label: str) -> None:
+        form.widget(
+            name,
+            column.number_input,
+            label,
+            step=0.5,
+            key=f"{name}_{index}",
+            to_widget=lambda values: values[index],
+            from_widget=lambda value: {name: _at(getattr(form.value, name), index, float(value))},
+        )
+
+    columns = st.columns(3)
+    for unit in range(2):
+        for row, source in enumerate("AB"):
+            item("xor_hidden_weights", 2 * row + unit, columns[unit], f"{source} → h{unit + 1}")
+        item("xor_hidden_bias", unit, columns[unit], f"bias of h{unit + 1}")
+    for unit in range(2):
+        item("xor_output_weights", unit, columns[2], f"h{unit + 1} → out")
+    form.widget("xor_output_bias", columns[2].number_input, "bias of out", step=0.5)
+
+
+# ---------------------------------------------------------------- both pages
+
+
+def section_tabs(form: PageForm, labels: dict[str, str]):
+    """Tabs drawn from the form's `tab` field, of which only the open one is drawn: a
+    click on another tab sets the field and reruns the page. `labels` maps the field's
+    values to the tabs' labels, in order.
 
     Returns:
-        `(hidden_weights, hidden_bias, output_weights, output_bias)` for
-        `core.fundamentals.neuron.threshold_network`.
+        The open tab's container, or the page's own container when a link hides the
+        tabs (`tab_hide=true`): the page then shows the one section the link names.
     """
-    columns = st.columns(3)
-    hw, hb, ow = [[0.0, 0.0], [0.0, 0.0]], [0.0, 0.0], [0.0, 0.0]
-    for j in range(2):
-        with columns[j]:
-            for i, name in enumerate("AB"):
-                hw[i][j] = st.number_input(
-                    f"{name} → h{j + 1}", value=mp.XOR_HIDDEN_WEIGHTS[i][j], step=0.5, key=f"{key}_w{i}{j}"
-                )
-            hb[j] = st.number_input(f"bias of h{j + 1}", value=mp.XOR_HIDDEN_BIAS[j], step=0.5, key=f"{key}_b{j}")
-    with columns[2]:
-        for j in range(2):
-            ow[j] = st.number_input(f"h{j + 1} → out", value=mp.XOR_OUTPUT_WEIGHTS[j], step=0.5, key=f"{key}_v{j}")
-        ob = st.number_input("bias of out", value=mp.XOR_OUTPUT_BIAS, step=0.5, key=f"{key}_c")
-    return hw, hb, ow, ob
+    names = {label: name for name, label in labels.items()}
+    drawn = []
+    form.widget(
+        "tab",
+        lambda *args, **kwargs: drawn.extend(st.tabs(*args, **kwargs)),
+        list(labels.values()),
+        to_widget=labels.get,
+        from_widget=lambda label: {"tab": names.get(label, form.value.tab)},
+    )
+    return drawn[list(labels).index(form.value.tab)] if drawn else st.container()
 
 
 # ---------------------------------------------------------------- activations page
