@@ -221,7 +221,8 @@ class PageForm:
 
 
 INDEXED = ("selectbox", "radio")  # widgets whose default is an index into their options
-LISTED = ("multiselect", "segmented_control", "pills")  # widgets whose default is `default`
+LISTED = ("multiselect", "segmented_control", "pills", "tabs")  # widgets whose default is `default`
+VALUED = ("number_input", "slider", "select_slider", "checkbox", "toggle", "text_input")  # `value`
 
 
 def _default_argument(render: Callable, args: tuple, kwargs: dict, shown: Any) -> dict:
@@ -232,7 +233,9 @@ def _default_argument(render: Callable, args: tuple, kwargs: dict, shown: Any) -
         return {"index": options.index(shown)} if shown in options else {}
     if kind in LISTED:
         return {"default": shown}
-    return {"value": shown}
+    if kind in VALUED:
+        return {"value": shown}
+    return {}  # a function of the page's own: it sets its default itself
 
 
 def _own(params: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:

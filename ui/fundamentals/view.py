@@ -86,9 +86,13 @@ def section_tabs(form: PageForm, labels: dict[str, str]):
     """
     names = {label: name for name, label in labels.items()}
     drawn = []
+
+    def tabs(*args, **kwargs):  # named as st.tabs: ui.state gives it its `default`
+        drawn.extend(st.tabs(*args, **kwargs))
+
     form.widget(
         "tab",
-        lambda *args, **kwargs: drawn.extend(st.tabs(*args, **kwargs)),
+        tabs,
         list(labels.values()),
         to_widget=labels.get,
         from_widget=lambda label: {"tab": names.get(label, form.value.tab)},
