@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from core import forms
-
 from tests.app.helpers import open_page
 
 README = Path(__file__).resolve().parents[2] / "README.md"
