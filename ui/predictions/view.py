@@ -716,7 +716,9 @@ def continue_training(form: PageForm, run) -> None:
         and result.config.training.parent == run.key
     ):
         st.success(
-            f"Trained to epoch {result.epochs_run}: it is the newest run in the table above.",
+            # Not "the newest": a search or another visitor's run may land after it.
+            f"Trained to epoch {result.epochs_run}: the new run is in the table above, as run "
+            f"{runs.store_key(result.config)}.",
             icon=":material/check_circle:",
         )
 
