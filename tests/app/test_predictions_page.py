@@ -1,5 +1,6 @@
 """AppTest drives the Predictions page: picking runs, test images, the regression form,
-downloads, deleting a run, and a model uploaded into the session.
+downloads, deleting a run, and a model uploaded into the session; and its form: the run
+kept by key while runs come and go, page switches, bad links and lesson links.
 
 AppTest cannot click a table row or upload a file, so runs are picked through the
 page's form in the session and uploads go through `core.predictions.predict` (tested there).

@@ -200,7 +200,6 @@ def test_experiments_form_survives_page_switches_a_reload_and_a_fresh_browser(se
     page.get_by_role("option", name=re.compile("Hyperband")).click()
     wait_until_idle(page)
     fill(page, "Max trials", 4)
-    fill(page, "Seed", 7)
     page.get_by_text("log", exact=True).click()
     wait_until_idle(page)
     selected = form_in_url(page, ExperimentsForm).selected
@@ -213,7 +212,6 @@ def test_experiments_form_survives_page_switches_a_reload_and_a_fresh_browser(se
         chart_scope="selected",
         tuner="hyperband",
         max_trials=4,
-        seed=7,
         units_sampling="log",
     )
     assert form_in_url(page, ExperimentsForm) == expected
