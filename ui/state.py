@@ -206,6 +206,30 @@ class PageForm:
         render(*args, key=key, on_change=self._changed, args=(key, name, from_widget), **kwargs)
         return getattr(self.value, name) if hasattr(self.value, name) else value
 
+    def tabs(self, name: str, sections: dict[str, tuple[str, Callable[[], Any]]]) -> None:
+        """Tabs for field `name`, whose options are the keys of `sections`; each maps to
+        `(label, draw)`. The form's tab opens, and a click on another one reruns the
+        page to put it into the form (and the URL). Every tab's `draw()` runs, open or
+        not: a file uploader keeps its file only while it is drawn. A link that hides the
+        control draws the open tab's section alone, without the tab bar."""
+        labels = {label: value for value, (label, _) in sections.items()}
+        # The open tab's label is sent with the tabs (a `default` would make them new
+        # tabs at every switch), so a tab bar mounted afresh opens the form's tab.
+        st.session_state.setdefault(self.widget_key(name), sections[getattr(self.value, name)][0])
+        drawn: list = []
+        self.widget(
+            name,
+            lambda *args, value, **kwargs: drawn.extend(st.tabs(*args, **kwargs)),
+            list(labels),
+            to_widget=lambda value: sections[value][0],
+            from_widget=lambda label: {name: labels.get(label, getattr(self.value, name))},
+        )
+        if not drawn:
+            sections[getattr(self.value, name)][1]()
+        for tab, (_, draw) in zip(drawn, sections.values()):
+            with tab:
+                draw()
+
     def _changed(self, key: str, name: str, from_widget: Callable[[Any], dict] | None) -> None:
         value = st.session_state[key]
         changes = from_widget(value) if from_widget else {name: value}

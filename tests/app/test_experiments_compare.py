@@ -1,8 +1,8 @@
 """AppTest drives the Experiments page's "Compare runs" section: the table of stored runs,
 filters, a selection of runs (curves, what differs, parallel coordinates) and deleting.
 
-AppTest cannot tick a table row, so rows are selected the way Streamlit allows in code:
-by assigning `{"selection": {"rows": [...]}}` to the table's key in session state.
+AppTest cannot tick a table row, so runs are selected through the page's form (its
+`selected` run keys), which the table's ticks write to in a browser.
 """
 
 import json
@@ -15,6 +15,7 @@ from tests.app.helpers import open_page, texts
 from ui.experiments import compare as ui
 
 PAGE = "pages/experiments.py"
+FORM = "experiments.form"
 
 
 def digits_run(learning_rate: float, units: int = 8) -> RunConfig:
@@ -43,10 +44,8 @@ def table(at):
 
 
 def select(at, *keys: str):
-    """Ticks the rows of these runs in the runs table, as a click would, and reruns."""
-    shown = list(table(at)["Key"])
-    generation = at.session_state[ui.GENERATION_KEY] if ui.GENERATION_KEY in at.session_state else 0
-    at.session_state[f"{ui.TABLE_KEY}.{generation}"] = {"selection": {"rows": [shown.index(key) for key in keys]}}
+    """Selects these runs (as ticking their rows would) and reruns."""
+    at.session_state[FORM] = at.session_state[FORM].replace(selected=keys)
     return at.run()
 
 
@@ -86,10 +85,10 @@ def test_selected_runs_show_curves_the_diff_and_parallel_coordinates(keys):
     stars = [trace for trace in curves["data"] if trace.get("marker", {}).get("symbol") == "star"]
     assert len(stars) == 2 and all(star["x"] == [2] for star in stars)  # no early stopping: the last epoch
     assert parallel["data"][0]["type"] == "parcoords"
-    at.selectbox(key=ui.CURVE_METRIC_KEY).set_value("accuracy").run()
+    at.selectbox(key="experiments.curve_metric").set_value("accuracy").run()
     curves = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert curves["layout"]["yaxis"]["title"]["text"] == "Accuracy"
-    at.radio(key=ui.CHART_SCOPE_KEY).set_value(ui.SELECTED).run()
+    at.radio(key="experiments.chart_scope").set_value("selected").run()
     labels = [dim["label"] for dim in json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]["dimensions"]]
     assert labels == ["Learning rate (log)", "Test accuracy"]  # only what varies among the two
     assert not at.exception
@@ -97,13 +96,13 @@ def test_selected_runs_show_curves_the_diff_and_parallel_coordinates(keys):
 
 def test_filters_keep_matching_runs(keys):
     at = open_page(PAGE)
-    at.text_input(key=ui.SEARCH_KEY).input("0.003").run()
+    at.text_input(key="experiments.search").input("0.003").run()
     assert keys["fast"] in set(table(at)["Key"]) and keys["slow"] not in set(table(at)["Key"])
-    at.text_input(key=ui.SEARCH_KEY).input("no such run").run()
+    at.text_input(key="experiments.search").input("no such run").run()
     assert "No run matches these filters" in texts(at.info) and not at.dataframe
-    at.text_input(key=ui.SEARCH_KEY).input("").run()
-    at.multiselect(key=ui.KIND_KEY).set_value(["Classification MLP"]).run()
-    at.multiselect(key=ui.DATASET_KEY).set_value(["Digits (8×8, offline)"]).run()
+    at.text_input(key="experiments.search").input("").run()
+    at.multiselect(key="experiments.kinds").set_value(["classification"]).run()
+    at.multiselect(key="experiments.datasets").set_value(["digits"]).run()
     assert {keys["fast"], keys["slow"]} <= set(table(at)["Key"])
     assert set(table(at)["Kind"]) == {"Classification MLP"}
     assert not at.exception

@@ -18,10 +18,11 @@ def test_the_form_shows_and_a_bad_range_says_so():
     at = open_page(PAGE)
     assert not at.exception
     assert button(at, "Search")
-    _widget(at.number_input, "experiments.tuning.units_min").set_value(256)
-    _widget(at.number_input, "experiments.tuning.units_max").set_value(16)
-    button(at, "Search").click().run()  # a form: its values count once submitted
+    _widget(at.number_input, "experiments.units_min").set_value(256)
+    _widget(at.number_input, "experiments.units_max").set_value(16)
+    at.run()  # every field applies at once: Search is off while the ranges cannot search
     assert "Received: units=(256, 16). Swap the two bounds." in texts(at.error)
+    assert button(at, "Search").disabled
     assert not at.exception
     assert set(jobs.pool().jobs()) == before  # nothing was started
 
@@ -29,11 +30,11 @@ def test_the_form_shows_and_a_bad_range_says_so():
 @pytest.mark.slow
 def test_a_tiny_search_through_the_page():
     at = open_page(PAGE)
-    _widget(at.number_input, "experiments.tuning.max_trials").set_value(2)
-    _widget(at.number_input, "experiments.tuning.epochs").set_value(1)
-    _widget(at.number_input, "experiments.tuning.num_train").set_value(300)
-    _widget(at.number_input, "experiments.tuning.layers_max").set_value(1)
-    _widget(at.number_input, "experiments.tuning.units_max").set_value(32)
+    _widget(at.number_input, "experiments.max_trials").set_value(2)
+    _widget(at.number_input, "experiments.epochs").set_value(1)
+    _widget(at.number_input, "experiments.num_train").set_value(300)
+    _widget(at.number_input, "experiments.layers_max").set_value(1)
+    _widget(at.number_input, "experiments.units_max").set_value(32)
     button(at, "Search").click().run()
     assert not at.exception and not at.error, texts(at.error)
     finish_jobs(at)

@@ -9,107 +9,90 @@ import streamlit as st
 
 from core import jobs, runs
 from core.config import ACTIVATIONS, OPTIMIZERS
-from core.config import DATASETS as IMAGE_DATASETS
 from core.data import TITLES as IMAGE_TITLES
 from core.experiments.trials import read_trials, trials_path
-from core.experiments.tuning import (
-    CLASSIFICATION_OBJECTIVES,
-    REGRESSION_OBJECTIVES,
-    TUNER_TITLES,
-    TUNERS,
-    SearchConfig,
-    SearchSpace,
-)
+from core.experiments.tuning import TUNER_TITLES, TUNERS, UNITS_SAMPLINGS, SearchConfig
+from core.forms.experiments import BATCH_SIZES, DATASETS, objective_of, objectives_for, search_config
 from core.regression.housing import REGRESSION_DATASETS
 from core.regression.housing import TITLES as ROW_TITLES
 from ui import cache, run_view
 from ui.experiments import tuning_figures as figures
+from ui.state import PageForm
 
 PREFIX = "experiments.tuning"
 BEST_PREFIX = f"{PREFIX}.best"
 CONFIG_KEY = f"{PREFIX}.config"  # the search this session started last
 POLL_SECONDS = 1.0
-BATCH_SIZES = (16, 32, 64, 128, 256, 512)
 OBJECTIVE_TITLES = {"val_accuracy": "validation accuracy", "val_loss": "validation loss", "val_rmse": "validation RMSE"}
 DATASET_TITLES = {**IMAGE_TITLES, **ROW_TITLES}
 
 
-def _key(name: str) -> str:
-    return f"{PREFIX}.{name}"
-
-
-def _form() -> tuple[dict, bool]:
-    """The search the widgets describe (as keyword arguments) and whether Search was pressed."""
+def _fields(form: PageForm) -> None:
+    """The search's controls, each a field of the page's form; they apply at once."""
     left, middle, right = st.columns(3)
-    dataset = left.selectbox(
+    form.widget(
+        "tune_dataset",
+        left.selectbox,
         "Data set",
-        (*IMAGE_DATASETS, *REGRESSION_DATASETS),
-        index=2,
+        DATASETS,
         format_func=DATASET_TITLES.get,
-        key=_key("dataset"),
+        # The objective follows the task: a regression search has no accuracy.
+        from_widget=lambda name: {
+            "tune_dataset": name,
+            "objective": objective_of(form.value.replace(tune_dataset=name)),
+        },
     )
-    tuner = middle.selectbox("Tuner", TUNERS, format_func=TUNER_TITLES.get, key=_key("tuner"))
-    objectives = REGRESSION_OBJECTIVES if dataset in REGRESSION_DATASETS else CLASSIFICATION_OBJECTIVES
-    objective = right.selectbox("Objective", objectives, format_func=OBJECTIVE_TITLES.get, key=_key("objective"))
-    with st.form(_key("form"), border=True):
+    form.widget("tuner", middle.selectbox, "Tuner", TUNERS, format_func=TUNER_TITLES.get)
+    objectives = objectives_for(form.value.tune_dataset)
+    form.widget(
+        "objective",
+        right.selectbox,
+        "Objective",
+        objectives,
+        format_func=OBJECTIVE_TITLES.get,
+        to_widget=lambda name: name if name in objectives else objectives[0],
+    )
+    with st.container(border=True):
         st.markdown("**Budget**")
         columns = st.columns(4)
-        max_trials = columns[0].number_input("Max trials", 1, 200, 8, key=_key("max_trials"))
-        if tuner == "hyperband":
-            epochs = 1
-            max_epochs = columns[1].number_input("Max epochs (Hyperband)", 1, 200, 4, key=_key("max_epochs"))
-            factor = columns[2].number_input("Factor", 2, 10, 3, key=_key("factor"))
+        form.widget("max_trials", columns[0].number_input, "Max trials", step=1)
+        if form.value.tuner == "hyperband":
+            form.widget("max_epochs", columns[1].number_input, "Max epochs (Hyperband)", step=1)
+            form.widget("factor", columns[2].number_input, "Factor", step=1)
         else:
-            epochs = columns[1].number_input("Epochs per trial", 1, 200, 3, key=_key("epochs"))
-            max_epochs, factor = 9, 3
-        num_train = columns[3].number_input(
-            "Training samples per trial", 0, 60000, 1000, step=500, key=_key("num_train"), help="0 uses all of them."
+            form.widget("epochs", columns[1].number_input, "Epochs per trial", step=1)
+        form.widget(
+            "num_train", columns[3].number_input, "Training samples per trial", step=500, help="0 uses all of them."
         )
         st.markdown("**Search space**")
         columns = st.columns(4)
-        layers = (
-            columns[0].number_input("Hidden layers: min", value=1, step=1, key=_key("layers_min")),
-            columns[1].number_input("Hidden layers: max", value=3, step=1, key=_key("layers_max")),
-        )
-        units = (
-            columns[2].number_input("Units: min", value=16, step=8, key=_key("units_min")),
-            columns[3].number_input("Units: max", value=128, step=8, key=_key("units_max")),
-        )
+        form.widget("layers_min", columns[0].number_input, "Hidden layers: min", step=1)
+        form.widget("layers_max", columns[1].number_input, "Hidden layers: max", step=1)
+        form.widget("units_min", columns[2].number_input, "Units: min", step=8)
+        form.widget("units_max", columns[3].number_input, "Units: max", step=8)
         columns = st.columns(4)
-        sampling = columns[0].radio("Units sampling", ("linear", "log"), horizontal=True, key=_key("sampling"))
-        units_step = columns[1].number_input("Units step (linear)", value=16, step=8, key=_key("units_step"))
-        learning_rate = (
-            columns[2].number_input("Learning rate: min", value=1e-4, format="%.1e", key=_key("lr_min")),
-            columns[3].number_input("Learning rate: max", value=1e-2, format="%.1e", key=_key("lr_max")),
-        )
+        form.widget("units_sampling", columns[0].radio, "Units sampling", UNITS_SAMPLINGS, horizontal=True)
+        form.widget("units_step", columns[1].number_input, "Units step (linear)", step=8)
+        form.widget("learning_rate_min", columns[2].number_input, "Learning rate: min", format="%.1e")
+        form.widget("learning_rate_max", columns[3].number_input, "Learning rate: max", format="%.1e")
         columns = st.columns(3)
-        activations = columns[0].multiselect("Activations", ACTIVATIONS, ["relu", "tanh"], key=_key("activations"))
-        optimizers = columns[1].multiselect("Optimizers", OPTIMIZERS, ["adam", "sgd"], key=_key("optimizers"))
-        batch_sizes = columns[2].multiselect("Batch sizes", BATCH_SIZES, [32, 128], key=_key("batch_sizes"))
-        seed = st.number_input("Seed", 0, 2**31 - 1, 42, key=_key("seed"))
-        submitted = st.form_submit_button("Search", icon=":material/travel_explore:", type="primary")
-    space = dict(
-        num_layers=tuple(int(v) for v in layers),
-        units=tuple(int(v) for v in units),
-        units_step=int(units_step),
-        units_sampling=sampling,
-        activations=tuple(activations),
-        learning_rate=tuple(float(v) for v in learning_rate),
-        optimizers=tuple(optimizers),
-        batch_sizes=tuple(int(v) for v in batch_sizes),
-    )
-    search = dict(
-        dataset=dataset,
-        num_train=int(num_train) or None,
-        tuner=tuner,
-        objective=objective,
-        max_trials=int(max_trials),
-        epochs=int(epochs),
-        max_epochs=int(max_epochs),
-        factor=int(factor),
-        seed=int(seed),
-    )
-    return {**search, "space": space}, submitted
+        for column, (name, label, options) in zip(
+            columns,
+            (
+                ("activations", "Activations", ACTIVATIONS),
+                ("optimizers", "Optimizers", OPTIMIZERS),
+                ("batch_sizes", "Batch sizes", BATCH_SIZES),
+            ),
+        ):
+            form.widget(
+                name,
+                column.multiselect,
+                label,
+                options,
+                to_widget=list,
+                from_widget=lambda values, name=name: {name: tuple(values)},
+            )
+        form.widget("seed", st.number_input, "Seed", step=1)
 
 
 def _data(name: str):
@@ -220,23 +203,34 @@ def _train_again(search: SearchConfig, best: dict, data) -> None:
         )
 
 
-def section() -> None:
+def section(form: PageForm) -> None:
     st.markdown(
         "Pick the ranges to search; **KerasTuner** builds and trains one model per trial "
         '(`build_model(hp)` with `hp.Int`, `hp.Float(sampling="log")` and `hp.Choice`) and '
         "keeps the best. The search runs in the background: you can watch it, stop it, or leave."
     )
-    values, submitted = _form()
+    _fields(form)
     try:
-        search = SearchConfig(**{**values, "space": SearchSpace(**values["space"])})
+        search, problem = search_config(form.value), None
     except ValueError as error:
-        st.error(str(error), icon=":material/error:")
-        return  # a tab of its page: the other tabs still render
-    if submitted:
+        search, problem = None, error
+    submitted = st.button(
+        "Search",
+        icon=":material/travel_explore:",
+        type="primary",
+        key=f"{PREFIX}.search",
+        disabled=problem is not None,
+        help=None if problem is None else "Fix the settings above first.",
+    )
+    if problem is not None:
+        st.error(str(problem), icon=":material/error:")
+    if submitted and search is not None:
         data = _data(search.dataset)
         if data is not None and run_view.start(search, data, prefix=PREFIX) is not None:
             st.session_state[CONFIG_KEY] = search
     followed = st.session_state.get(CONFIG_KEY, search)
+    if followed is None:
+        return  # nothing searched, and the settings cannot search: the error says why
     run_view.follow(
         PREFIX,
         curves=lambda history, epochs: figures.score_curves(history, epochs, OBJECTIVE_TITLES[followed.objective]),

@@ -4,6 +4,9 @@ A "run" here is either a `core.store.StoredRun` (trained on another page, shared
 every session) or a `core.predictions.predict.UploadedModel` (uploaded by this user, kept in this
 session only). Both have `key`, `config`, `meta`, `history`, `arrays` and
 `load_model()`, so every section below takes either.
+
+What the user sets is the page's `core.forms.predictions.PredictionsForm` (`form`, bound
+by the page with `ui.state.bind`): the run shown is its key there, never a row number.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import access, locks, runs
+from core import access, forms, locks, runs
 from core.data import DatasetUnavailableError
 from core.experiments.compare import METRIC_TITLES
 from core.experiments.tensorboard import tensorboard_zip
+from core.forms.predictions import MAX_MORE_EPOCHS, PEN_WIDTHS
 from core.limits import Limits
 from core.predictions import images, predict
 from core.regression.housing import round_to_error
@@ -28,15 +32,13 @@ from core.store import RunStore
 from ui import cache, charts, run_view, widgets
 from ui.predictions.figures import DATASET_TITLES, runs_table
 from ui.regression.figures import learning_curves as regression_curves
+from ui.state import PageForm, plain_markdown
 
 PREFIX = "predictions"
-SELECTED_KEY = f"{PREFIX}.selected"  # key of the run shown
 UPLOADS_KEY = f"{PREFIX}.uploads"  # {key: UploadedModel}, this session only
 PENDING_KEY = f"{PREFIX}.pending"  # an uploaded file loaded but not yet evaluated
-TABLE_KEY = f"{PREFIX}.table"
-TABLE_GENERATION_KEY = f"{PREFIX}.table_generation"  # a new table (no selection) after a delete
-SEED_KEY = f"{PREFIX}.seed"
-FORM_RESULT_KEY = f"{PREFIX}.form_result"
+SAMPLE_RESULT_KEY = f"{PREFIX}.sample_result"  # (run key, features, prediction) of the last sample
+TAB_TITLES = {"predict": "Predict", "take_away": "Take it away", "details": "Details & delete"}
 # Material icons rather than emoji: they render without an emoji font.
 RIGHT = ":green[:material/check_circle: right]"
 WRONG = ":red[:material/cancel: wrong]"
@@ -158,9 +160,23 @@ def _no_model_message() -> None:
     widgets.training_page_links()
 
 
-def pick_model(store: RunStore):
+def _selection(rows: list[int]) -> dict:
+    return {"selection": {"rows": rows, "columns": [], "cells": []}}
+
+
+def _table(data, *, key: str, on_change, args, value: dict, **kwargs) -> None:
+    # `st.dataframe` names its callback `on_select` and passes it no arguments; the
+    # form's selection is its default, what a table mounted afresh shows.
+    st.dataframe(data, key=key, on_select=lambda: on_change(*args), selection_default=value, **kwargs)
+
+
+def pick_model(form: PageForm, store: RunStore):
     """The table of runs (stored and uploaded) with one row selectable; returns the run
-    shown, or `None` (with links to the training pages) when there is none."""
+    shown, or `None` (with links to the training pages) when there is none.
+
+    The selection is the form's run key: the row follows its run when newer runs push
+    it down, and a run deleted meanwhile (by another visitor, or gone from a link) is
+    dropped with a message rather than another run taking its row."""
     runs = store.list_runs() + list(_uploads().values())
     show_problems(store.problems)
     if not runs:
@@ -168,10 +184,24 @@ def pick_model(store: RunStore):
         return None
     runs.sort(key=lambda run: run.meta.get("created", 0), reverse=True)
     keys = [run.key for run in runs]
-    event = st.dataframe(
+    if form.value.selected and form.value.selected not in keys:
+        st.warning(
+            plain_markdown(
+                f"Run {forms.echo(form.value.selected)} is not in the store any more (deleted meanwhile, or "
+                "never trained here): showing the newest model instead."
+            ),
+            icon=":material/link_off:",
+        )
+        form.set(selected="")
+    form.widget(
+        "selected",
+        _table,
         runs_table(runs),
-        key=f"{TABLE_KEY}.{st.session_state.get(TABLE_GENERATION_KEY, 0)}",
-        on_select="rerun",
+        # Rows are positions in this table; `keys` is the table the user clicks on.
+        to_widget=lambda key: _selection([keys.index(key)] if key in keys else []),
+        from_widget=lambda state: {
+            "selected": next((keys[row] for row in state["selection"]["rows"] if row < len(keys)), "")
+        },
         selection_mode="single-row",
         hide_index=True,
         column_config={
@@ -183,9 +213,7 @@ def pick_model(store: RunStore):
             "Trained": st.column_config.DatetimeColumn("Trained (UTC)", format="YYYY-MM-DD HH:mm"),
         },
     )
-    if event.selection.rows:
-        st.session_state[SELECTED_KEY] = keys[event.selection.rows[0]]
-    selected = st.session_state.get(SELECTED_KEY)
+    selected = form.value.selected
     bound = f" of at most {store.max_bytes / 2**20:,.0f} MB" if store.max_bytes else ""
     note = (
         f"{len(runs)} model(s); the store takes {store.size_bytes() / 2**20:,.1f} MB{bound} "
@@ -215,6 +243,29 @@ def model_header(run) -> None:
     columns[3].metric("Training time", f"{wall:.1f} s" if wall is not None else "–", help=meta.get("device"))
 
 
+def predict_section(form: PageForm, run) -> None:
+    """The "Predict" tab: test images, your own and a drawing for an image model; one
+    sample and a CSV of them for a regression model."""
+    if runs.takes_images(run.meta.get("kind")):
+        st.markdown("##### Test images")
+        test_images(form, run)
+        st.markdown("##### Your own image")
+        your_image(run)
+        st.markdown("##### Draw one")
+        draw_image(form, run)
+    else:
+        st.markdown("##### One sample")
+        regression_form(form, run)
+        st.markdown("##### Many samples from a CSV file")
+        batch_predictions(run)
+
+
+def manage_section(form: PageForm, run, store: RunStore) -> None:
+    """The "Details & delete" tab."""
+    continue_training(form, run)
+    details(form, run, store)
+
+
 def _image_card(column, data, proba: np.ndarray, index: int, *, key: str) -> None:
     true_label = int(data.y_test[index])
     predicted = int(np.argmax(proba))
@@ -238,29 +289,40 @@ def _image_data(run):
         return None
 
 
-def test_images(run) -> None:
+def test_images(form: PageForm, run) -> None:
     """Test images chosen by the user, each with its probabilities and the verdict."""
     data = _image_data(run)
     proba = run.arrays.get("test_proba")
     if data is None or proba is None or len(proba) != len(data.y_test):
         st.warning("This run has no test-set probabilities to show.", icon=":material/warning:")
         return
-    mode = (
-        st.segmented_control(
-            "Show", images.PICK_MODES, format_func=images.PICK_TITLES.get, default="random", key=f"{PREFIX}.mode"
-        )
-        or "random"
+    mode = form.widget(
+        "images",
+        st.segmented_control,
+        "Show",
+        images.PICK_MODES,
+        format_func=images.PICK_TITLES.get,
+        from_widget=lambda value: {"images": value or form.value.images},  # a click on the chosen one
     )
     right, middle, _ = st.columns([1, 2, 3], vertical_alignment="bottom")
     true_class = None
     if mode == "by_class":
-        true_class = middle.selectbox(
-            "True class", range(data.num_classes), format_func=data.class_names.__getitem__, key=f"{PREFIX}.class"
+        true_class = form.widget(
+            "image_class",
+            middle.selectbox,
+            "True class",
+            range(data.num_classes),
+            format_func=data.class_names.__getitem__,
         )
-    if mode != "confidently_wrong" and right.button("Other images", icon=":material/shuffle:", key=f"{PREFIX}.shuffle"):
-        st.session_state[SEED_KEY] = int(time.time())
+    if mode != "confidently_wrong" and not form.hidden("image_seed"):
+        right.button(
+            "Other images",
+            icon=":material/shuffle:",
+            key=f"{PREFIX}.shuffle",
+            on_click=lambda: form.set(image_seed=int(time.time())),
+        )
     picks = images.pick_test_images(
-        proba, data.y_test, mode, k=NUM_IMAGES, true_class=true_class, seed=st.session_state.get(SEED_KEY, 0)
+        proba, data.y_test, mode, k=NUM_IMAGES, true_class=true_class, seed=form.value.image_seed
     )
     wrong = int(np.sum(np.argmax(proba, axis=1) != data.y_test))
     st.caption(
@@ -334,7 +396,7 @@ CANVAS_SIDE = 280  # 10 screen pixels per 28×28 input pixel
 
 
 @guarded("reading your drawing")
-def draw_image(run) -> None:
+def draw_image(form: PageForm, run) -> None:
     """Draw a digit or a garment with the mouse: each stroke is converted like an
     uploaded image (`core.predictions.images.image_to_input`, with all its limits, as
     the drawing comes from the browser) and the probabilities follow."""
@@ -348,7 +410,9 @@ def draw_image(run) -> None:
         return
     canvas, result_column = st.columns([2, 3])
     with canvas:
-        stroke = st.slider("Pen width", 6, 40, 20, key=f"{PREFIX}.pen", help="Thicker strokes look more like the data.")
+        stroke = form.widget(
+            "pen", st.slider, "Pen width", *PEN_WIDTHS, help="Thicker strokes look more like the data."
+        )
         drawing = st_canvas(
             stroke_width=stroke,
             stroke_color="#000000",
@@ -391,8 +455,22 @@ def _step(low: float, high: float) -> float:
     return float(10 ** np.floor(np.log10(span / 100)))
 
 
-def regression_form(run) -> None:
-    """One field per feature (the median district by default) → the predicted value."""
+def _sample(features: tuple[float, ...], ranges: dict) -> tuple[float, ...]:
+    """The sample the fields show: the form's, each value within the training range,
+    or the median one when the form's does not fit these features (another data set's)."""
+    if len(features) != len(ranges):
+        # Four significant digits: readable, and still the median district.
+        return tuple(float(np.clip(float(f"{median:.4g}"), low, high)) for low, median, high in ranges.values())
+    return tuple(float(np.clip(value, low, high)) for value, (low, _, high) in zip(features, ranges.values()))
+
+
+def _with(values: tuple[float, ...], index: int, value: float) -> tuple[float, ...]:
+    return values[:index] + (value,) + values[index + 1 :]
+
+
+def regression_form(form: PageForm, run) -> None:
+    """One field per feature (the median district by default) → the predicted value,
+    which follows the fields as they change."""
     data = _tabular_data(run)
     if data is None:
         return
@@ -406,37 +484,41 @@ def regression_form(run) -> None:
             + "."
         )
     ranges = predict.feature_ranges(data.x_train, names)
-    with st.form(f"{PREFIX}.form.{run.key}"):
-        st.markdown("Defaults are the median training sample; each field accepts the range seen in training.")
-        values = {}
-        columns = st.columns(4)
-        for i, (name, (low, median, high)) in enumerate(ranges.items()):
-            step = _step(low, high)
-            values[name] = columns[i % 4].number_input(
-                name,
-                min_value=low,
-                max_value=high,
-                # Four significant digits: readable, and still the median district.
-                value=float(np.clip(float(f"{median:.4g}"), low, high)),
-                step=step,
-                format="%g",
-                key=f"{PREFIX}.feature.{run.key}.{name}",
-                help=f"From {low:g} to {high:g} in the training data; median {median:g}.",
-            )
-        submitted = st.form_submit_button("Predict", type="primary", icon=":material/online_prediction:")
-    if submitted:
+    sample = _sample(form.value.features, ranges)
+    if form.value.features and sample != form.value.features:  # out of range, or another data set's
+        form.set(features=sample if len(form.value.features) == len(ranges) else ())
+    form.markdown("Defaults are the median training sample; each field accepts the range seen in training.")
+    columns = st.columns(4)
+    for index, (name, (low, median, high)) in enumerate(ranges.items()):
+        form.widget(
+            "features",
+            columns[index % 4].number_input,
+            name,
+            min_value=low,
+            max_value=high,
+            step=_step(low, high),
+            format="%g",
+            key=f"feature_{index}",
+            to_widget=lambda features, index=index: _sample(features, ranges)[index],
+            from_widget=lambda value, index=index: {
+                "features": _with(_sample(form.value.features, ranges), index, float(value))
+            },
+            help=f"From {low:g} to {high:g} in the training data; median {median:g}.",
+        )
+    sample = _sample(form.value.features, ranges)
+    result = st.session_state.get(SAMPLE_RESULT_KEY)
+    if result is None or result[:2] != (run.key, sample):
         model = load_model(run)
         if model is None:
             return
-        st.session_state[FORM_RESULT_KEY] = (run.key, predict.predict_one(model, values, names, inputs), values)
-    result = st.session_state.get(FORM_RESULT_KEY)
-    if result and result[0] == run.key:
-        target = meta.get("target_name", "value")
-        value = result[1]
-        unit = f" × {data.target_unit}" if getattr(data, "target_unit", "").startswith("$") else ""
-        rmse = meta.get("test_metrics", {}).get("rmse", 0.0)  # round to what the model's error supports
-        dollars = f" (≈ ${round_to_error(value, rmse) * 100_000:,.0f})" if data.name == "california_housing" else ""
-        st.metric(f"Predicted {target}{unit}", f"{value:.3f}{dollars}")
+        result = (run.key, sample, predict.predict_one(model, dict(zip(ranges, sample)), names, inputs))
+        st.session_state[SAMPLE_RESULT_KEY] = result
+    target = meta.get("target_name", "value")
+    value = result[2]
+    unit = f" × {data.target_unit}" if getattr(data, "target_unit", "").startswith("$") else ""
+    rmse = meta.get("test_metrics", {}).get("rmse", 0.0)  # round to what the model's error supports
+    dollars = f" (≈ ${round_to_error(value, rmse) * 100_000:,.0f})" if data.name == "california_housing" else ""
+    st.metric(f"Predicted {target}{unit}", f"{value:.3f}{dollars}")
 
 
 @guarded("reading your CSV file")
@@ -555,7 +637,7 @@ def downloads(run) -> None:
     st.code(f'import keras\n\nmodel = keras.saving.load_model("{name}.keras")\n{use}', language="python")
 
 
-def _forget(run, store: RunStore) -> bool:
+def _forget(form: PageForm, run, store: RunStore) -> bool:
     if isinstance(run, predict.UploadedModel):
         _uploads().pop(run.key, None)
     else:
@@ -567,13 +649,12 @@ def _forget(run, store: RunStore) -> bool:
         # The training pages cache stored results in memory too: drop them, so a deleted
         # run is not shown there as "loaded from cache".
         cache.forget_stored_runs()
-    st.session_state.pop(SELECTED_KEY, None)
-    st.session_state[TABLE_GENERATION_KEY] = st.session_state.get(TABLE_GENERATION_KEY, 0) + 1
+    form.set(selected="")
     st.toast(f"Removed {run.meta.get('architecture', 'the model')} ({run.key}).", icon=":material/delete:")
     return True
 
 
-def details(run, store: RunStore) -> None:
+def details(form: PageForm, run, store: RunStore) -> None:
     """The run's configuration and meta data, and a button to delete it."""
     left, right = st.columns(2)
     with left:
@@ -596,11 +677,11 @@ def details(run, store: RunStore) -> None:
                 "run needs the operator key."
             )
             operator_key_field()
-        if st.button("Yes, delete it", type="primary", key=f"{PREFIX}.delete") and _forget(run, store):
+        if st.button("Yes, delete it", type="primary", key=f"{PREFIX}.delete") and _forget(form, run, store):
             st.rerun()
 
 
-def continue_training(run) -> None:
+def continue_training(form: PageForm, run) -> None:
     """Train a stored run for more epochs from its weights (the book's "call fit()
     again"), as a new run linked to it, in the background like any training."""
     prefix = f"{PREFIX}.continue"
@@ -610,8 +691,10 @@ def continue_training(run) -> None:
     kind = runs.kind_named(kind_name)
     st.markdown("**Train it for more epochs**")
     left, right = st.columns([1, 2], vertical_alignment="bottom")
-    more = left.number_input("More epochs", 1, 200, 5, key=f"{prefix}.epochs")
+    more = form.widget("continue_epochs", left.number_input, "More epochs", min_value=1, max_value=MAX_MORE_EPOCHS)
     if right.button("Continue training", icon=":material/replay:", key=f"{prefix}.go"):
+        # The new run lands at the top of the table; this one stays shown, to say when it is done.
+        form.set(selected=run.key)
         try:
             config = runs.continued(kind.config_from_dict(run.config), int(more))
             data = _image_data(run) if runs.takes_images(kind_name) else _tabular_data(run)
@@ -633,7 +716,9 @@ def continue_training(run) -> None:
         and result.config.training.parent == run.key
     ):
         st.success(
-            f"Trained to epoch {result.epochs_run}: it is the newest run in the table above.",
+            # Not "the newest": a search or another visitor's run may land after it.
+            f"Trained to epoch {result.epochs_run}: the new run is in the table above, as run "
+            f"{runs.store_key(result.config)}.",
             icon=":material/check_circle:",
         )
 
@@ -654,7 +739,7 @@ def _evaluate(model, file, match, dataset, test_set, store: RunStore):
 
 
 @guarded("checking your model")
-def bring_your_own(store: RunStore | None = None) -> None:
+def bring_your_own(form: PageForm, store: RunStore | None = None) -> None:
     """Upload a `.keras` file: checked, loaded in safe mode, matched to a data set,
     evaluated on its test split, then usable like a trained run (this session only)."""
     file = st.file_uploader(
@@ -710,7 +795,6 @@ def bring_your_own(store: RunStore | None = None) -> None:
     uploads[uploaded.key] = uploaded
     while len(uploads) > MAX_UPLOADS:
         uploads.pop(next(iter(uploads)))
-    st.session_state[SELECTED_KEY] = uploaded.key
+    form.set(selected=uploaded.key)
     pending["used"] = uploaded.key
-    st.session_state[TABLE_GENERATION_KEY] = st.session_state.get(TABLE_GENERATION_KEY, 0) + 1
     st.rerun()
