@@ -132,5 +132,4 @@ SECTIONS = {
     "why": ("Why activations?", why_activations),
     "descent": ("Gradient descent & SGD", gradient_descent),
 }
-with ui.section_tabs(form, {name: label for name, (label, _) in SECTIONS.items()}):
-    SECTIONS[form.value.tab][1]()
+form.tabs("tab", SECTIONS, lazy=True)

@@ -27,6 +27,6 @@ form.tabs(
     {
         "compare": (TAB_TITLES["compare"], lambda: compare.section(form)),
         "tune": (TAB_TITLES["tune"], lambda: tuning.section(form)),
-        "lr_finder": (TAB_TITLES["lr_finder"], lr_finder.section),
+        "lr_finder": (TAB_TITLES["lr_finder"], lambda: lr_finder.section(form)),
     },
 )

@@ -225,5 +225,4 @@ SECTIONS = {
     "xor": ("XOR", xor),
     "exercises": ("Exercises", exercises),
 }
-with ui.section_tabs(form, {name: label for name, (label, _) in SECTIONS.items()}):
-    SECTIONS[form.value.tab][1]()
+form.tabs("tab", SECTIONS, lazy=True)

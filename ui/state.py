@@ -206,27 +206,41 @@ class PageForm:
         render(*args, key=key, on_change=self._changed, args=(key, name, from_widget), **kwargs)
         return getattr(self.value, name) if hasattr(self.value, name) else value
 
-    def tabs(self, name: str, sections: dict[str, tuple[str, Callable[[], Any]]]) -> None:
+    def tabs(self, name: str, sections: dict[str, tuple[str, Callable[[], Any]]], *, lazy: bool = False) -> None:
         """Tabs for field `name`, whose options are the keys of `sections`; each maps to
         `(label, draw)`. The form's tab opens, and a click on another one reruns the
-        page to put it into the form (and the URL). Every tab's `draw()` runs, open or
-        not: a file uploader keeps its file only while it is drawn. A link that hides the
-        control draws the open tab's section alone, without the tab bar."""
+        page to put it into the form (and the URL). A link that hides the control draws
+        the open tab's section alone, without the tab bar.
+
+        Args:
+            name: the form field that holds the open tab.
+            sections: `{value: (label, draw)}`, in the tabs' order.
+            lazy: draw only the open tab (its charts cost nothing while closed). By
+                default every tab's `draw()` runs, open or not: a file uploader keeps
+                its file only while it is drawn.
+        """
         labels = {label: value for value, (label, _) in sections.items()}
-        # The open tab's label is sent with the tabs (a `default` would make them new
-        # tabs at every switch), so a tab bar mounted afresh opens the form's tab.
+        # The open tab's label goes through the session, not as `default`: st.tabs takes
+        # its default into its identity, so every switch would make new tabs.
         st.session_state.setdefault(self.widget_key(name), sections[getattr(self.value, name)][0])
         drawn: list = []
+
+        def tabs(*args, **kwargs):
+            drawn.extend(st.tabs(*args, **kwargs))
+
         self.widget(
             name,
-            lambda *args, value, **kwargs: drawn.extend(st.tabs(*args, **kwargs)),
+            tabs,
             list(labels),
             to_widget=lambda value: sections[value][0],
             from_widget=lambda label: {name: labels.get(label, getattr(self.value, name))},
         )
+        current = getattr(self.value, name)
         if not drawn:
-            sections[getattr(self.value, name)][1]()
-        for tab, (_, draw) in zip(drawn, sections.values()):
+            sections[current][1]()
+        for tab, (value, (_, draw)) in zip(drawn, sections.items()):
+            if lazy and value != current:
+                continue
             with tab:
                 draw()
 
@@ -245,8 +259,7 @@ class PageForm:
 
 
 INDEXED = ("selectbox", "radio")  # widgets whose default is an index into their options
-LISTED = ("multiselect", "segmented_control", "pills", "tabs")  # widgets whose default is `default`
-VALUED = ("number_input", "slider", "select_slider", "checkbox", "toggle", "text_input")  # `value`
+LISTED = ("multiselect", "segmented_control", "pills")  # widgets whose default is `default`
 
 
 def _default_argument(render: Callable, args: tuple, kwargs: dict, shown: Any) -> dict:
@@ -257,9 +270,9 @@ def _default_argument(render: Callable, args: tuple, kwargs: dict, shown: Any) -
         return {"index": options.index(shown)} if shown in options else {}
     if kind in LISTED:
         return {"default": shown}
-    if kind in VALUED:
-        return {"value": shown}
-    return {}  # a function of the page's own: it sets its default itself
+    if kind == "tabs":
+        return {}  # st.tabs takes its default into its identity: `PageForm.tabs` sets it in the session
+    return {"value": shown}  # Streamlit's `value` widgets, and a page's own functions (they take `value`)
 
 
 def _own(params: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:

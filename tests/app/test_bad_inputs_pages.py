@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from core.forms.predictions import PredictionsForm
 from core.predictions import predict
 from core.store import RunStore
 from tests.app.helpers import APP, button, finish_jobs, open_page, texts
@@ -199,7 +200,7 @@ def regression_key():
 def predictions_page(selected: str):
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.session_state[ui_predictions.SELECTED_KEY] = selected
+    at.session_state["predictions.form"] = PredictionsForm(selected=selected)
     at.switch_page("pages/predictions.py").run()
     assert not at.exception
     return at
@@ -239,7 +240,7 @@ def test_refused_model_uploads_keep_the_selected_run(classifier_key):
         assert not at.exception, name
         assert message in texts(at.error), name
         assert shown_run(at) == before and classifier_key in before
-        assert at.session_state[ui_predictions.SELECTED_KEY] == classifier_key
+        assert at.session_state["predictions.form"].selected == classifier_key
 
 
 def test_a_lambda_model_upload_is_refused_and_the_run_kept(classifier_key, tmp_path):
@@ -273,13 +274,13 @@ BAD_IMAGES = {
 @pytest.mark.slow
 def test_refused_images_keep_the_selected_run_and_its_test_images(classifier_key):
     at = predictions_page(classifier_key)
-    at.button_group(key="predictions.mode").set_value("misclassified").run()
+    at.button_group(key="predictions.images").set_value("misclassified").run()
     for name, data, message in BAD_IMAGES.values():
         at.file_uploader(key="predictions.image").set_value((name, data, "image/png")).run()
         assert not at.exception, name
         assert message in texts(at.error), name
         assert classifier_key in shown_run(at)
-        assert at.button_group(key="predictions.mode").value == "misclassified"
+        assert at.button_group(key="predictions.images").value == "misclassified"
 
 
 BAD_CSVS = {  # what the user sees for each file below
@@ -304,8 +305,7 @@ def test_refused_csvs_keep_the_run_and_the_prediction_shown(regression_key):
         "empty": b"",
         "latin-1": f"{header}\n".encode() + "\u00e9".encode("latin-1"),
     }
-    at = predictions_page(regression_key)
-    at.button(key=f"FormSubmitter:predictions.form.{regression_key}-Predict").click().run()
+    at = predictions_page(regression_key)  # the median sample's prediction shows at once
     predicted = [metric.value for metric in at.metric if metric.label.startswith("Predicted")]
     assert predicted
     for case, data in files.items():
@@ -571,7 +571,7 @@ def test_hosted_visitors_delete_only_their_own_runs_or_with_the_operator_key(mon
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     at.session_state[run_view.TRAINED_HERE] = {mine}
-    at.session_state[ui_predictions.SELECTED_KEY] = mine
+    at.session_state["predictions.form"] = PredictionsForm(selected=mine)
     at.switch_page("pages/predictions.py").run()
     at.button(key="predictions.delete").click().run()
     assert not (RunStore().root / mine).exists() and not at.exception
@@ -596,8 +596,7 @@ def test_hosted_compare_deletes_only_the_visitors_own_runs(monkeypatch):
     at.run()
     at.session_state[run_view.TRAINED_HERE] = {mine}
     at.switch_page("pages/experiments.py").run()
-    shown = list(at.dataframe[0].value["Key"])
-    at.session_state[f"{ui_compare.TABLE_KEY}.0"] = {"selection": {"rows": [shown.index(others), shown.index(mine)]}}
+    at.session_state["experiments.form"] = at.session_state["experiments.form"].replace(selected=(others, mine))
     at.run()
     at.button(key=ui_compare.DELETE_KEY).click().run()
     assert not (RunStore().root / mine).exists()

@@ -14,10 +14,10 @@ def finder_on_digits():
     at = open_page("pages/classification.py")
     at.switch_page("pages/experiments.py").run()
     assert not at.exception
-    at.selectbox(key=f"{LR_FINDER}.dataset").set_value("digits")
-    at.number_input(key=f"{LR_FINDER}.num_layers").set_value(1)
-    at.number_input(key=f"{LR_FINDER}.units").set_value(32)
-    at.selectbox(key=f"{LR_FINDER}.optimizer").set_value("adam")
+    at.selectbox(key="experiments.finder_dataset").set_value("digits")
+    at.number_input(key="experiments.finder_layers").set_value(1)
+    at.number_input(key="experiments.finder_units").set_value(32)
+    at.selectbox(key="experiments.finder_optimizer").set_value("adam")
     at.run()
     button(at, "Find the learning rate").click().run()
     assert not at.exception
@@ -48,7 +48,7 @@ def test_train_it_opens_the_classification_page_with_the_suggestion(after_findin
     label = f"Train it on the Classification page with learning rate {result.suggestion:.2g}"
     button(at, label).click().run()
     assert not at.exception
-    assert at.session_state["classification.learning_rate"] == result.suggestion
+    assert at.session_state["classification.form"].learning_rate == result.suggestion
     # The page drew its form with the suggestion, the finder's optimizer and batch size.
     assert at.number_input(key="classification.learning_rate").value == pytest.approx(result.suggestion)
     assert at.selectbox(key="classification.optimizer").value == "adam"

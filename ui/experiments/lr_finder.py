@@ -18,6 +18,7 @@ from core import forms
 from core.config import DATASETS, OPTIMIZERS, DataConfig, MLPConfig, RunConfig, TrainingConfig
 from core.data import TITLES, DatasetUnavailableError
 from core.experiments.lr_finder import MIN_STEPS, LRFinderResult, find_learning_rate
+from core.forms.experiments import FINDER_BATCH_SIZES, FINDER_LAYERS, FINDER_UNITS
 from core.regression.sequential import RegressionConfig, RegressionRun
 from ui import cache, widgets
 from ui.experiments.lr_figures import lr_finder_figure
@@ -149,26 +150,24 @@ def panel(form, config, data) -> None:
             st.success(f"The training form's learning rate is now {used:.2g}.", icon=":material/check:")
 
 
-def _chosen_config(task: str):
-    """The run the tab's fields describe, and the data set to load for it."""
+def _chosen_config(form):
+    """The run the tab's fields (the Experiments form's `finder_*`) describe."""
+    values = form.value
     left, middle, right = st.columns(3)
-    if task == "classification":
-        name = left.selectbox("Data set", DATASETS, format_func=TITLES.get, key=f"{PREFIX}.dataset")
+    if values.finder_task == "classification":
+        form.widget("finder_dataset", left.selectbox, "Data set", DATASETS, format_func=TITLES.get)
     else:
         left.markdown("**Data set**  \nCalifornia housing (the Regression page's)")
-    num_layers = middle.number_input("Hidden layers", 1, 5, 2, key=f"{PREFIX}.num_layers")
-    units = right.number_input(
-        "Units per layer", 1, 1024, 100 if task == "classification" else 50, step=10, key=f"{PREFIX}.units"
-    )
+    form.widget("finder_layers", middle.number_input, "Hidden layers", *FINDER_LAYERS)
+    form.widget("finder_units", right.number_input, "Units per layer", *FINDER_UNITS, step=10)
     left, middle, _ = st.columns(3)
-    optimizer = left.selectbox(
-        "Optimizer", OPTIMIZERS, format_func=widgets.OPTIMIZER_LABELS.get, key=f"{PREFIX}.optimizer"
-    )
-    batch_size = middle.number_input("Batch size", 1, 4096, 32, step=16, key=f"{PREFIX}.batch_size")
-    layers = ((int(units), "relu"),) * int(num_layers)
-    training = TrainingConfig(optimizer=optimizer, batch_size=int(batch_size))
-    if task == "classification":
-        return RunConfig(DataConfig(name), MLPConfig(layers), training)
+    form.widget("finder_optimizer", left.selectbox, "Optimizer", OPTIMIZERS, format_func=widgets.OPTIMIZER_LABELS.get)
+    form.widget("finder_batch_size", middle.number_input, "Batch size", *FINDER_BATCH_SIZES, step=16)
+    values = form.value
+    layers = ((values.finder_units, "relu"),) * values.finder_layers
+    training = TrainingConfig(optimizer=values.finder_optimizer, batch_size=values.finder_batch_size)
+    if values.finder_task == "classification":
+        return RunConfig(DataConfig(values.finder_dataset), MLPConfig(layers), training)
     return RegressionRun(model=RegressionConfig(MLPConfig(layers, output_activation="linear")), training=training)
 
 
@@ -192,8 +191,12 @@ def _open_page(task: str, result: LRFinderResult) -> None:
     st.switch_page(path, query_params=forms.to_params(from_run()(dataclasses.replace(config, training=training))))
 
 
-def section() -> None:
-    """The Experiments tab: choose a model, find its rate, train it on its page."""
+def section(form) -> None:
+    """The Experiments tab: choose a model, find its rate, train it on its page.
+
+    Args:
+        form: the Experiments page's bound form, whose `finder_*` fields are the tab's.
+    """
     st.markdown(
         "Before training for real, sweep the learning rate once: one epoch from 10⁻⁵ to 10, the "
         "rate multiplied by the same factor before every batch. The loss stays flat while the "
@@ -201,14 +204,17 @@ def section() -> None:
         "than where it starts climbing, and remember the best rate depends on the optimizer, "
         "the batch size and the model: change one, find it again."
     )
-    task = (
-        st.segmented_control(
-            "Task", list(TASK_LABELS), format_func=TASK_LABELS.get, default="classification", key=f"{PREFIX}.task"
-        )
-        or "classification"
+    form.widget(
+        "finder_task",
+        st.segmented_control,
+        "Task",
+        list(TASK_LABELS),
+        format_func=TASK_LABELS.get,
+        from_widget=lambda task: {"finder_task": task or form.value.finder_task},
     )
+    task = form.value.finder_task
     try:
-        config = _chosen_config(task)
+        config = _chosen_config(form)
     except ValueError as error:
         st.error(str(error), icon=":material/error:")
         return

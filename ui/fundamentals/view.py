@@ -75,31 +75,6 @@ def xor_weight_fields(form: PageForm) -> None:
 # ---------------------------------------------------------------- both pages
 
 
-def section_tabs(form: PageForm, labels: dict[str, str]):
-    """Tabs drawn from the form's `tab` field, of which only the open one is drawn: a
-    click on another tab sets the field and reruns the page. `labels` maps the field's
-    values to the tabs' labels, in order.
-
-    Returns:
-        The open tab's container, or the page's own container when a link hides the
-        tabs (`tab_hide=true`): the page then shows the one section the link names.
-    """
-    names = {label: name for name, label in labels.items()}
-    drawn = []
-
-    def tabs(*args, **kwargs):  # named as st.tabs: ui.state gives it its `default`
-        drawn.extend(st.tabs(*args, **kwargs))
-
-    form.widget(
-        "tab",
-        tabs,
-        list(labels.values()),
-        to_widget=labels.get,
-        from_widget=lambda label: {"tab": names.get(label, form.value.tab)},
-    )
-    return drawn[list(labels).index(form.value.tab)] if drawn else st.container()
-
-
 # ---------------------------------------------------------------- activations page
 
 
