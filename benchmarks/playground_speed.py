@@ -111,7 +111,8 @@ def browser_rate(seconds: float, chromium: str = "/usr/bin/chromium") -> list[fl
 
     from playwright.sync_api import sync_playwright
 
-    from core.playground.config import PlaygroundConfig
+    from core.forms import to_params
+    from core.forms.playground import PlaygroundForm
 
     root = Path(__file__).resolve().parent.parent
     with socket.socket() as sock:
@@ -135,9 +136,7 @@ def browser_rate(seconds: float, chromium: str = "/usr/bin/chromium") -> list[fl
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    query = urllib.parse.urlencode(
-        PlaygroundConfig(dataset="circle", hidden_layers=(4, 4), activation="tanh").to_query_params()
-    )
+    query = urllib.parse.urlencode(to_params(PlaygroundForm(dataset="circle", hidden_layers=(4, 4), activation="tanh")))
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(

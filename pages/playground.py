@@ -3,11 +3,13 @@
 Pick 2-D data and input features, stack up to six small hidden layers, press play,
 and watch the decision surface, every neuron's heatmap and the loss curves change
 as a Keras model trains; pause to set any weight or bias by hand. The whole
-experiment lives in the URL, so a copied link reopens it.
+experiment lives in the URL, so a copied link reopens it, and a lesson link can hide
+the controls a lesson does not use (`only=learning_rate,activation`).
 """
 
 import streamlit as st
 
+from core.forms.playground import to_config
 from core.playground.codegen import generate_code
 from core.playground.config import (
     ACTIVATIONS,
@@ -23,31 +25,38 @@ from core.playground.features import FEATURES
 from ui.playground import editor
 from ui.playground import view as ui
 
-ui.init_state()
+form = ui.bind()
 k = ui.key
 st.title("Playground")
-st.caption("Train a small Keras network on 2-D points and watch what every neuron learns.")
-for warning in st.session_state[ui.LINK_WARNINGS]:
-    st.warning(ui.plain_markdown(warning))  # a link's values shown as they are, never as markdown
+form.caption("Train a small Keras network on 2-D points and watch what every neuron learns.")
+form.show_warnings()
 
-problem = st.session_state[k("problem")]
+value = form.value
+problem = value.problem
 first, second = st.columns(4), st.columns(4)
-first[0].selectbox("Problem type", PROBLEMS, key=k("problem"), on_change=ui.on_problem_change)
-first[1].selectbox("Activation", ACTIVATIONS, key=k("activation"))
-first[2].select_slider("Learning rate", LEARNING_RATES, key=k("learning_rate"))
-first[3].selectbox(
+form.widget("problem", first[0].selectbox, "Problem type", PROBLEMS, from_widget=lambda p: ui.problem_changes(form, p))
+form.widget("activation", first[1].selectbox, "Activation", ACTIVATIONS)
+form.widget("learning_rate", first[2].select_slider, "Learning rate", ui.menu(LEARNING_RATES, value.learning_rate))
+form.widget(
+    "optimizer",
+    first[3].selectbox,
     "Optimizer",
     OPTIMIZERS,
-    key=k("optimizer"),
     format_func={"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}.get,
 )
-second[0].selectbox("Regularization", REGULARIZATIONS, key=k("regularization"))
-second[1].select_slider("Regularization rate", REGULARIZATION_RATES, key=k("regularization_rate"))
-second[2].number_input("Batch size", 1, 500, key=k("batch_size"))
-second[3].selectbox(
+form.widget("regularization", second[0].selectbox, "Regularization", REGULARIZATIONS)
+form.widget(
+    "regularization_rate",
+    second[1].select_slider,
+    "Regularization rate",
+    ui.menu(REGULARIZATION_RATES, value.regularization_rate),
+)
+form.widget("batch_size", second[2].number_input, "Batch size", 1, 500)
+form.widget(
+    "loss",
+    second[3].selectbox,
     "Loss",
     LOSSES,
-    key=k("loss"),
     # Regression always uses squared error, so that is what the disabled box shows.
     format_func=lambda s: "squared error" if problem == "regression" else s.replace("_", " "),
     disabled=problem == "regression",
@@ -55,36 +64,49 @@ second[3].selectbox(
 )
 
 with st.sidebar:
-    st.radio(
-        "Data", ui.dataset_options(st.session_state[k("problem")]), key=k("dataset"), format_func=DATASET_TITLES.get
-    )
-    st.slider("Noise (%)", 0, 50, step=5, key=k("noise"))
-    st.slider("Training data (%)", 10, 90, step=10, key=k("train_ratio"))
-    st.button(
-        "Regenerate", icon=":material/refresh:", on_click=ui.regenerate, help="New points and new initial weights."
-    )
-    st.markdown("**Features**")
-    for name, (label, _) in FEATURES.items():
-        st.checkbox(label, key=ui.feature_key(name))
-    with st.expander("Your own points"):
-        st.file_uploader(
-            "CSV with columns x1, x2, label",
-            type="csv",
-            key=ui.UPLOAD_WIDGET,
-            on_change=ui.on_upload,
-            help="Labels 0/1 (or -1/+1) make two classes, whole numbers 0, 1, 2, ... more classes, "
-            "other numbers a regression.",
+    form.widget("dataset", st.radio, "Data", ui.dataset_options(problem), format_func=DATASET_TITLES.get)
+    form.widget("noise", st.slider, "Noise (%)", 0, 50, step=5)
+    form.widget("train_ratio", st.slider, "Training data (%)", 10, 90, step=10)
+    if form.shown("seed"):
+        st.button(
+            "Regenerate",
+            icon=":material/refresh:",
+            on_click=ui.regenerate,
+            args=(form,),
+            key=k("regenerate"),
+            help="New points and new initial weights.",
         )
+    if form.shown("features"):
+        st.markdown("**Features**")
+    for name, (label, _) in FEATURES.items():
+        form.widget(
+            "features",
+            st.checkbox,
+            label,
+            key=f"feature.{name}",
+            to_widget=lambda features, name=name: name in features,
+            from_widget=lambda on, name=name: ui.feature_changes(form, name, on),
+        )
+    if form.shown("upload"):
+        with st.expander("Your own points"):
+            st.file_uploader(
+                "CSV with columns x1, x2, label",
+                type="csv",
+                key=ui.UPLOAD_WIDGET,
+                on_change=ui.on_upload,
+                args=(form,),
+                help="Labels 0/1 (or -1/+1) make two classes, whole numbers 0, 1, 2, ... more classes, "
+                "other numbers a regression.",
+            )
 if st.session_state.get(ui.UPLOAD_ERROR):
     kept = " The points of your earlier file stay in use." if st.session_state.get(ui.UPLOADED) else ""
     st.error(f"Could not use your CSV file. {st.session_state[ui.UPLOAD_ERROR]}{kept}")
 uploaded = st.session_state.get(ui.UPLOADED)
-if uploaded is not None and uploaded.note and st.session_state[k("dataset")] == "upload":
+if uploaded is not None and uploaded.note and form.value.dataset == "upload":
     st.info(uploaded.note)
 
 try:
-    config = ui.read_config()
-    ui.sync_query_params(config)
+    config = to_config(form.value)
     trainer = ui.current_trainer(config)
 except ValueError as error:
     st.error(str(error))
@@ -102,74 +124,27 @@ controls[0].button(
 )
 controls[1].button("Step", icon=":material/skip_next:", on_click=ui.step_once, use_container_width=True, key=k("step"))
 controls[2].button("Reset", icon=":material/replay:", on_click=ui.reset, use_container_width=True, key=k("reset"))
-controls[3].selectbox(
+form.widget(
+    "epochs_per_update",
+    controls[3].selectbox,
     "Epochs per update",
     ui.speeds(),
-    key=ui.SPEED,
     label_visibility="collapsed",
     format_func=lambda n: f"{n} epoch{'s' * (n > 1)} per update",
 )
-controls[4].toggle("Show test data", key=ui.SHOW_TEST)
-controls[5].toggle("Discretize output", key=ui.DISCRETIZE)
-layers = st.session_state[ui.LAYERS]
-with st.columns([2.5, 7])[0]:
-    minus, label, plus = st.columns([1, 3, 1], vertical_alignment="center")
-    minus.button(
-        "",
-        icon=":material/remove:",
-        key=k("remove_layer"),
-        on_click=ui.change_layers,
-        args=(-1,),
-        disabled=not layers,
-        help="Remove the last hidden layer",
-    )
-    label.markdown(f"**{len(layers)} hidden layer{'s' * (len(layers) != 1)}**")
-    plus.button(
-        "",
-        icon=":material/add:",
-        key=k("add_layer"),
-        on_click=ui.change_layers,
-        args=(1,),
-        disabled=len(layers) >= ui.limits().max_hidden_layers,
-        help="Add a hidden layer",
-    )
-if layers:
-    for index, column in enumerate(st.columns(6)[: len(layers)]):
-        minus, label, plus = column.columns([1, 2, 1], vertical_alignment="center")
-        minus.button(
-            "",
-            icon=":material/remove:",
-            key=k(f"units_minus_{index}"),
-            on_click=ui.change_units,
-            args=(index, -1),
-            disabled=layers[index] <= 1,
-            help=f"One neuron fewer in layer {index + 1}",
-        )
-        label.caption(f"Layer {index + 1}: {layers[index]} neuron{'s' * (layers[index] != 1)}")
-        plus.button(
-            "",
-            icon=":material/add:",
-            key=k(f"units_plus_{index}"),
-            on_click=ui.change_units,
-            args=(index, 1),
-            disabled=layers[index] >= ui.limits().max_units,
-            help=f"One neuron more in layer {index + 1}",
-        )
-        column.selectbox(
-            f"Dropout, layer {index + 1}",
-            ui.DROPOUT_RATES,
-            key=ui.dropout_key(index),
-            format_func=lambda rate: f"dropout {rate:.0%}" if rate else "no dropout",
-            label_visibility="collapsed",
-        )
+form.widget("show_test_data", controls[4].toggle, "Show test data")
+form.widget("discretize", controls[5].toggle, "Discretize output")
+ui.network_controls(form)
 
-ui.live_view(config, trainer)
+ui.live_view(config, trainer, form.value)
 
-editor.show(config, trainer, playing=st.session_state[ui.PLAYING])
+if form.shown("editor"):
+    editor.show(config, trainer, playing=st.session_state[ui.PLAYING], caption=not form.view.hide_text)
 
-with st.expander("Show the code", icon=":material/code:"):
-    code = generate_code(config, epochs=trainer.epoch or 100, upload=st.session_state.get(ui.UPLOADED))
-    st.code(code, language="python")
-    st.download_button(
-        "Download playground_experiment.py", code, file_name="playground_experiment.py", mime="text/x-python"
-    )
+if form.shown("code"):
+    with st.expander("Show the code", icon=":material/code:"):
+        code = generate_code(config, epochs=trainer.epoch or 100, upload=st.session_state.get(ui.UPLOADED))
+        st.code(code, language="python")
+        st.download_button(
+            "Download playground_experiment.py", code, file_name="playground_experiment.py", mime="text/x-python"
+        )

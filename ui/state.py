@@ -252,6 +252,11 @@ class PageForm:
         except ValueError:  # a value of the wrong kind (no widget gives one): the form stays, and redraws it
             pass
 
+    def warn(self, text: str) -> None:
+        """Adds a problem with the link that the page found itself, after `bind`;
+        `show_warnings` shows it once with the others."""
+        st.session_state.setdefault(f"{self.page}.warnings", []).append(text)
+
     def show_warnings(self) -> None:
         """The link's problems, each once: gone at the next interaction."""
         for warning in st.session_state.pop(f"{self.page}.warnings", []):

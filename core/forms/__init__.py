@@ -175,6 +175,15 @@ def _short(reason: str) -> str:
     return re.sub(r"\.? Received: .*?(?=\. [A-Z]|$)", "", reason).rstrip(".")
 
 
+def _accepts(check: Callable[[Any], object] | None, form: Form) -> bool:
+    try:
+        if check is not None:
+            check(form)
+    except ValueError:
+        return False
+    return True
+
+
 def from_params(
     cls: type,
     params: Mapping[str, str],
@@ -223,6 +232,11 @@ def from_params(
                 continue
             form = candidate
         if len(refused) == len(pending):
+            # Fields that each need the other (a problem type and its data set) go in
+            # together, or not at all.
+            together = form.replace(**{name: values[name] for name in refused})
+            if len(refused) > 1 and _accepts(check, together):
+                form, pending = together, []
             break
         pending = refused
     warnings = []

@@ -1,24 +1,24 @@
-"""The Playground experiment as one frozen dataclass, and its URL form.
+"""The Playground experiment as one frozen dataclass.
 
-`PlaygroundConfig` holds every knob of the page (data, features, network, training
-recipe) and checks itself when built, raising `ValueError` in Keras's style. Its
-query-parameter form (`to_query_params` / `from_query_params`) is what makes a copied
-link reopen the same experiment; a bad parameter in a link is reported and replaced by
-its default, never a crash.
+`PlaygroundConfig` holds every knob of the experiment (data, features, network,
+training recipe) and checks itself when built, raising `ValueError` in Keras's style.
+It is what the trainer takes; the page's form (`core.forms.playground`) builds it, and
+carries the same fields in the URL.
 
 Example:
 
->>> config = PlaygroundConfig(dataset="xor", hidden_layers=(8, 8))
->>> PlaygroundConfig.from_query_params(config.to_query_params())[0] == config
-True
+>>> PlaygroundConfig(dataset="xor", hidden_layers=(8, 8)).dropout_rates
+(0.0, 0.0)
+>>> PlaygroundConfig(hidden_layers=(9,))
+Traceback (most recent call last):
+...
+ValueError: Received an invalid value for `units`, expected an integer between 1 and 8. Received: units=9. Check the hidden layers.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from core.config import ACTIVATIONS as MODEL_ACTIVATIONS
 from core.config import MAX_SEED
@@ -162,94 +162,3 @@ class PlaygroundConfig:
     def replace(self, **changes) -> PlaygroundConfig:
         """A copy with some fields changed (validated like any new config)."""
         return dataclasses.replace(self, **changes)
-
-    def to_query_params(self) -> dict[str, str]:
-        """The config as flat strings for `st.query_params`; tuples become comma lists."""
-        params = {}
-        for item in dataclasses.fields(self):
-            value = getattr(self, item.name)
-            if isinstance(value, tuple):
-                value = ",".join(str(v) for v in value)
-            elif isinstance(value, float):
-                value = repr(value)
-            params[item.name] = str(value)
-        return params
-
-    @classmethod
-    def from_query_params(cls, params: Mapping[str, str]) -> tuple[PlaygroundConfig, list[str]]:
-        """Reads a config back from query parameters, forgiving bad ones.
-
-        Unknown parameters are ignored. A parameter that does not parse or does not
-        validate falls back to its default, with a warning; if the fields then do not
-        fit together (a regression data set with a classification problem, say), the
-        whole config falls back to the defaults.
-
-        Args:
-            params: a mapping of strings, such as `st.query_params`.
-
-        Returns:
-            `(config, warnings)`: the config and one message per problem found.
-        """
-        warnings: list[str] = []
-        defaults = cls()
-        values: dict[str, Any] = {}
-        for item in dataclasses.fields(cls):
-            if item.name not in params:
-                continue
-            text = str(params[item.name])
-            if item.name in ("problem", "dataset"):
-                values[item.name] = text  # they only validate together, below
-                continue
-            try:
-                value = _parse(text, getattr(defaults, item.name))
-                if item.name == "dropout":  # one rate per layer: checked with the layers, below
-                    dataclasses.replace(defaults, hidden_layers=(1,) * len(value), dropout=value)
-                else:
-                    dataclasses.replace(defaults, **{item.name: value})  # validates this field alone
-            except (ValueError, TypeError) as error:
-                warnings.append(f"Ignored `{item.name}={text}` from the link: {error}")
-                continue
-            values[item.name] = value
-        if "dropout" in values:
-            try:
-                dataclasses.replace(
-                    defaults,
-                    hidden_layers=values.get("hidden_layers", defaults.hidden_layers),
-                    dropout=values["dropout"],
-                )
-            except ValueError as error:
-                warnings.append(f"Ignored `dropout={params['dropout']}` from the link: {error}")
-                values.pop("dropout")
-        try:
-            return cls(**values), warnings
-        except ValueError as error:
-            warnings.append(f"Ignored the link's data set choice: {error}")
-        values.pop("problem", None)
-        values.pop("dataset", None)
-        return cls(**values), warnings
-
-
-def _parse(text: str, default: Any) -> Any:
-    """Parses `text` to the type of `default` (str, int, float or a tuple of them).
-    Raises `ValueError` saying what was expected (the caller echoes `text`)."""
-    if isinstance(default, tuple):
-        items = [part.strip() for part in text.split(",") if part.strip()]
-        if default and isinstance(default[0], int):
-            return tuple(_number(int, item, "comma-separated whole numbers") for item in items)
-        if default == ():  # dropout, the one tuple of numbers that defaults to empty
-            return tuple(_number(float, item, "comma-separated numbers") for item in items)
-        return tuple(items)
-    if isinstance(default, bool):
-        raise TypeError("no boolean fields")
-    if isinstance(default, int):
-        return _number(int, text, "a whole number")
-    if isinstance(default, float):
-        return _number(float, text, "a number")
-    return text
-
-
-def _number(kind: type, text: str, expected: str):
-    try:
-        return kind(text)
-    except ValueError:
-        raise ValueError(f"expected {expected}.") from None

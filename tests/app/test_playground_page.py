@@ -1,5 +1,6 @@
 """The Playground page, driven through Streamlit's AppTest, and its figure builders."""
 
+import random
 import re
 from pathlib import Path
 
@@ -8,6 +9,8 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import forms
+from core.forms.playground import PlaygroundForm, from_config
 from core.playground.config import PlaygroundConfig
 from core.playground.data import make_dataset, split_dataset
 
@@ -25,6 +28,11 @@ def open_page(query: dict | None = None) -> AppTest:
     return at
 
 
+def link(config: PlaygroundConfig, **view) -> dict[str, str]:
+    """The query parameters of a link to `config`."""
+    return forms.to_params(from_config(config, **view))
+
+
 def param(at: AppTest, name: str) -> str:
     value = at.query_params[name]
     return value[0] if isinstance(value, list) else value  # AppTest keeps lists
@@ -34,6 +42,10 @@ def warnings(at: AppTest) -> list[str]:
     """The warnings as the page shows them: their markdown escapes and invisible word
     joiners taken out."""
     return [re.sub(r"\\(.)", r"\1", w.value).replace("\u2060", "") for w in at.warning]
+
+
+def texts(elements) -> str:
+    return "\n".join(getattr(element, "value", element) for element in elements)
 
 
 def epoch_line(at: AppTest) -> str:
@@ -123,7 +135,7 @@ def test_a_diverging_network_says_so(short_live_runs):
         features=("x1", "x2", "x1_squared", "x2_squared"),
         hidden_layers=(8, 8),
     )
-    at = open_page(config.to_query_params())
+    at = open_page(link(config))
     at.button(key="playground.play").click().run()
     assert not at.exception
     assert any("training diverged" in error.value for error in at.error)
@@ -148,7 +160,7 @@ def test_no_features_is_an_error_not_a_crash():
 
 def test_a_link_reopens_the_same_experiment():
     config = PlaygroundConfig(dataset="xor", noise=20, hidden_layers=(3,), activation="sigmoid", seed=99)
-    at = open_page(config.to_query_params())
+    at = open_page(link(config))
     assert at.radio(key="playground.dataset").value == "xor"
     assert at.slider(key="playground.noise").value == 20
     assert at.selectbox(key="playground.activation").value == "sigmoid"
@@ -161,6 +173,122 @@ def test_a_bad_link_warns_and_falls_back():
     assert not at.exception
     assert len(at.warning) == 2
     assert at.slider(key="playground.noise").value == 0
+
+
+# ---- the page's form: page switches, links old and bad, lesson links ---------------
+
+
+def test_random_forms_survive_a_page_switch_unchanged():
+    from tests.core.forms.test_playground_form import random_form
+
+    at = open_page()
+    rng = random.Random(20)
+    for _ in range(20):
+        form = random_form(rng)
+        at.query_params.clear()
+        at.query_params.update(forms.to_params(form))
+        at.run()
+        assert not at.exception and not at.warning, (form, texts(at.warning))
+        assert at.session_state["playground.form"] == form
+        # A browser's page switch drops the query parameters (AppTest keeps them): the
+        # page comes back from the session's form alone.
+        at.query_params.clear()
+        at.switch_page("pages/home.py").run()
+        at.switch_page(PAGE).run()
+        assert not at.exception, form
+        assert at.session_state["playground.form"] == form
+        assert param(at, "seed") == str(form.seed)  # and writes it into the URL again
+        # What the controls show is the form.
+        assert at.radio(key="playground.dataset").value == form.dataset
+        assert at.selectbox(key="playground.activation").value == form.activation
+        assert at.select_slider(key="playground.learning_rate").value == form.learning_rate
+        assert at.toggle(key="playground.discretize").value == form.discretize
+        assert at.checkbox(key="playground.feature.sin_x2").value == ("sin_x2" in form.features)
+        assert at.selectbox(key="playground.epochs_per_update").value == form.epochs_per_update
+        assert f"**{len(form.hidden_layers)} hidden layer" in texts(at.markdown)
+
+
+def test_a_link_copied_before_the_form_opens_the_same_experiment():
+    from tests.core.forms.test_playground_form import OLD_LINKS, OLD_VIEW
+
+    for params, config in OLD_LINKS:
+        at = open_page(params | OLD_VIEW)
+        assert not at.warning, texts(at.warning)
+        assert trainer_of(at).config == config
+        form = at.session_state["playground.form"]
+        assert (form.epochs_per_update, form.show_test_data, form.discretize) == (10, False, True)
+
+
+def test_each_bad_link_value_warns_once_and_falls_back_alone():
+    at = open_page(
+        {
+            "noise": "80",
+            "activation": "softmaxx",
+            "hidden_layers": "4,x",
+            "batch_size": "0",
+            "learning_rate": "0.1",
+            "features": "x1,x1_squared",
+            "dataset": "upload",
+        }
+    )
+    assert not at.exception
+    shown = warnings(at)
+    assert len(shown) == 5, shown
+    for name in ("noise=80", "activation=softmaxx", "hidden_layers=4,x", "batch_size=0"):
+        assert sum(f"Ignored `{name}` from the link" in warning for warning in shown) == 1, (name, shown)
+    assert "The link names uploaded points, which links cannot carry; upload the CSV file again." in shown
+    form = at.session_state["playground.form"]
+    assert form == PlaygroundForm(learning_rate=0.1, features=("x1", "x1_squared"))
+    assert param(at, "noise") == "0" and param(at, "learning_rate") == "0.1"
+    at.toggle(key="playground.discretize").set_value(True).run()  # the next interaction
+    assert not at.warning and not at.exception
+
+
+def test_a_link_to_uploaded_points_keeps_its_problem_type_with_a_warning():
+    at = open_page({"problem": "regression", "dataset": "upload", "noise": "10"})
+    assert warnings(at) == ["The link names uploaded points, which links cannot carry; upload the CSV file again."]
+    form = at.session_state["playground.form"]
+    assert (form.problem, form.dataset, form.noise) == ("regression", "plane", 10)
+    assert param(at, "dataset") == "plane"
+
+
+def test_a_lesson_link_shows_only_the_controls_it_names_and_still_plays(short_live_runs):
+    at = open_page({"only": "learning_rate", "hide_text": "true", "hidden_layers": "3", "activation": "relu"})
+    assert not at.exception and not at.warning
+    widgets = [*at.selectbox, *at.select_slider, *at.slider, *at.number_input, *at.radio, *at.checkbox, *at.toggle]
+    assert [widget.key for widget in widgets] == ["playground.learning_rate"]
+    assert [button.key for button in at.button] == ["playground.play", "playground.step", "playground.reset"]
+    assert not at.get("file_uploader") and not at.expander and not at.caption[1:]  # the layer's own caption
+    assert at.caption[0].value == "Layer 1: 3 neurons"
+    at.select_slider(key="playground.learning_rate").set_value(0.3).run()
+    at.button(key="playground.play").click().run()
+    assert not at.exception and not at.error
+    assert trainer_of(at).epoch >= 5 and trainer_of(at).config.learning_rate == 0.3
+    assert trainer_of(at).config.hidden_layers == (3,) and trainer_of(at).config.activation == "relu"
+    assert param(at, "activation_hide") == "true" and "learning_rate_hide" not in at.query_params
+
+
+def test_every_control_hides_by_its_name_and_the_page_still_trains():
+    hidden = ("dataset", "features", "hidden_layers", "dropout", "seed", "upload", "editor", "code", "show_test_data")
+    at = open_page({f"{name}_hide": "true" for name in hidden} | {"dataset": "xor"})
+    assert not at.exception and not at.warning
+    assert not at.radio and not at.checkbox and not at.get("file_uploader") and not at.expander
+    keys = {widget.key for widget in [*at.selectbox, *at.toggle, *at.number_input, *at.button]}
+    assert not {key for key in keys if "layer" in key or "units" in key or "dropout" in key or "edit" in key}
+    assert "playground.show_test_data" not in keys and "playground.discretize" in keys
+    assert "playground.noise" in {widget.key for widget in at.slider}
+    assert not [button for button in at.button if button.label == "Regenerate"]
+    at.button(key="playground.step").click().run()
+    assert not at.exception and epoch_line(at).startswith("**Epoch 1**")
+    assert trainer_of(at).config.dataset == "xor"
+
+
+def test_the_books_first_exercise_as_a_lesson_link():
+    at = open_page({"dataset": "circle", "hidden_layers": "3", "only": "learning_rate,activation"})
+    assert not at.exception and not at.warning and not at.error
+    keys = {widget.key for widget in [*at.selectbox, *at.select_slider, *at.slider, *at.radio, *at.checkbox]}
+    assert keys == {"playground.learning_rate", "playground.activation"}
+    assert trainer_of(at).config == PlaygroundConfig(dataset="circle", hidden_layers=(3,))
 
 
 # ---- parity: zero layers, mid-run changes, links, labels, toggles -----------------
@@ -344,7 +472,7 @@ def test_set_without_typing_never_changes_the_model():
     assert len(trainer.history["loss"]) == 3  # and no edit recorded
     # A typed value waits through other reruns (a toggle) until it is set.
     at.number_input(key=VALUE).set_value(-1.25).run()
-    at.toggle(key="playground.show_test").set_value(False).run()
+    at.toggle(key="playground.show_test_data").set_value(False).run()
     assert at.number_input(key=VALUE).value == -1.25
     at.button(key=SET).click().run()
     assert trainer.weights()[0][1][3] == -1.25
@@ -422,7 +550,7 @@ def test_regression_shows_squared_error_and_the_url_keeps_epochs_per_update():
     assert param(at, "epochs_per_update") == "10"
     at.selectbox(key="playground.problem").select("regression").run()
     assert at.selectbox(key="playground.loss").options == ["squared error", "squared error"]
-    at.toggle(key="playground.show_test").set_value(False).run()
+    at.toggle(key="playground.show_test_data").set_value(False).run()
     at.toggle(key="playground.discretize").set_value(True).run()
     assert not at.exception
     bad = open_page({"epochs_per_update": "7"})
@@ -432,13 +560,13 @@ def test_regression_shows_squared_error_and_the_url_keeps_epochs_per_update():
 def test_a_link_with_the_view_toggles_reopens_with_them_and_keeps_them():
     at = open_page({"show_test_data": "false", "discretize": "true"})
     assert not at.warning
-    assert at.toggle(key="playground.show_test").value is False
+    assert at.toggle(key="playground.show_test_data").value is False
     assert at.toggle(key="playground.discretize").value is True
     assert param(at, "show_test_data") == "false" and param(at, "discretize") == "true"
     at.switch_page("pages/home.py").run()
     at.switch_page(PAGE).run()
     assert not at.exception
-    assert at.toggle(key="playground.show_test").value is False
+    assert at.toggle(key="playground.show_test_data").value is False
     assert at.toggle(key="playground.discretize").value is True
     assert param(at, "show_test_data") == "false" and param(at, "discretize") == "true"
 
@@ -447,12 +575,12 @@ def test_toggling_the_view_writes_the_url():
     at = open_page()
     # Written like every other parameter, defaults included.
     assert param(at, "show_test_data") == "true" and param(at, "discretize") == "false"
-    at.toggle(key="playground.show_test").set_value(False).run()
+    at.toggle(key="playground.show_test_data").set_value(False).run()
     assert param(at, "show_test_data") == "false" and param(at, "discretize") == "false"
     at.toggle(key="playground.discretize").set_value(True).run()
     assert not at.exception
     assert param(at, "show_test_data") == "false" and param(at, "discretize") == "true"
-    at.toggle(key="playground.show_test").set_value(True).run()
+    at.toggle(key="playground.show_test_data").set_value(True).run()
     assert param(at, "show_test_data") == "true"
 
 
@@ -462,11 +590,11 @@ def test_a_bad_toggle_in_a_link_warns_as_plain_text_and_falls_back():
     assert not at.exception
     shown = warnings(at)
     assert len(shown) == 2
-    assert "Ignored `show_test_data=maybe` from the link, expected true or false; using true." in shown
-    assert f"Ignored `discretize={bad_link}` from the link, expected true or false; using false." in shown
+    assert "Ignored `show_test_data=maybe` from the link: expected true or false. Using True." in shown
+    assert f"Ignored `discretize={bad_link}` from the link: expected true or false. Using False." in shown
     # Every bracket and colon of the link's value is escaped: no link, image or colour.
     assert all(re.search(r"(?<!\\)[\[\]():!]", w.value) is None for w in at.warning)
-    assert at.toggle(key="playground.show_test").value is True
+    assert at.toggle(key="playground.show_test_data").value is True
     assert at.toggle(key="playground.discretize").value is False
     assert param(at, "show_test_data") == "true" and param(at, "discretize") == "false"
 
@@ -479,7 +607,8 @@ def test_bare_addresses_in_a_link_do_not_become_links():
     # invisible word joiner, so the text reads the same and is no address.
     assert "://" not in shown.value and "www" not in shown.value and "@e" not in shown.value
     assert warnings(at) == [
-        "Ignored `noise=http://evil.example www.evil.example me@evil.example` from the link: expected a whole number."
+        "Ignored `noise=http://evil.example www.evil.example me@evil.example` from the link: expected a whole number. "
+        "Using 0."
     ]
 
 
@@ -522,14 +651,13 @@ def _upload_twice():
         def getvalue(self):
             return self.data
 
+    form = ui.bind()
     good = ("x1,x2,label\n" + "".join(f"{i % 5},{i % 7},{i % 2}\n" for i in range(30))).encode()
-    st.session_state[ui.key("problem")] = "classification"
-    st.session_state[ui.key("dataset")] = "circle"
     st.session_state[ui.UPLOAD_WIDGET] = File("good.csv", good)
-    ui.on_upload()
+    ui.on_upload(form)
     st.session_state[ui.UPLOAD_WIDGET] = File("bad.csv", b"x1,x2,label\n1,2\n")
-    ui.on_upload()
-    st.write(st.session_state[ui.UPLOADED].name, st.session_state[ui.key("dataset")])
+    ui.on_upload(form)
+    st.write(st.session_state[ui.UPLOADED].name, form.value.dataset)
     st.error(st.session_state[ui.UPLOAD_ERROR])
 
 

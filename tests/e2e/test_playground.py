@@ -11,6 +11,8 @@ import urllib.parse
 import numpy as np
 from PIL import Image
 
+from core import forms
+from core.forms.playground import from_config
 from core.playground.config import PlaygroundConfig
 from tests.e2e.conftest import exceptions, screenshot, wait_until_idle
 
@@ -19,7 +21,7 @@ CHART = "[data-testid='stMain'] [data-testid='stPlotlyChart']"
 
 
 def open_playground(page, server, config: PlaygroundConfig) -> None:
-    query = urllib.parse.urlencode(config.to_query_params())
+    query = urllib.parse.urlencode(forms.to_params(from_config(config)))
     page.goto(f"{server}/playground?{query}")
     page.get_by_role("button", name="Play").wait_for(timeout=120_000)
     wait_until_idle(page)
@@ -267,7 +269,7 @@ def test_a_click_on_the_paused_chart_opens_that_link_or_bias_in_the_editor(serve
     assert _value(page) == weight  # the box shows three decimals, as the label does
     screenshot(page, "playground-click-link")
     # Another run of the whole page (here a toggle) keeps the pick: the browser holds it too.
-    page.locator(".st-key-playground-show_test label").click()
+    page.locator(".st-key-playground-show_test_data label").click()
     time.sleep(0.5)
     wait_until_idle(page)
     assert "layer 1, neuron 3 → layer 2, neuron 2" in _menu(page)

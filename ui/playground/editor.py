@@ -117,13 +117,15 @@ def _set(trainer) -> None:
     forget_typed()  # the box now shows the value as the model holds it
 
 
-def show(config: PlaygroundConfig, trainer, *, playing: bool) -> None:
+def show(config: PlaygroundConfig, trainer, *, playing: bool, caption: bool = True) -> None:
     """The editor's row: the menu of items, the value box, "Set" and what a click does.
 
     Args:
         config: the experiment (the inputs' names).
         trainer: the running `core.playground.model.Trainer`.
         playing: whether the model is training; the box is empty and disabled then.
+        caption: whether to say what a click does (a lesson link hides such text).
+            Defaults to `True`.
     """
     state = st.session_state
     options = items(trainer)
@@ -147,6 +149,7 @@ def show(config: PlaygroundConfig, trainer, *, playing: bool) -> None:
         noun, step=0.1, format="%.3f", key=VALUE, disabled=playing, placeholder="Pause to edit" if playing else None
     )
     row[2].button(f"Set {noun.lower()}", key=SET, on_click=_set, args=(trainer,), disabled=playing, width="stretch")
-    st.caption(CAPTION)
+    if caption:
+        st.caption(CAPTION)
     if state.get(ERROR):
         st.error(state[ERROR])

@@ -1,8 +1,10 @@
-"""The Playground page's session-state glue and its live view.
+"""The Playground page's state, its controls' callbacks and its live view.
 
-State: every session-state key starts with "playground."; the widgets' keys hold
-the experiment, `read_config` turns them into a `PlaygroundConfig`, and the URL's
-query parameters mirror that config both ways.
+State: the experiment and the view's settings are the page's `PlaygroundForm`
+(`core.forms.playground`), bound by `ui.state` like every page's form: kept for the
+session, mirrored into the URL, read back from a link (with `check`, this server's
+limits), hidden control by control by a lesson link. The other session-state keys,
+the running model's, start with "playground.".
 
 `live_view` is the part of the page that moves: it trains and redraws the one view
 of `ui.playground.figures` (a picture a frame while playing; the same picture with
@@ -15,13 +17,13 @@ new run. On a hosted server `core.playground.limits` caps what a visitor can ask
 from __future__ import annotations
 
 import math
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import streamlit as st
 
+from core.forms.playground import EPOCHS_PER_UPDATE, PlaygroundForm, to_config
 from core.playground.config import PlaygroundConfig
 from core.playground.data import (
     CLASSIFICATION_DATASETS,
@@ -33,74 +35,46 @@ from core.playground.data import (
 from core.playground.features import FEATURES
 from core.playground.limits import PlaygroundLimits
 from core.playground.upload import UploadedPoints, parse_points_csv
+from ui import state as page_state
 from ui.playground import editor
 from ui.playground.figures import WIDTH, draw_view, encode, hover_layout, hover_values, snapshot, view_figure
 from ui.playground.hover import VIEW_KEY, hover_preview, show_values, values_slot
+from ui.state import PageForm
 
 UPDATE_INTERVAL = 0.2  # seconds before a finished live run starts the next, while playing
 LIVE_SECONDS = 30.0  # one live run redraws in a loop this long, then hands back to Streamlit
 FRAME_SECONDS = 1 / 30  # at most 30 frames a second: more only floods the browser
-EPOCHS_PER_UPDATE = (1, 2, 5, 10, 25)
 DROPOUT_RATES = (0.0, 0.1, 0.2, 0.3, 0.5)
 # Draws and encodes a frame while the script thread trains the next chunk: TensorFlow
 # and Pillow both release the GIL, so on two cores the two overlap.
 _PAINTER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="playground-frame")
 
+PAGE = "playground"  # the form's name: "playground.form" in the session, widgets "playground.<field>"
+# Controls a lesson link may hide beside the form's fields (`dataset`, `features`,
+# `hidden_layers`, `seed` for Regenerate, ...): the CSV upload, the weight editor and
+# the generated code.
+CONTROLS = ("upload", "editor", "code")
+
 # Session-state keys.
-PREFIX = "playground."
-INITIALIZED = PREFIX + "initialized"
-LINK_WARNINGS = PREFIX + "link_warnings"
-LAYERS = PREFIX + "layers"
+PREFIX = PAGE + "."
 PLAYING = PREFIX + "playing"
 TRAINER = PREFIX + "trainer"
-SEED = PREFIX + "seed"
 UPLOADED = PREFIX + "uploaded"
 UPLOAD_ERROR = PREFIX + "upload_error"
 UPLOAD_WIDGET = PREFIX + "upload_file"
-SPEED = PREFIX + "epochs_per_update"
-CONFIG = PREFIX + "config"  # the last valid config, kept while another page shows
 TRAINER_UPLOAD = PREFIX + "trainer_upload"  # the upload the trainer learned from
 IN_FULL_RUN = PREFIX + "in_full_run"  # set while the whole page (not just the fragment) runs
-SHOW_TEST = PREFIX + "show_test"
-DISCRETIZE = PREFIX + "discretize"
 FOCUS = PREFIX + "focus"  # (column, row) of the neuron shown large, or None
 CHART = PREFIX + "chart"  # the paused chart's selection
 # Set by a click that changed what lies outside the chart (the editor): the fragment
 # that holds the chart then reruns the whole page, see `on_chart_click`.
 RERUN_PAGE = PREFIX + "rerun_page"
 STEP_ERROR = PREFIX + "step_error"  # a hosted limit that stopped the run
-# Copies of view widgets' values, which Streamlit drops while another page shows.
-SPEED_KEPT, SHOW_TEST_KEPT, DISCRETIZE_KEPT = SPEED + ".kept", SHOW_TEST + ".kept", DISCRETIZE + ".kept"
-# The view's settings in the URL, beside the config's fields, and their defaults.
-SPEED_PARAM, SHOW_TEST_PARAM, DISCRETIZE_PARAM = "epochs_per_update", "show_test_data", "discretize"
-DEFAULT_SPEED, DEFAULT_SHOW_TEST, DEFAULT_DISCRETIZE = 5, True, False
-# Widgets whose value is a config field of the same name.
-FIELD_WIDGETS = (
-    "problem",
-    "dataset",
-    "noise",
-    "train_ratio",
-    "activation",
-    "regularization",
-    "regularization_rate",
-    "learning_rate",
-    "batch_size",
-    "optimizer",
-    "loss",
-)
 
 
 def key(name: str) -> str:
     """The session-state key of a widget or value of this page."""
     return PREFIX + name
-
-
-def feature_key(name: str) -> str:
-    return PREFIX + "feature." + name
-
-
-def dropout_key(index: int) -> str:
-    return PREFIX + f"dropout_{index}"
 
 
 def limits() -> PlaygroundLimits:
@@ -116,111 +90,25 @@ def speeds() -> tuple[int, ...]:
 # ---- state -------------------------------------------------------------------------
 
 
-def _write_widgets(config: PlaygroundConfig) -> None:
-    state = st.session_state
-    for name in FIELD_WIDGETS:
-        state[key(name)] = getattr(config, name)
-    for name in FEATURES:
-        state[feature_key(name)] = name in config.features
-    state[LAYERS] = list(config.hidden_layers)
-    for index, rate in enumerate(config.dropout_rates):  # the menu's nearest rate
-        state[dropout_key(index)] = min(DROPOUT_RATES, key=lambda choice: abs(choice - rate))
-    state[SEED] = config.seed
+def check(form: PlaygroundForm) -> None:
+    """Raises `ValueError` for a link's form this page cannot open here: an experiment
+    that does not validate, or a network or a speed past this server's limits."""
+    cap = limits()
+    cap.check_network(to_config(form).hidden_layers)
+    cap.check_step(0, form.epochs_per_update)
 
 
-def init_state() -> None:
-    """On a session's first visit, loads the experiment from the URL (or the defaults)."""
-    state = st.session_state
-    if state.get(INITIALIZED):
-        # Streamlit drops a widget's value while its page is not shown; coming back,
-        # restore the experiment from the last config instead of the defaults.
-        if CONFIG in state and any(key(name) not in state for name in FIELD_WIDGETS):
-            _write_widgets(state[CONFIG])
-        state.setdefault(SPEED, state.get(SPEED_KEPT, DEFAULT_SPEED))
-        state.setdefault(SHOW_TEST, state.get(SHOW_TEST_KEPT, DEFAULT_SHOW_TEST))
-        state.setdefault(DISCRETIZE, state.get(DISCRETIZE_KEPT, DEFAULT_DISCRETIZE))
-        return
-    config, warnings = PlaygroundConfig.from_query_params(st.query_params.to_dict())
-    if config.dataset == UPLOAD and state.get(UPLOADED) is None:
-        warnings.append("The link names uploaded points, which links cannot carry; upload the CSV again.")
-        config = config.replace(dataset=_datasets(config.problem)[0])
-    try:
-        limits().check_network(config.hidden_layers)
-    except ValueError as error:
-        warnings.append(f"{error} The link's network was replaced by the default one.")
-        config = config.replace(hidden_layers=PlaygroundConfig().hidden_layers, dropout=())
-    _write_widgets(config)
-    state[PLAYING] = False
-    state[SPEED], state[SHOW_TEST], state[DISCRETIZE] = _read_view_params(st.query_params.to_dict(), warnings)
-    state[FOCUS] = None
-    state[LINK_WARNINGS] = warnings
-    state[INITIALIZED] = True
-
-
-def _read_view_params(params: dict[str, str], warnings: list[str]) -> tuple[int, bool, bool]:
-    """The view's settings a link carries (epochs per update, test points shown,
-    output discretized); a bad one falls back to its default, with a warning."""
-    speed = params.get(SPEED_PARAM, str(DEFAULT_SPEED))
-    if speed not in [str(n) for n in speeds()]:
-        warnings.append(
-            f"Ignored `{SPEED_PARAM}={speed}` from the link, expected one of {', '.join(str(n) for n in speeds())}."
-        )
-        speed = str(DEFAULT_SPEED)
-    toggles = []
-    for name, default in ((SHOW_TEST_PARAM, DEFAULT_SHOW_TEST), (DISCRETIZE_PARAM, DEFAULT_DISCRETIZE)):
-        text = params.get(name, _flag(default))
-        if text.lower() not in ("true", "false"):
-            warnings.append(f"Ignored `{name}={text}` from the link, expected true or false; using {_flag(default)}.")
-            text = _flag(default)
-        toggles.append(text.lower() == "true")
-    return int(speed), *toggles
-
-
-def _flag(value: bool) -> str:
-    return "true" if value else "false"
-
-
-def view_query_params(speed: int, show_test: bool, discretize: bool) -> dict[str, str]:
-    """The view's settings as query parameters, written (like the config's fields)
-    whether or not they are the defaults."""
-    return {SPEED_PARAM: str(speed), SHOW_TEST_PARAM: _flag(show_test), DISCRETIZE_PARAM: _flag(discretize)}
-
-
-WORD_JOINER = "\u2060"  # invisible, and no line break at it
-
-
-def plain_markdown(text: str) -> str:
-    """`text` escaped so that `st.warning` and the like show it as it is: a link's
-    values are the visitor's (or whoever sent the link), so none of them may turn into
-    a link, an image, a heading or coloured text. Every ASCII punctuation mark gets a
-    backslash and line breaks become spaces. Escapes do not stop the browser's
-    markdown from making a link of a bare address (`http://…`, `www.…`, `name@host`),
-    so an invisible word joiner goes after each `:` and `@` and into each `www`: the
-    text reads the same and is no address any more."""
-    escaped = re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", " ".join(text.split()))
-    escaped = re.sub(r"(?i)w(?=ww)", lambda match: match.group(0) + WORD_JOINER, escaped)
-    return escaped.replace(":", ":" + WORD_JOINER).replace("@", "@" + WORD_JOINER)
-
-
-def read_config() -> PlaygroundConfig:
-    """The experiment the widgets describe. Raises `ValueError` for a bad combination."""
-    state = st.session_state
-    values = {name: state[key(name)] for name in FIELD_WIDGETS}
-    features = tuple(name for name in FEATURES if state[feature_key(name)])
-    layers = tuple(state[LAYERS])
-    dropout = tuple(float(state.get(dropout_key(index), 0.0)) for index in range(len(layers)))
-    return PlaygroundConfig(**values, features=features, hidden_layers=layers, dropout=dropout, seed=state[SEED])
-
-
-def sync_query_params(config: PlaygroundConfig) -> None:
-    """Writes the config into the URL, so a copied link reopens this experiment, and
-    remembers it for when the learner comes back from another page."""
-    state = st.session_state
-    state[CONFIG] = config
-    state[SPEED_KEPT], state[SHOW_TEST_KEPT], state[DISCRETIZE_KEPT] = state[SPEED], state[SHOW_TEST], state[DISCRETIZE]
-    params = {**config.to_query_params(), **view_query_params(state[SPEED], state[SHOW_TEST], state[DISCRETIZE])}
-    if st.query_params.to_dict() != params:
-        st.query_params.from_dict(params)
+def bind() -> PageForm:
+    """The page's form for this run (`ui.state.bind`), and the running model's state."""
+    st.session_state.setdefault(PLAYING, False)
+    st.session_state.setdefault(FOCUS, None)
+    form = page_state.bind(PAGE, PlaygroundForm, check=check, controls=CONTROLS)
+    if form.value.dataset == UPLOAD and UPLOAD not in dataset_options(form.value.problem):
+        # Only a link gets here: it names the points of a file it cannot carry. The
+        # problem type stays, with its first data set.
+        form.set(dataset=_datasets(form.value.problem)[0])
+        form.warn("The link names uploaded points, which links cannot carry; upload the CSV file again.")
+    return form
 
 
 def _datasets(problem: str) -> tuple[str, ...]:
@@ -234,22 +122,40 @@ def dataset_options(problem: str) -> list[str]:
     return list(_datasets(problem)) + extra
 
 
-def on_problem_change() -> None:
-    """A new problem type needs a data set of that type."""
-    state = st.session_state
-    if state[key("dataset")] not in dataset_options(state[key("problem")]):
-        state[key("dataset")] = _datasets(state[key("problem")])[0]
+def problem_changes(form: PageForm, problem: str) -> dict:
+    """A new problem type, with a data set of that type."""
+    dataset = form.value.dataset
+    return {"problem": problem, "dataset": dataset if dataset in dataset_options(problem) else _datasets(problem)[0]}
 
 
-def on_upload() -> None:
+def feature_changes(form: PageForm, name: str, on: bool) -> dict:
+    """Feature `name` switched on or off."""
+    features = set(form.value.features) - {name} | ({name} if on else set())
+    return {"features": tuple(feature for feature in FEATURES if feature in features)}
+
+
+def dropout_changes(form: PageForm, index: int, rate: float) -> dict:
+    """Hidden layer `index`'s dropout rate set to `rate`."""
+    rates = list(form.value.dropout or (0.0,) * len(form.value.hidden_layers))
+    rates[index] = rate
+    return {"dropout": tuple(rates)}
+
+
+def menu(options: tuple[float, ...], value: float) -> list[float]:
+    """A menu's choices, with the form's value among them even when a link brought
+    one the menu lacks (any value in range makes a valid experiment)."""
+    return sorted(set(options) | {value})
+
+
+def on_upload(form: PageForm) -> None:
     """Parses an uploaded CSV; a good one becomes the data set, a bad one an error."""
     state = st.session_state
     file = state.get(UPLOAD_WIDGET)
     state[UPLOAD_ERROR] = None
     if file is None:
         state[UPLOADED] = None
-        if state[key("dataset")] == UPLOAD:
-            state[key("dataset")] = _datasets(state[key("problem")])[0]
+        if form.value.dataset == UPLOAD:
+            form.set(dataset=_datasets(form.value.problem)[0])
         return
     try:
         uploaded = parse_points_csv(file.getvalue(), file.name, max_rows=limits().max_points)
@@ -258,30 +164,93 @@ def on_upload() -> None:
         state[UPLOAD_ERROR] = str(error)
         return
     state[UPLOADED] = uploaded
-    state[key("problem")] = uploaded.problem
-    state[key("dataset")] = UPLOAD
+    form.set(problem=uploaded.problem, dataset=UPLOAD)
     state[PLAYING] = False
 
 
-def regenerate() -> None:
+def regenerate(form: PageForm) -> None:
     """New points and new initial weights: a fresh seed."""
-    st.session_state[SEED] = int(np.random.default_rng().integers(0, 2**31 - 1))
+    form.set(seed=int(np.random.default_rng().integers(0, 2**31 - 1)))
 
 
-def change_layers(delta: int) -> None:
+def change_layers(form: PageForm, delta: int) -> None:
     """Adds (delta=+1) or removes (delta=-1) the last hidden layer."""
-    layers = st.session_state[LAYERS]
+    layers = form.value.hidden_layers
     cap = limits()
     if delta > 0 and len(layers) < cap.max_hidden_layers:
-        layers.append(min(layers[-1] if layers else 4, cap.max_units))
+        form.set(hidden_layers=layers + (min(layers[-1] if layers else 4, cap.max_units),))
     elif delta < 0 and layers:
-        layers.pop()
+        form.set(hidden_layers=layers[:-1])
 
 
-def change_units(index: int, delta: int) -> None:
+def change_units(form: PageForm, index: int, delta: int) -> None:
     """Adds or removes one neuron of hidden layer `index`, keeping 1 to 8."""
-    layers = st.session_state[LAYERS]
+    layers = list(form.value.hidden_layers)
     layers[index] = min(limits().max_units, max(1, layers[index] + delta))
+    form.set(hidden_layers=tuple(layers))
+
+
+def network_controls(form: PageForm) -> None:
+    """The hidden layers: a layer more or fewer, a neuron more or fewer in each (the
+    `hidden_layers` control), and each layer's dropout rate (`dropout`)."""
+    layers = form.value.hidden_layers
+    rates = form.value.dropout or (0.0,) * len(layers)
+    cap = limits()
+    with st.columns([2.5, 7])[0]:
+        minus, label, plus = st.columns([1, 3, 1], vertical_alignment="center")
+        label.markdown(f"**{len(layers)} hidden layer{'s' * (len(layers) != 1)}**")
+        if form.shown("hidden_layers"):
+            minus.button(
+                "",
+                icon=":material/remove:",
+                key=key("remove_layer"),
+                on_click=change_layers,
+                args=(form, -1),
+                disabled=not layers,
+                help="Remove the last hidden layer",
+            )
+            plus.button(
+                "",
+                icon=":material/add:",
+                key=key("add_layer"),
+                on_click=change_layers,
+                args=(form, 1),
+                disabled=len(layers) >= cap.max_hidden_layers,
+                help="Add a hidden layer",
+            )
+    for index, column in enumerate(st.columns(6)[: len(layers)] if layers else []):
+        minus, label, plus = column.columns([1, 2, 1], vertical_alignment="center")
+        label.caption(f"Layer {index + 1}: {layers[index]} neuron{'s' * (layers[index] != 1)}")
+        if form.shown("hidden_layers"):
+            minus.button(
+                "",
+                icon=":material/remove:",
+                key=key(f"units_minus_{index}"),
+                on_click=change_units,
+                args=(form, index, -1),
+                disabled=layers[index] <= 1,
+                help=f"One neuron fewer in layer {index + 1}",
+            )
+            plus.button(
+                "",
+                icon=":material/add:",
+                key=key(f"units_plus_{index}"),
+                on_click=change_units,
+                args=(form, index, 1),
+                disabled=layers[index] >= cap.max_units,
+                help=f"One neuron more in layer {index + 1}",
+            )
+        form.widget(
+            "dropout",
+            column.selectbox,
+            f"Dropout, layer {index + 1}",
+            menu(DROPOUT_RATES, rates[index]),
+            key=f"dropout_{index}",
+            to_widget=lambda rates, index=index: (rates or (0.0,) * len(layers))[index],
+            from_widget=lambda rate, index=index: dropout_changes(form, index, rate),
+            format_func=lambda rate: f"dropout {rate:.0%}" if rate else "no dropout",
+            label_visibility="collapsed",
+        )
 
 
 def load_data(config: PlaygroundConfig):
@@ -391,7 +360,7 @@ def _header(placeholder, shot) -> None:
     )
 
 
-def live_view(config: PlaygroundConfig, trainer) -> None:
+def live_view(config: PlaygroundConfig, trainer, form: PlaygroundForm) -> None:
     """The part of the page that moves: epoch and losses, then the one view (network,
     surface, loss curves).
 
@@ -404,10 +373,11 @@ def live_view(config: PlaygroundConfig, trainer) -> None:
     page looks the same in both states. In both, hovering a neuron shows its heatmap
     large over the surface (`ui.playground.hover`), in the browser alone; playing, the
     same script labels a hovered link or neuron with its weight or bias in the frame.
+    The page's `form` gives the view's settings: epochs per update, test points, discretize.
     """
     playing = st.session_state[PLAYING]
     st.session_state[IN_FULL_RUN] = True
-    hover_preview(hover_layout(config, trainer, show_test=st.session_state[SHOW_TEST]))
+    hover_preview(hover_layout(config, trainer, show_test=form.show_test_data))
 
     @st.fragment(run_every=UPDATE_INTERVAL if playing else None)
     def _live():
@@ -421,7 +391,7 @@ def live_view(config: PlaygroundConfig, trainer) -> None:
         header, chart = view.empty(), view.empty()
         values = values_slot(view)  # each frame's weights and biases, for the hover labels
         deadline = time.monotonic() + (0.0 if full_run else LIVE_SECONDS)
-        options = dict(show_test=state[SHOW_TEST], discretize=state[DISCRETIZE], focus=state.get(FOCUS))
+        options = dict(show_test=form.show_test_data, discretize=form.discretize, focus=state.get(FOCUS))
 
         def paint(shot):
             return shot, encode(draw_view(config, shot, shot.grids, **options).image)
@@ -429,13 +399,13 @@ def live_view(config: PlaygroundConfig, trainer) -> None:
         while True:
             frame_start = time.monotonic()
             if state[PLAYING] and full_run:  # one frame only: train, then show the result
-                train(trainer, state[SPEED])
+                train(trainer, form.epochs_per_update)
                 shot = snapshot(trainer)
                 picture = paint(shot)[1]
             elif state[PLAYING]:
                 # This frame shows the state before the chunk that trains meanwhile.
                 frame = _PAINTER.submit(paint, snapshot(trainer))
-                train(trainer, state[SPEED])
+                train(trainer, form.epochs_per_update)
                 shot, picture = frame.result()
             else:
                 shot = snapshot(trainer)

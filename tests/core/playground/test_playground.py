@@ -125,51 +125,6 @@ def test_feature_transform_rejects_empty_and_unknown():
 # ---- config ----------------------------------------------------------------------
 
 
-def test_config_round_trips_through_query_params():
-    config = PlaygroundConfig(
-        problem="regression",
-        dataset="multi_gaussian",
-        noise=25,
-        train_ratio=70,
-        seed=1234,
-        features=("x1", "x2", "sin_x1"),
-        hidden_layers=(8, 3, 1),
-        activation="relu",
-        regularization="l2",
-        regularization_rate=0.003,
-        learning_rate=0.001,
-        batch_size=25,
-        optimizer="adam",
-        loss="squared_error",
-    )
-    params = config.to_query_params()
-    assert all(isinstance(value, str) for value in params.values())
-    restored, warnings = PlaygroundConfig.from_query_params(params)
-    assert restored == config and warnings == []
-
-
-def test_config_with_no_hidden_layers_round_trips():
-    config = PlaygroundConfig(hidden_layers=())
-    assert PlaygroundConfig.from_query_params(config.to_query_params())[0] == config
-
-
-def test_bad_query_params_warn_and_fall_back_field_by_field():
-    config, warnings = PlaygroundConfig.from_query_params(
-        {"noise": "80", "learning_rate": "fast", "hidden_layers": "4,99", "activation": "tanh", "junk": "1"}
-    )
-    assert config == PlaygroundConfig(activation="tanh")
-    assert len(warnings) == 3
-    assert any("Received: noise=80" in warning for warning in warnings)
-
-
-def test_mismatched_problem_and_dataset_fall_back_to_the_default_data():
-    config, warnings = PlaygroundConfig.from_query_params(
-        {"problem": "classification", "dataset": "plane", "noise": "10"}
-    )
-    assert (config.problem, config.dataset, config.noise) == ("classification", "circle", 10)
-    assert warnings and "Received: dataset='plane'" in warnings[0]
-
-
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
@@ -621,7 +576,7 @@ def test_new_activations_build_and_train(activation):
     assert f"activation={activation!r}" in generate_code(config) or "keras.ops.sin" in generate_code(config)
 
 
-def test_dropout_per_layer_builds_dropout_layers_and_round_trips():
+def test_dropout_per_layer_builds_dropout_layers():
     import keras
 
     from core.playground.model import build_model
@@ -630,12 +585,9 @@ def test_dropout_per_layer_builds_dropout_layers_and_round_trips():
     model = build_model(config)
     rates = [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
     assert rates == [0.3]
-    assert PlaygroundConfig.from_query_params(config.to_query_params()) == (config, [])
     assert PlaygroundConfig(hidden_layers=(4,), dropout=(0.0,)).dropout == ()  # none anywhere
     with pytest.raises(ValueError, match="one rate per hidden layer"):
         PlaygroundConfig(hidden_layers=(4, 3), dropout=(0.5,))
-    warnings = PlaygroundConfig.from_query_params({"hidden_layers": "4", "dropout": "0.1,0.2"})[1]
-    assert len(warnings) == 1 and "dropout" in warnings[0]
 
 
 # ---- CSV bombs --------------------------------------------------------------------
