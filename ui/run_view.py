@@ -258,6 +258,7 @@ def _name_shown_run(prefix: str, result) -> None:
             st.query_params.pop(name, None)
     else:
         st.query_params[QUERY_KEY] = shown
+        st.session_state[f"{prefix}.adopted"] = shown  # named here: nothing to take over from a link
 
 
 def result_for(config, prefix: str):

@@ -101,7 +101,7 @@ def test_nesterov_with_adam_is_not_applied_and_not_an_error(classification):
     at = classification
     at.selectbox(key="classification.optimizer").set_value("sgd").run()  # Nesterov is SGD's
     at.checkbox(key="classification.nesterov").check()
-    at.slider(key="classification.momentum").set_value(0.9).run()
+    at.number_input(key="classification.momentum").set_value(0.9).run()
     at.selectbox(key="classification.optimizer").set_value("adam").run()
     train(at, epochs=1, batch_size=32)
     assert not at.exception and not at.error  # trained with plain Adam
