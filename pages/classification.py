@@ -37,7 +37,6 @@ form.widget(
     "Data set",
     list(TITLES),
     format_func=TITLES.get,
-    from_widget=lambda name: {"dataset": name or form.value.dataset},
 )
 try:
     data = cache.image_dataset(form.value.dataset)
@@ -46,13 +45,17 @@ except DatasetUnavailableError as error:
     st.button("Use the offline digits data set", on_click=form.set, kwargs={"dataset": "digits"}, type="primary")
     st.stop()
 
+# The images the data choices leave, before the subset: split once per run (a copy of
+# the training set when the validation end or the classes change).
+try:
+    run_data, problem = for_run(data, data_config(form.value.replace(num_train=0))), None
+except ValueError as error:
+    run_data, problem = data, error
 if form.shown("validation", "validation_split", "scaling", "classes", "num_train", "class_weight"):
     st.subheader("Data")
-available = fields.data_fields(form, data)
-try:
-    run_data = for_run(data, data_config(form.value.replace(num_train=0)))
-except ValueError as error:
-    st.error(str(error), icon=":material/error:")
+fields.data_fields(form, data, len(run_data.x_train))
+if problem:
+    st.error(str(problem), icon=":material/error:")
     st.stop()
 with st.expander(
     f"{data.title}: {len(run_data.x_train):,} training, {len(run_data.x_valid):,} validation and "
@@ -83,7 +86,7 @@ with summary:
         st.error(str(error), icon=":material/error:")
 
 try:
-    config, problem = run_config(form.value, available), None
+    config, problem = run_config(form.value, len(run_data.x_train)), None
     runs.check(config, data)
 except ValueError as error:
     problem = error

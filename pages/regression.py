@@ -50,7 +50,6 @@ with build:
         "Output activation",
         REGRESSION_OUTPUT_ACTIVATIONS,
         format_func=OUTPUT_LABELS.get,
-        from_widget=lambda value: {"output_activation": value or form.value.output_activation},
     )
     if not form.value.normalize:
         st.warning(

@@ -45,7 +45,6 @@ form.widget(
     "Variant",
     VARIANTS,
     format_func=VARIANT_TITLES.get,
-    from_widget=lambda value: {"variant": value or form.value.variant},
 )
 
 if form.value.variant != "one_input":

@@ -249,7 +249,9 @@ class PageForm:
         changes = from_widget(value) if from_widget else {name: value}
         try:
             self.set(**changes)
-        except ValueError:  # a value of the wrong kind (no widget gives one): the form stays, and redraws it
+        except ValueError:
+            # A value of the wrong kind: a segmented control clicked off its choice gives
+            # None, which no form field takes. The form stays, and redraws the widget.
             pass
 
     def warn(self, text: str) -> None:

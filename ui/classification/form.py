@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.data import NUM_VALID, ImageDataset, for_run
-from core.forms.classification import SUBSETS, data_config
+from core.data import NUM_VALID, ImageDataset
+from core.forms.classification import SUBSETS
 from ui.state import PageForm
 
 VALIDATION_CHOICES = {
@@ -40,8 +40,9 @@ def output_field(form: PageForm) -> None:
     )
 
 
-def data_fields(form: PageForm, data: ImageDataset) -> int:
-    """The data choices; returns how many training images they leave (before the subset)."""
+def data_fields(form: PageForm, data: ImageDataset, available: int) -> None:
+    """The data choices; `available` is how many training images they leave (before
+    the subset), which the subset's options name."""
     num_valid = 360 if data.name == "digits" else NUM_VALID
     left, middle, right = st.columns(3)
     form.widget(
@@ -76,10 +77,6 @@ def data_fields(form: PageForm, data: ImageDataset) -> int:
         help="Empty: all classes. One: that class against the rest (binary, one image in ten is "
         "positive: unbalanced). Two or more: only those images.",
     )
-    try:
-        available = len(for_run(data, data_config(form.value.replace(num_train=0))).x_train)
-    except ValueError:
-        available = len(data.x_train)
     subsets = SUBSETS if form.value.num_train in SUBSETS else (*SUBSETS, form.value.num_train)
     form.widget(
         "num_train",
@@ -96,7 +93,6 @@ def data_fields(form: PageForm, data: ImageDataset) -> int:
         help="Weighs each class's loss by n_samples / (n_classes × its count), so a rare class "
         "counts as much as a frequent one (for unbalanced subsets).",
     )
-    return available
 
 
 def subset_label(n: int, available: int) -> str:

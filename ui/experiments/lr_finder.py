@@ -210,7 +210,6 @@ def section(form) -> None:
         "Task",
         list(TASK_LABELS),
         format_func=TASK_LABELS.get,
-        from_widget=lambda task: {"finder_task": task or form.value.finder_task},
     )
     task = form.value.finder_task
     try:

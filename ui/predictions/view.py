@@ -302,7 +302,6 @@ def test_images(form: PageForm, run) -> None:
         "Show",
         images.PICK_MODES,
         format_func=images.PICK_TITLES.get,
-        from_widget=lambda value: {"images": value or form.value.images},  # a click on the chosen one
     )
     right, middle, _ = st.columns([1, 2, 3], vertical_alignment="bottom")
     true_class = None
