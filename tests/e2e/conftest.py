@@ -13,9 +13,11 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import parse_qsl, urlparse
 
 import pytest
 
+from core import forms
 from tests.conftest import ROOT, in_ci
 
 CHROMIUM = os.environ.get("MLP_EXPLORER_CHROMIUM", "/usr/bin/chromium")
@@ -158,3 +160,26 @@ def screenshot(page, name: str) -> Path:
 
 def exceptions(page) -> list[str]:
     return page.locator("[data-testid='stException']").all_inner_texts()
+
+
+def form_in_url(page, cls, check=None):
+    """The form the page's URL carries: what a copied link reopens. A value the form
+    (or `check`) refuses fails the test."""
+    params = dict(parse_qsl(urlparse(page.url).query, keep_blank_values=True))
+    form, warnings = forms.from_params(cls, params, check=check)
+    assert warnings == [], warnings
+    return form
+
+
+def choose_option(page, box, choice) -> None:
+    """Opens the select box `box` and clicks `choice` (a locator of its option) in it."""
+    for _ in range(3):  # a click that lands while the page redraws may not open the list
+        box.scroll_into_view_if_needed()
+        box.click()
+        try:
+            choice.wait_for(timeout=5_000)
+            break
+        except Exception:
+            page.keyboard.press("Escape")
+    choice.click()
+    wait_until_idle(page)

@@ -11,12 +11,11 @@ from urllib.parse import parse_qsl, urlparse
 
 from playwright.sync_api import expect
 
-from core.forms import from_params
 from core.forms.activations import ActivationsForm
 from core.forms.activations import check as check_activations
 from core.forms.neuron import NeuronForm
 from core.forms.neuron import check as check_neuron
-from tests.e2e.conftest import exceptions, screenshot
+from tests.e2e.conftest import exceptions, form_in_url, screenshot
 from ui.nav import HOME, built_pages
 
 
@@ -41,13 +40,6 @@ def settle(page, *names: str, timeout: float = 60.0, **params: str) -> None:
         if time.time() > deadline:
             raise TimeoutError(f"the URL still lacks {params}: {current} (script {state})")
         time.sleep(0.2)
-
-
-def url_form(page, cls, check):
-    """The form the page's URL carries; a value the form refused fails the test."""
-    form, warnings = from_params(cls, url_params(page), check=check)
-    assert warnings == []
-    return form
 
 
 def open_page(page, url: str, title: str) -> None:
@@ -119,21 +111,21 @@ def visit_every_other_page(page, title: str, tab: str) -> None:
 def kept_everywhere(browser, page, path: str, title: str, cls, check, expected, on_screen) -> None:
     """The form is `expected` now, after every other page and back, after a reload, and
     in a fresh browser that opens the URL; `on_screen(page)` checks a few widgets."""
-    assert url_form(page, cls, check) == expected
+    assert form_in_url(page, cls, check) == expected
     visit_every_other_page(page, title, expected.tab)
-    assert url_form(page, cls, check) == expected
+    assert form_in_url(page, cls, check) == expected
     on_screen(page)
     page.reload()
     page.get_by_role("heading", name=title).wait_for(timeout=60_000)
     settle(page, tab=expected.tab)
-    assert url_form(page, cls, check) == expected
+    assert form_in_url(page, cls, check) == expected
     on_screen(page)
     context = browser.new_context(viewport={"width": 1400, "height": 1600})
     try:
         fresh = context.new_page()
         open_page(fresh, page.url, title)
         assert urlparse(fresh.url).path == f"/{path}"
-        assert url_form(fresh, cls, check) == expected
+        assert form_in_url(fresh, cls, check) == expected
         on_screen(fresh)
         assert exceptions(fresh) == []
         screenshot(fresh, f"state-{path}-fresh-browser")

@@ -4,12 +4,10 @@ reload and a fresh browser opening its URL."""
 
 import re
 import time
-from urllib.parse import parse_qsl, urlparse
 
-from core import forms
 from core.forms.experiments import ExperimentsForm
 from core.forms.predictions import PredictionsForm
-from tests.e2e.conftest import exceptions, screenshot, wait_until_idle
+from tests.e2e.conftest import exceptions, form_in_url, screenshot, wait_until_idle
 from ui.nav import HOME, built_pages
 
 
@@ -51,14 +49,6 @@ def open_page(page, url: str) -> None:
     page.goto(url)
     page.get_by_role("heading", level=1).first.wait_for(timeout=60_000)
     wait_until_idle(page)
-
-
-def form_in_url(page, cls):
-    """The form the page's URL carries (its own fields; nothing ignored)."""
-    params = dict(parse_qsl(urlparse(page.url).query, keep_blank_values=True))
-    form, warnings = forms.from_params(cls, params)
-    assert warnings == [], warnings
-    return form
 
 
 def shown_run(page) -> str:

@@ -6,8 +6,8 @@ import re
 import time
 
 from core.forms.playground import PlaygroundForm
-from tests.e2e.conftest import exceptions, screenshot, wait_until_idle
-from tests.e2e.test_state_training_pages import form_in_url, open_page, visit_every_other_page
+from tests.e2e.conftest import choose_option, exceptions, form_in_url, screenshot, wait_until_idle
+from tests.e2e.test_state_training_pages import open_page, visit_every_other_page
 
 TITLE = "Playground"
 MAIN = "[data-testid='stMain']"
@@ -21,17 +21,7 @@ def control(page, key: str):
 def pick(page, key: str, option: str) -> None:
     """Picks `option` in the select box `key`."""
     box = control(page, key).get_by_role("combobox")
-    choice = page.get_by_role("option", name=option, exact=True)
-    for _ in range(3):  # a click that lands while the page redraws may not open the list
-        box.scroll_into_view_if_needed()
-        box.click()
-        try:
-            choice.wait_for(timeout=5_000)
-            break
-        except Exception:
-            page.keyboard.press("Escape")
-    choice.click()
-    wait_until_idle(page)
+    choose_option(page, box, page.get_by_role("option", name=option, exact=True))
 
 
 def slide(page, key: str, steps: int) -> None:

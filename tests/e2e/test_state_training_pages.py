@@ -8,22 +8,13 @@ import urllib.parse
 
 import pytest
 
-from core import forms
 from core.forms.classification import ClassificationForm
 from core.forms.regression import REGRESSION_DEFAULT, WIDE_DEEP_DEFAULT, RegressionForm, WideDeepForm
-from tests.e2e.conftest import exceptions, screenshot, serve, wait_until_idle
+from tests.e2e.conftest import choose_option, exceptions, form_in_url, screenshot, serve, wait_until_idle
 from ui.nav import HOME, built_pages
 
 FORMS = {"classification": ClassificationForm, "regression": RegressionForm, "wide_and_deep": WideDeepForm}
 TITLES = {"classification": "Classification MLP", "regression": "Regression MLP", "wide_and_deep": "Wide & deep"}
-
-
-def form_in_url(page, cls):
-    """The form the page's URL carries: what a copied link reopens."""
-    query = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query, keep_blank_values=True)
-    form, warnings = forms.from_params(cls, {name: values[-1] for name, values in query.items()})
-    assert warnings == [], warnings
-    return form
 
 
 def open_page(page, url: str, title: str) -> None:
@@ -41,17 +32,7 @@ def fill(page, label: str, value) -> None:
 
 def choose(page, label: str, option: str) -> None:
     box = page.get_by_role("combobox", name=re.compile(label)).first
-    choice = page.get_by_role("option", name=re.compile(option)).first
-    for _ in range(3):  # a click that lands while the page redraws may not open the list
-        box.scroll_into_view_if_needed()
-        box.click()
-        try:
-            choice.wait_for(timeout=5_000)
-            break
-        except Exception:
-            page.keyboard.press("Escape")
-    choice.click()
-    wait_until_idle(page)
+    choose_option(page, box, page.get_by_role("option", name=re.compile(option)).first)
 
 
 def tick(page, label: str) -> None:
