@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from ui import state
 from ui.nav import built_pages
 
+state.note_page("home")
 st.title("MLP Explorer")
 st.markdown(
     "Learn and explore **multilayer perceptrons** by clicking, not coding. Every page "

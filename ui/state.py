@@ -37,6 +37,8 @@ HIDE_SUFFIX = "_hide"
 ONLY_PARAM = "only"
 HIDE_TEXT_PARAM = "hide_text"
 WORD_JOINER = "\u2060"  # invisible, and no line break at it
+SHOWN_PAGE = "state.page"  # the page shown last: see `note_page`
+WRITTEN_KEPT = 50  # URLs remembered per page to tell a browser's lagging URL from a link
 
 
 def plain_markdown(text: str) -> str:
@@ -157,7 +159,12 @@ class PageForm:
         params = {**forms.to_params(self.value), **self.view.to_params()}
         current = st.query_params.to_dict()
         params.update({key: current[key] for key in KEPT_PARAMS if key in current})
-        st.session_state[f"{self.page}.url"] = _own(params, self.controls)
+        own = _own(params, self.controls)
+        st.session_state[f"{self.page}.url"] = own
+        written = st.session_state.setdefault(f"{self.page}.written", [])
+        if own not in written:
+            written.append(own)
+            del written[:-WRITTEN_KEPT]
         st.session_state[f"{self.page}.run"] = params.get(RUN_PARAM)
         if current != params:
             st.query_params.from_dict(params)
@@ -286,6 +293,13 @@ def _own(params: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:
     return {key: value for key, value in params.items() if _is_own(key, names)}
 
 
+def note_page(page: str) -> None:
+    """Notes the page this script run shows, so that `bind` can tell a visitor who came
+    from another page (whose URL is a link to open) from one who stayed. `bind` notes
+    its page; a page without a form calls this itself."""
+    st.session_state[SHOWN_PAGE] = page
+
+
 def bind(
     page: str,
     cls: type,
@@ -316,9 +330,16 @@ def bind(
     url = st.query_params.to_dict()
     own = _own(url, form.controls)
     stored = f"{page}.form" in st.session_state
+    if st.session_state.get(SHOWN_PAGE) != page:
+        st.session_state[f"{page}.written"] = []  # the visitor came from another page
+    note_page(page)
+    # The browser sends its URL with each rerun, and a click right after a change can
+    # carry the URL from before that change: one this page wrote since the visitor came
+    # to it. Such a URL lags behind the form; only another one is a link to open.
+    lagging = own in st.session_state.get(f"{page}.written", [])
     # A run's link carries no form: it names a run the page has not shown yet.
     run_link = not own and url.get(RUN_PARAM) not in (None, st.session_state.get(f"{page}.run"))
-    if not stored or (own and own != st.session_state.get(f"{page}.url")) or run_link:
+    if not stored or (own and own != st.session_state.get(f"{page}.url") and not lagging) or run_link:
         _load(form, url, check, from_run, kind)
     form.write_url()
     return form

@@ -161,6 +161,33 @@ def test_a_link_with_bad_values_warns_once_per_value_and_keeps_the_rest():
     assert at.session_state["classification.form"].seed == 7
 
 
+def test_a_click_that_carries_the_url_from_before_the_last_change_keeps_the_change():
+    # The browser sends its URL with every rerun; a click right after a change can reach
+    # the server before the browser has the URL that change wrote.
+    at = open_page(PAGES["classification"])
+    before = dict(at.query_params)
+    at.number_input(key="classification.epochs").set_value(3).run()
+    assert at.query_params["epochs"] == "3"
+    at.query_params.clear()
+    at.query_params.update(before)  # the lagging URL: epochs 10
+    button(at, "Train").click().run()
+    assert not at.exception
+    assert at.session_state["classification.form"].epochs == 3
+    assert at.number_input(key="classification.epochs").value == 3
+    assert at.query_params["epochs"] == "3"  # and the browser gets the form's URL back
+
+
+def test_a_link_to_a_form_this_page_showed_before_opens_after_a_visit_elsewhere():
+    at = open_page(PAGES["classification"])
+    before = dict(at.query_params)
+    at.number_input(key="classification.epochs").set_value(3).run()
+    at.switch_page("pages/home.py").run()
+    at.query_params.clear()
+    at.query_params.update(before)
+    at.switch_page(PAGES["classification"]).run()
+    assert at.session_state["classification.form"].epochs == 10
+
+
 @pytest.mark.parametrize("name", list(PAGES))
 def test_a_lesson_link_shows_only_the_controls_it_names(name):
     at = open_page(PAGES[name])
