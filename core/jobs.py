@@ -1,9 +1,11 @@
 """Trainings as background jobs: they outlive the page script that started them.
 
-A page submits a run and returns at once; a worker thread of this server process runs
+A page submits a run and returns at once; a thread of this server process runs
 `core.runs.load_or_train` for it (at most `MLP_EXPLORER_MAX_JOBS` train at a time,
-across every process sharing the store). A widget click, a page switch, a browser
-reload or another visitor changes nothing for the job: pages only read its status.
+across every process sharing the store), and the training itself runs in a worker
+process (`core.workers`): a crash or a memory blow-up there fails that job alone. A
+widget click, a page switch, a browser reload or another visitor changes nothing for
+the job: pages only read its status.
 
 While it holds its configuration's lock, a job writes its status and its per-epoch
 history to `<store>/.jobs/<key>.json`, so any session or server process can show the
@@ -31,6 +33,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import os
@@ -40,7 +43,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core import heap, locks, runs
+from core import heap, locks, runs, workers
 from core.limits import Limits, duration
 from core.store import RunStore
 
@@ -289,9 +292,27 @@ class Job:
     def _on_queue(self, place: int) -> None:
         self._update(state="queued", place=place, wait=estimated_wait(self.store.root, place, self.key))
 
-    def _on_epoch(self, update) -> None:
-        history = {name: list(values) for name, values in update.history.items()}
-        self._update(state="running", epoch=update.epoch, epochs=update.epochs, history=history, elapsed=update.elapsed)
+    def _on_epoch(self, update: dict) -> None:
+        history = {name: list(values) for name, values in update["history"].items()}
+        self._update(
+            state="running", epoch=update["epoch"], epochs=update["epochs"], history=history, elapsed=update["elapsed"]
+        )
+
+    def _train_in_worker(self) -> runs.RunResult:
+        payload = {
+            "kind": runs.kind_of(self.config).name,
+            "config": self.config.to_json(),
+            "store": str(self.store.root),
+        }
+        result = workers.pool().run(
+            "core.jobs:train_in_worker", payload, on_progress=self._on_epoch, should_stop=self._should_stop
+        )
+        if result.stop_reason in ("diverged", "stopped"):
+            return result
+        stored = runs.load_cached(self.config, self.store)
+        if stored is None:
+            raise RuntimeError("the worker stored the run, but it cannot be read back")
+        return dataclasses.replace(result, model=stored.model)
 
     def _run(self) -> None:
         try:
@@ -299,16 +320,19 @@ class Job:
                 self.config,
                 self._data,
                 store=self.store,
-                on_epoch=self._on_epoch,
                 should_stop=self._should_stop,
                 on_queue=self._on_queue,
                 on_busy=lambda: self._status.state == "waiting" or self._update(state="waiting"),
                 on_locked=self._on_locked,
                 on_start=self._on_start,
+                trainer=self._train_in_worker,
             )
         except locks.Cancelled:
             self._finish("stopped", "Stopped before training started.")
         except ValueError as error:  # the run may not train here (limits, a too large batch)
+            self._finish("failed", str(error))
+        except workers.WorkerDied as error:  # the worker is replaced; nothing else is affected
+            log.warning("Job %s: %s", self.key, error)
             self._finish("failed", str(error))
         except Exception as error:  # a real bug: keep the server up, tell the user, log it
             log.exception("Job %s failed", self.key)
@@ -413,6 +437,32 @@ class JobPool:
         for name, job in list(self._jobs.items()):
             if job.finished_at is not None and now - job.finished_at > KEEP_FINISHED_SECONDS:
                 del self._jobs[name]
+
+
+def train_in_worker(payload: dict, report, should_stop) -> runs.RunResult:
+    """The worker's half of a job (`core.workers` task): trains and stores the run
+    and returns its result without the model, which the server reads from the store.
+    Progress goes back as one dict per epoch."""
+    kind = runs.kind_named(payload["kind"])
+    config = kind.config_from_dict(json.loads(payload["config"]))
+
+    def on_epoch(update) -> None:
+        report(
+            {
+                "epoch": update.epoch,
+                "epochs": update.epochs,
+                "elapsed": update.elapsed,
+                "history": {name: list(values) for name, values in update.history.items()},
+            }
+        )
+
+    data = _worker_data(kind.inputs, kind.dataset(config))
+    result = runs.train_and_store(config, data, RunStore(payload["store"]), on_epoch=on_epoch, should_stop=should_stop)
+    return dataclasses.replace(result, model=None)
+
+
+# A worker keeps the last two data sets it trained on: the next job on one starts at once.
+_worker_data = functools.lru_cache(maxsize=2)(runs.load_named_data)
 
 
 _POOL = JobPool()

@@ -10,7 +10,8 @@ check, train and describe its configs. Everything else is shared and lives here:
   and in a shared training slot (`core.locks`), train once and store.
 
 Pages never call this directly while a user waits: `core.jobs` runs it in the
-background. It never imports streamlit.
+background, with the training itself (`train_and_store`) in a worker process
+(`core.workers`). It never imports streamlit.
 
 Example:
 
@@ -167,6 +168,17 @@ class RunKind:
 
     def config_from_dict(self, data: dict):
         return self.config_type.from_dict(data)
+
+
+def load_named_data(inputs: str, name: str):
+    """The data set `name` of a kind whose models read `inputs` ("images" or "rows")."""
+    if inputs == "images":
+        from core.data import load_dataset
+
+        return load_dataset(name)
+    from core.regression.housing import load_regression_data
+
+    return load_regression_data(name)
 
 
 _KINDS: dict[str, RunKind] = {}
@@ -391,6 +403,7 @@ def load_or_train(
     on_busy: Callable[[], None] | None = None,
     on_locked: Callable[[], None] | None = None,
     on_start: Callable[[], None] | None = None,
+    trainer: Callable[[], RunResult] | None = None,
 ) -> RunResult:
     """Returns the stored run for `config`, or trains, stores and returns it.
 
@@ -413,6 +426,9 @@ def load_or_train(
         on_locked: called once this caller holds the configuration's lock (it is
             the one that trains unless the entry appeared meanwhile). Defaults to `None`.
         on_start: called when training starts, slot held. Defaults to `None`.
+        trainer: trains and stores the run, slot held (`core.jobs` runs
+            `train_and_store` in a worker process). Defaults to `train_and_store`
+            here, with `on_epoch` and `should_stop`.
 
     Returns:
         A `RunResult`, with `from_cache=True` when nothing was trained.
@@ -437,12 +453,30 @@ def load_or_train(
         with locks.job_slot(store.root, Limits.from_env().max_jobs, on_wait=on_queue, should_cancel=should_stop):
             if on_start is not None:
                 on_start()
-            start = start_of(config, store)
-            result = kind.train(config, data, on_epoch=on_epoch, should_stop=should_stop, start=start)
-            if start is not None:
-                result.notes.append(
-                    f"Continues run {config.training.parent} from its epoch {start.epochs}, with a fresh "
-                    "optimizer (the stored model keeps its weights, not its optimizer state)."
-                )
-        save_result(result, data, store)
+            if trainer is not None:
+                return trainer()
+            return train_and_store(config, data, store, on_epoch=on_epoch, should_stop=should_stop)
+
+
+def train_and_store(
+    config,
+    data,
+    store: RunStore,
+    *,
+    on_epoch: Callable[[EpochUpdate], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> RunResult:
+    """Trains `config` on `data` (from its parent run, when it continues one) and
+    stores the result unless it diverged or was stopped. No lock is taken: the
+    caller holds the configuration's (`load_or_train`)."""
+    kind = kind_of(config)
+    kind.check(config, data)
+    start = start_of(config, store)
+    result = kind.train(config, data, on_epoch=on_epoch, should_stop=should_stop, start=start)
+    if start is not None:
+        result.notes.append(
+            f"Continues run {config.training.parent} from its epoch {start.epochs}, with a fresh "
+            "optimizer (the stored model keeps its weights, not its optimizer state)."
+        )
+    save_result(result, data, store)
     return result

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from core import jobs, locks, runs
+from core import jobs, locks, runs, workers
 from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
 from core.data import load_dataset
 from core.store import RunStore
@@ -380,3 +380,22 @@ def test_finished_jobs_leave_nothing_traced_behind_in_the_process(tmp_path, digi
     after_functions, after_gradients = traced()
     assert after_gradients == gradients, f"gradients registered and kept: {sorted(after_gradients - gradients)}"
     assert after_functions <= functions, f"functions kept: {sorted(after_functions - functions)[:10]}"
+
+
+def test_a_worker_killed_mid_training_fails_that_job_alone_and_the_next_one_trains(tmp_path, digits):
+    store = RunStore(tmp_path)
+    pool = jobs.JobPool()
+    victim = pool.submit(config(seed=30, epochs=300, units=64, batch_size=8), digits, store=store)
+    assert wait_for(lambda: victim.status().epoch >= 1, 120)
+    (pid,) = workers.pool().busy_pids()
+    assert pid != os.getpid()  # the training runs in a worker process
+    os.kill(pid, 9)
+    assert victim.wait(60)
+    status = victim.status()
+    assert status.state == "failed"
+    assert "ended unexpectedly" in status.message and "SIGKILL" in status.message
+    assert not store.path_for(victim.config.to_json()).exists()  # nothing half-trained was stored
+    after = pool.submit(config(seed=31, epochs=2), digits, store=store)
+    assert after.wait(120) and after.status().state == "done", after.status().message
+    assert len(workers.pool().workers()) == workers.pool().size
+    assert pid not in [worker.pid for worker in workers.pool().workers()]
