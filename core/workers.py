@@ -21,8 +21,13 @@ A task function takes `(payload, report, should_stop)`: `report(message)` sends 
 picklable message to the caller's `on_progress`, and `should_stop()` turns true when
 the caller asked to stop.
 
+With a Ray cluster named (`MLP_EXPLORER_RAY_ADDRESS`, or Ray's own `RAY_ADDRESS`),
+tasks run as Ray actors on it instead (`RayPool`), each asking for a CPU, and a GPU
+when the cluster has one.
+
 Settings (read from the environment):
 
+    MLP_EXPLORER_RAY_ADDRESS       a Ray cluster to run on (default: `RAY_ADDRESS`, else none)
     MLP_EXPLORER_WORKER_MEMORY_MB  the memory one worker may use (default: the
                                    machine's or container's memory, less 1 GB for the
                                    server, shared among the workers)
@@ -53,7 +58,7 @@ RECYCLE_FRACTION = 0.6  # a worker above this share of its limit after a task is
 SERVER_RESERVE_BYTES = 1 << 30
 # Environment the server's settings live in: each task carries the server's values, so
 # a worker started before a setting changed runs the task with the server's setting.
-SETTINGS_PREFIXES = ("MLP_EXPLORER_", "KERAS_HOME", "SCIKIT_LEARN_DATA", "TF_")
+SETTINGS_PREFIXES = ("MLP_EXPLORER_", "KERAS_HOME", "SCIKIT_LEARN_DATA")
 WARM_MODULES = ("keras",)
 STOP_SIGNAL = signal.SIGUSR1  # the server asks the running task to stop
 
@@ -141,9 +146,7 @@ def _worker_main(fd: int, warm: tuple[str, ...]) -> None:
         task_id, function, payload, environment = message
         _stop_asked.clear()
         connection.send(("started", task_id))  # from now on, a stop signal is this task's
-        os.environ.update(environment)
-        for name in [name for name in os.environ if name.startswith(SETTINGS_PREFIXES) and name not in environment]:
-            del os.environ[name]
+        _apply(environment)
         connection.send(_run_task(connection, task_id, function, payload))
 
 
@@ -151,15 +154,27 @@ def _run_task(connection, task_id: int, function: str, payload) -> tuple:
     def report(progress) -> None:
         connection.send(("progress", task_id, progress))
 
+    kind, *rest = _call(function, payload, report, _stop_asked.is_set)
+    return (kind, task_id, *rest)
+
+
+def _call(function: str, payload, report, should_stop) -> tuple:
+    """`("result", value)`, `("value_error", message)` or `("error", message, traceback)`."""
     try:
         module, name = function.split(":")
-        value = getattr(importlib.import_module(module), name)(payload, report, _stop_asked.is_set)
-        return ("result", task_id, value)
+        return ("result", getattr(importlib.import_module(module), name)(payload, report, should_stop))
     except ValueError as error:
-        return ("value_error", task_id, str(error))
+        return ("value_error", str(error))
     except Exception as error:
         log.exception("Task %s failed", function)
-        return ("error", task_id, f"{type(error).__name__}: {error}", traceback.format_exc())
+        return ("error", f"{type(error).__name__}: {error}", traceback.format_exc())
+
+
+def _apply(environment: dict[str, str]) -> None:
+    """Makes the server's settings this process's for the next task."""
+    os.environ.update(environment)
+    for name in [name for name in os.environ if name.startswith(SETTINGS_PREFIXES) and name not in environment]:
+        del os.environ[name]
 
 
 # --- the server's side --------------------------------------------------------------
@@ -173,7 +188,8 @@ class Worker:
     def __init__(self, warm: tuple[str, ...]):
         ours, theirs = socket.socketpair()
         path = [os.path.abspath(entry or os.curdir) for entry in sys.path]
-        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+        # Workers share a GPU: each takes GPU memory as it needs it, not all of it at once.
+        environment = {"TF_FORCE_GPU_ALLOW_GROWTH": "true", **os.environ, "PYTHONPATH": os.pathsep.join(path)}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "core.workers", str(theirs.fileno()), ",".join(warm)],
             pass_fds=(theirs.fileno(),),
@@ -378,7 +394,7 @@ class WorkerPool:
             if message is None:
                 if not worker.alive():
                     raise WorkerDied(
-                        f"The worker process running this task ended unexpectedly: {worker.how_it_died()}. "
+                        f"The worker process training this ended unexpectedly: {worker.how_it_died()}. "
                         "Nothing was saved; the server and other visitors' work were not affected. Try again, "
                         "perhaps with a smaller model or batch."
                     )
@@ -386,7 +402,7 @@ class WorkerPool:
                 if used is not None and used > self.memory_limit:
                     worker.kill()
                     raise WorkerDied(
-                        f"The task used more memory than a worker may ({used >> 20:,} MB of "
+                        f"This used more memory than a worker may ({used >> 20:,} MB of "
                         f"{self.memory_limit >> 20:,} MB) and was stopped. Nothing was saved; other visitors' "
                         "work was not affected. Use a smaller model, batch or data subset."
                     )
@@ -409,19 +425,135 @@ class WorkerPool:
                 raise TaskFailed(message[2])
 
 
-_POOL: WorkerPool | None = None
+# --- Ray ----------------------------------------------------------------------------
+
+
+class _RayRunner:
+    """Runs one task on a Ray worker; a second thread of the actor answers `drain`
+    (the progress so far) and `stop` while `run` runs."""
+
+    def __init__(self):
+        self._messages: list = []
+        self._guard = threading.Lock()
+        self._stop = threading.Event()
+
+    def run(self, function: str, payload, environment: dict[str, str]) -> tuple:
+        _apply(environment)
+        return _call(function, payload, self._report, self._stop.is_set)
+
+    def _report(self, message) -> None:
+        with self._guard:
+            self._messages.append(message)
+
+    def drain(self) -> list:
+        with self._guard:
+            messages, self._messages = self._messages, []
+        return messages
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def ray_resources(cluster: dict[str, float]) -> dict[str, float]:
+    """What one task asks of a Ray cluster with resources `cluster`: a CPU, and a GPU
+    when the cluster has any (Keras then trains on it)."""
+    return {"num_cpus": 1, "num_gpus": 1 if cluster.get("GPU", 0) >= 1 else 0}
+
+
+class RayPool:
+    """Runs tasks as Ray actors on the cluster at `address`: the same `run` as
+    `WorkerPool`, with Ray placing each task on a node with a free CPU (and GPU). The
+    store must be at the same path on every node (a shared volume).
+
+    Args:
+        address: the cluster's address (`ray://…` or `host:port`), as `ray.init` takes it.
+    """
+
+    def __init__(self, address: str):
+        import ray
+
+        root = Path(__file__).resolve().parent
+        ray.init(
+            address=address,
+            namespace="mlp-explorer",
+            ignore_reinit_error=True,
+            log_to_driver=False,
+            runtime_env={"py_modules": [str(root)]},
+        )
+        self.address = address
+        self.size = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self._actor = ray.remote(max_concurrency=2)(_RayRunner)
+
+    def run(self, function: str, payload: Any = None, *, on_progress=None, should_stop=None, on_wait=None) -> Any:
+        """As `WorkerPool.run`; Ray queues tasks beyond the cluster's CPUs itself, so
+        `on_wait` is not called."""
+        import ray
+        from ray.exceptions import RayActorError, RayTaskError
+
+        runner = self._actor.options(**ray_resources(ray.cluster_resources())).remote()
+        try:
+            done = runner.run.remote(function, payload, settings())
+            stop_asked = False
+            while True:
+                ready, _ = ray.wait([done], timeout=POLL_SECONDS * 5)
+                for message in ray.get(runner.drain.remote()):
+                    if on_progress is not None:
+                        on_progress(message)
+                if ready:
+                    break
+                if should_stop is not None and not stop_asked and should_stop():
+                    runner.stop.remote()
+                    stop_asked = True
+            kind, *rest = ray.get(done)
+        except (RayActorError, RayTaskError) as error:
+            raise WorkerDied(
+                f"The Ray worker training this ended unexpectedly ({type(error).__name__}). Nothing was "
+                "saved; other visitors' work was not affected. Try again."
+            ) from error
+        finally:
+            ray.kill(runner)
+        if kind == "value_error":
+            raise ValueError(rest[0])
+        if kind == "error":
+            log.error("Task %s failed on Ray:\n%s", function, rest[1])
+            raise TaskFailed(rest[0])
+        return rest[0]
+
+    def close(self) -> None:
+        import ray
+
+        ray.shutdown()
+
+
+def ray_address() -> str | None:
+    """The Ray cluster to run on: `MLP_EXPLORER_RAY_ADDRESS`, else `RAY_ADDRESS`, else none."""
+    return os.environ.get("MLP_EXPLORER_RAY_ADDRESS") or os.environ.get("RAY_ADDRESS") or None
+
+
+_POOL: WorkerPool | RayPool | None = None
 _POOL_GUARD = threading.Lock()
 
 
-def pool() -> WorkerPool:
-    """This server's worker pool, sized for `core.limits.Limits.max_jobs` trainings."""
+def pool() -> WorkerPool | RayPool:
+    """This server's pool: the Ray cluster when one is named (`ray_address`), else
+    local worker processes, as many as `core.limits.Limits.max_jobs` trainings."""
     global _POOL
     from core.limits import Limits
 
     with _POOL_GUARD:
         if _POOL is None:
-            _POOL = WorkerPool(Limits.from_env().max_jobs)
+            address = ray_address()
+            _POOL = RayPool(address) if address else WorkerPool(Limits.from_env().max_jobs)
         return _POOL
+
+
+def reset() -> None:
+    """Closes this server's pool; the next `pool()` starts a new one (tests, settings)."""
+    global _POOL
+    with _POOL_GUARD:
+        if _POOL is not None:
+            _POOL.close()
+        _POOL = None
 
 
 if __name__ == "__main__":
