@@ -43,7 +43,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core import heap, locks, runs, workers
+from core import access, heap, locks, runs, workers
 from core.limits import Limits, duration
 from core.store import RunStore
 
@@ -307,8 +307,8 @@ class Job:
         result = workers.pool().run(
             "core.jobs:train_in_worker", payload, on_progress=self._on_epoch, should_stop=self._should_stop
         )
-        if result.stop_reason in ("diverged", "stopped"):
-            return result
+        if result.model is not None:
+            return result  # diverged, stopped, or the store could not keep it
         stored = runs.load_cached(self.config, self.store)
         if stored is None:
             raise RuntimeError("the worker stored the run, but it cannot be read back")
@@ -362,7 +362,10 @@ class Job:
         self._update(state=state, message=message, place=None, wait=None)
         self.finished_at = time.time()
         if self._writes_file and state == "done":
-            status_path(self.store.root, self.key).unlink(missing_ok=True)  # the store has it all now
+            try:
+                status_path(self.store.root, self.key).unlink(missing_ok=True)  # the store has it all now
+            except OSError:
+                pass  # an unwritable store never had the file
         if self.result is not None:
             forget = threading.Timer(KEEP_RESULT_SECONDS, self._let_result_go)
             forget.name, forget.daemon = f"job-{self.key}-forget", True
@@ -457,7 +460,12 @@ def train_in_worker(payload: dict, report, should_stop) -> runs.RunResult:
         )
 
     data = _worker_data(kind.inputs, kind.dataset(config))
-    result = runs.train_and_store(config, data, RunStore(payload["store"]), on_epoch=on_epoch, should_stop=should_stop)
+    store = RunStore(payload["store"])
+    result = runs.train_and_store(config, data, store, on_epoch=on_epoch, should_stop=should_stop)
+    # A store that could not keep the run (full, read-only) says so with the results.
+    result.notes.extend(access.redact_paths(problem) if access.hosted() else problem for problem in store.problems)
+    if result.stop_reason in ("diverged", "stopped") or not runs.is_cached(config, store):
+        return result  # not stored: the model travels back (a Keras model pickles)
     return dataclasses.replace(result, model=None)
 
 

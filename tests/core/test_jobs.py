@@ -399,3 +399,24 @@ def test_a_worker_killed_mid_training_fails_that_job_alone_and_the_next_one_trai
     assert after.wait(120) and after.status().state == "done", after.status().message
     assert len(workers.pool().workers()) == workers.pool().size
     assert pid not in [worker.pid for worker in workers.pool().workers()]
+
+
+def test_a_run_the_store_cannot_keep_comes_back_from_the_worker_with_its_model_and_a_note(tmp_path, digits):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the store folder should be")
+    job = jobs.JobPool().submit(config(seed=32, epochs=2), digits, store=RunStore(blocker))
+    assert job.wait(120) and job.status().state == "done", job.status().message
+    assert job.result.model.count_params() == (64 + 1) * 16 + (16 + 1) * 10
+    assert any("will not be remembered" in note for note in job.result.notes)
+
+
+def test_a_diverged_run_comes_back_from_the_worker_with_its_curves(tmp_path, digits):
+    bad = RunConfig(
+        DataConfig("digits"),
+        MLPConfig(((64, "linear"), (64, "linear"))),
+        TrainingConfig(optimizer="sgd", learning_rate=5.0, epochs=3),
+    )
+    job = jobs.JobPool().submit(bad, digits, store=RunStore(tmp_path))
+    assert job.wait(120) and job.status().state == "diverged"
+    assert job.result.diverged and job.result.divergence and job.result.history["loss"]
+    assert not runs.is_cached(bad, RunStore(tmp_path))
