@@ -1,11 +1,10 @@
 """Trainings as background jobs: they outlive the page script that started them.
 
 A page submits a run and returns at once; a thread of this server process runs
-`core.runs.load_or_train` for it (at most `MLP_EXPLORER_MAX_JOBS` train at a time,
-across every process sharing the store), and the training itself runs in a worker
-process (`core.workers`): a crash or a memory blow-up there fails that job alone. A
-widget click, a page switch, a browser reload or another visitor changes nothing for
-the job: pages only read its status.
+`core.runs.load_or_train` for it, and the training itself runs in one of the server's
+`MLP_EXPLORER_MAX_JOBS` worker processes (`core.workers`), in turn: a crash or a memory
+blow-up there fails that job alone. A widget click, a page switch, a browser reload or
+another visitor changes nothing for the job: pages only read its status.
 
 While it holds its configuration's lock, a job writes its status and its per-epoch
 history to `<store>/.jobs/<key>.json`, so any session or server process can show the
@@ -14,7 +13,7 @@ with no lock held: `read_status` reports it as `"interrupted"`; the store never 
 half entry, because the finished run is written atomically.
 
 States: `"starting"`; `"waiting"` (someone else trains this configuration: its
-progress is shown); `"queued"` (for a training slot, with a place); `"running"`; then
+progress is shown); `"queued"` (for a worker, with a place); `"running"`; then
 `"done"`, `"stopped"`, `"diverged"`, `"failed"` or `"interrupted"`.
 
 Example:
@@ -79,8 +78,8 @@ class JobStatus:
     state: str = "starting"
     epoch: int = 0
     epochs: int = 0
-    place: int | None = None  # in the queue for a training slot; 1 = next
-    wait: float | None = None  # estimated seconds until a slot frees, while queued
+    place: int | None = None  # in the queue for a worker; 1 = next
+    wait: float | None = None  # estimated seconds until a worker frees, while queued
     history: dict[str, list[float]] = field(default_factory=dict)
     elapsed: float = 0.0  # seconds of training so far
     message: str = ""  # why it failed, diverged or stopped
@@ -158,8 +157,8 @@ def config_of_key(key: str, store: RunStore | None = None):
 
 
 def estimated_wait(root: str | os.PathLike, place: int, key: str | None = None) -> float | None:
-    """Roughly how long a job at `place` in the queue waits for a training slot, in
-    seconds, from the status files of the trainings of every process on the store;
+    """Roughly how long a job at `place` in the queue waits for a worker, in seconds,
+    from the status files of the trainings on the store;
     `None` until a running training has finished an epoch (nothing to go on yet).
 
     A running training's remaining time is its time per epoch so far times the epochs
@@ -187,8 +186,9 @@ def estimated_wait(root: str | os.PathLike, place: int, key: str | None = None) 
 class Job:
     """One training in the background. Read it with `status()`; stop it with `stop()`."""
 
-    def __init__(self, config, data, store: RunStore, owner: str | None):
+    def __init__(self, config, data, store: RunStore, owner: str | None, pool=None):
         kind = runs.kind_of(config)
+        self._workers = pool  # None: the server's (`core.workers.pool()`)
         self.config = config
         self.key = store.key_for(config.to_json())
         self.store = store
@@ -304,8 +304,13 @@ class Job:
             "config": self.config.to_json(),
             "store": str(self.store.root),
         }
-        result = workers.pool().run(
-            "core.jobs:train_in_worker", payload, on_progress=self._on_epoch, should_stop=self._should_stop
+        result = (self._workers or workers.pool()).run(
+            "core.jobs:train_in_worker",
+            payload,
+            on_progress=self._on_epoch,
+            should_stop=self._should_stop,
+            on_wait=self._on_queue,
+            on_start=self._on_start,
         )
         if result.model is not None:
             return result  # diverged, stopped, or the store could not keep it
@@ -321,10 +326,8 @@ class Job:
                 self._data,
                 store=self.store,
                 should_stop=self._should_stop,
-                on_queue=self._on_queue,
                 on_busy=lambda: self._status.state == "waiting" or self._update(state="waiting"),
                 on_locked=self._on_locked,
-                on_start=self._on_start,
                 trainer=self._train_in_worker,
             )
         except locks.Cancelled:
@@ -378,11 +381,17 @@ class Job:
 
 class JobPool:
     """The jobs of this server process, by run key. One job per configuration: a
-    second submission of a configuration in training joins the running job."""
+    second submission of a configuration in training joins the running job.
 
-    def __init__(self):
+    Args:
+        workers: the `core.workers` pool the trainings run in. Defaults to the
+            server's (`core.workers.pool()`).
+    """
+
+    def __init__(self, workers=None):
         self._jobs: dict[tuple[str, str], Job] = {}
         self._guard = threading.Lock()
+        self._workers = workers
 
     def submit(self, config, data, *, store: RunStore | None = None, owner: str | None = None) -> Job:
         """Starts training `config` on `data` in the background (or joins the job that
@@ -420,7 +429,7 @@ class JobPool:
                         f"shared server ({status.label} on {status.dataset}, {status.state}); it trains "
                         f"{per_session} per visitor at a time. Wait for it to finish, or stop it, then train this one."
                     )
-            job = Job(config, data, store, owner)
+            job = Job(config, data, store, owner, self._workers)
             self._jobs[(str(store.root), key)] = job
         return job.start()
 

@@ -1,8 +1,8 @@
 """Limits for a shared server: how many trainings run at once, and how big they may be.
 
-A hosted demo has a small CPU and many visitors. Trainings beyond `max_jobs` wait in a
-first-come queue shared by every server process on the store (`core.locks.job_slot`;
-callers see their place in it and an estimated wait); in hosted mode, models above
+A hosted demo has a small CPU and many visitors. A server trains `max_jobs` runs at
+once, one per worker process (`core.workers`); the others wait in its first-come queue
+and see their place in it and an estimated wait; in hosted mode, models above
 `max_params` parameters, runs above `max_epochs` epochs and runs whose estimated
 training time (`estimate_seconds`) is above `max_job_seconds` are refused with a message
 saying what is allowed, a job still training at `max_job_seconds` is stopped, and one

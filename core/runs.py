@@ -7,7 +7,7 @@ check, train and describe its configs. Everything else is shared and lives here:
 - `RunResult`: a trained (or reloaded) run, whatever its kind;
 - `RunMeta`: what the store keeps beside the model, the full configuration included;
 - `load_or_train`: the store first; else, under the configuration's cross-process lock
-  and in a shared training slot (`core.locks`), train once and store.
+  (`core.locks`), train once and store.
 
 Pages never call this directly while a user waits: `core.jobs` runs it in the
 background, with the training itself (`train_and_store`) in a worker process
@@ -399,18 +399,16 @@ def load_or_train(
     store: RunStore | None = None,
     on_epoch: Callable[[EpochUpdate], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-    on_queue: Callable[[int], None] | None = None,
     on_busy: Callable[[], None] | None = None,
     on_locked: Callable[[], None] | None = None,
-    on_start: Callable[[], None] | None = None,
     trainer: Callable[[], RunResult] | None = None,
 ) -> RunResult:
     """Returns the stored run for `config`, or trains, stores and returns it.
 
     Two callers asking for one configuration at once, in one process or in several
     sharing the store, train it once: the second waits on the configuration's lock
-    file and then reads the first one's entry. Trainings beyond `max_jobs` wait for a
-    slot in the queue every process shares (`core.locks.job_slot`).
+    file and then reads the first one's entry. How many train at once is the
+    caller's to bound (`core.jobs` does, with its worker pool).
 
     Args:
         config: the run, of any registered kind.
@@ -419,14 +417,11 @@ def load_or_train(
         on_epoch: progress hook, see `core.training.fit`. Defaults to `None`.
         should_stop: polled while waiting and after every epoch; True stops (a wait
             raises `core.locks.Cancelled`). Defaults to `None`.
-        on_queue: called with the place in the queue (1 = next) while waiting for a
-            training slot. Defaults to `None`.
         on_busy: called on each poll while someone else (another session or server
             process) trains this configuration. Defaults to `None`.
         on_locked: called once this caller holds the configuration's lock (it is
             the one that trains unless the entry appeared meanwhile). Defaults to `None`.
-        on_start: called when training starts, slot held. Defaults to `None`.
-        trainer: trains and stores the run, slot held (`core.jobs` runs
+        trainer: trains and stores the run, lock held (`core.jobs` runs
             `train_and_store` in a worker process). Defaults to `train_and_store`
             here, with `on_epoch` and `should_stop`.
 
@@ -450,12 +445,9 @@ def load_or_train(
             return cached
         if on_locked is not None:
             on_locked()
-        with locks.job_slot(store.root, Limits.from_env().max_jobs, on_wait=on_queue, should_cancel=should_stop):
-            if on_start is not None:
-                on_start()
-            if trainer is not None:
-                return trainer()
-            return train_and_store(config, data, store, on_epoch=on_epoch, should_stop=should_stop)
+        if trainer is not None:
+            return trainer()
+        return train_and_store(config, data, store, on_epoch=on_epoch, should_stop=should_stop)
 
 
 def train_and_store(

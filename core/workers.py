@@ -300,6 +300,7 @@ class WorkerPool:
         on_progress: Callable[[Any], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
         on_wait: Callable[[int], None] | None = None,
+        on_start: Callable[[], None] | None = None,
     ) -> Any:
         """Runs `function(payload, report, should_stop)` in a worker and returns its
         value; blocks the calling thread meanwhile.
@@ -310,7 +311,9 @@ class WorkerPool:
             on_progress: called in this thread with each message the task reports.
             should_stop: polled while the task runs; once true, the task's own
                 `should_stop()` is true too (the task decides how to end).
-            on_wait: called with the caller's place (1 = next) while all workers are busy.
+            on_wait: called with the caller's place (1 = next) while all workers are
+                busy, each time it changes.
+            on_start: called once a worker has begun the task.
 
         Raises:
             ValueError: the task raised it (a message for the user).
@@ -320,7 +323,7 @@ class WorkerPool:
         """
         worker = self._take(on_wait, should_stop)
         try:
-            return self._run_on(worker, function, payload, on_progress, should_stop)
+            return self._run_on(worker, function, payload, on_progress, should_stop, on_start)
         except WorkerDied:
             self._replace(worker)
             worker = None
@@ -330,7 +333,7 @@ class WorkerPool:
                 self._give_back(worker)
 
     def _take(self, on_wait, should_stop) -> Worker:
-        ticket = object()
+        ticket, last_place = object(), None
         with self._guard:
             self._waiting.append(ticket)
             try:
@@ -342,8 +345,10 @@ class WorkerPool:
                             worker = self._idle.pop(0)
                             self._busy.add(worker)
                             return worker
-                    if on_wait is not None:
-                        on_wait(self._waiting.index(ticket) + 1)
+                    place = self._waiting.index(ticket) + 1
+                    if on_wait is not None and place != last_place:
+                        on_wait(place)
+                        last_place = place
                     if should_stop is not None and should_stop():
                         raise Cancelled("Stopped while waiting for a worker.")
                     self._guard.wait(POLL_SECONDS * 5)
@@ -371,7 +376,7 @@ class WorkerPool:
                 self._idle.append(Worker(self.warm))
             self._guard.notify_all()
 
-    def _run_on(self, worker: Worker, function: str, payload, on_progress, should_stop) -> Any:
+    def _run_on(self, worker: Worker, function: str, payload, on_progress, should_stop, on_start) -> Any:
         with self._guard:
             self._next_task += 1
             task_id = self._next_task
@@ -394,7 +399,7 @@ class WorkerPool:
             if message is None:
                 if not worker.alive():
                     raise WorkerDied(
-                        f"The worker process training this ended unexpectedly: {worker.how_it_died()}. "
+                        f"The worker process running it ended unexpectedly: {worker.how_it_died()}. "
                         "Nothing was saved; the server and other visitors' work were not affected. Try again, "
                         "perhaps with a smaller model or batch."
                     )
@@ -410,6 +415,8 @@ class WorkerPool:
             kind = message[0]
             if kind == "started" and message[1] == task_id:
                 started = True
+                if on_start is not None:
+                    on_start()
             elif kind == "progress" and message[1] == task_id:
                 if on_progress is not None:
                     on_progress(message[2])
@@ -484,15 +491,19 @@ class RayPool:
         self.size = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self._actor = ray.remote(max_concurrency=2)(_RayRunner)
 
-    def run(self, function: str, payload: Any = None, *, on_progress=None, should_stop=None, on_wait=None) -> Any:
+    def run(
+        self, function: str, payload: Any = None, *, on_progress=None, should_stop=None, on_wait=None, on_start=None
+    ) -> Any:
         """As `WorkerPool.run`; Ray queues tasks beyond the cluster's CPUs itself, so
-        `on_wait` is not called."""
+        `on_wait` is not called, and `on_start` is called once the task is handed to Ray."""
         import ray
         from ray.exceptions import RayActorError, RayTaskError
 
         runner = self._actor.options(**ray_resources(ray.cluster_resources())).remote()
         try:
             done = runner.run.remote(function, payload, settings())
+            if on_start is not None:
+                on_start()
             stop_asked = False
             while True:
                 ready, _ = ray.wait([done], timeout=POLL_SECONDS * 5)
@@ -507,7 +518,7 @@ class RayPool:
             kind, *rest = ray.get(done)
         except (RayActorError, RayTaskError) as error:
             raise WorkerDied(
-                f"The Ray worker training this ended unexpectedly ({type(error).__name__}). Nothing was "
+                f"The Ray worker running it ended unexpectedly ({type(error).__name__}). Nothing was "
                 "saved; other visitors' work was not affected. Try again."
             ) from error
         finally:

@@ -38,4 +38,4 @@ form.markdown(
     "mode, so it cannot run code (a `Lambda` layer or a custom class is refused), and "
     "matched to a data set by its input shape. It stays in your session only."
 )
-predictions.bring_your_own(form, store)
+predictions.bring_your_own(form)

@@ -543,6 +543,24 @@ def regression_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float
     return {"rmse": float(np.sqrt(np.mean(errors**2))), "mae": float(np.mean(np.abs(errors)))}
 
 
+def evaluate_in_worker(payload: dict, report, should_stop) -> UploadedModel:
+    """The worker's half of evaluating an upload (a `core.workers` task): loads the
+    file safely again and scores it on the test split of `payload["dataset"]`, loaded
+    by name; the result comes back without its model (the server has its own copy)."""
+    from core import runs
+    from core.data import DatasetUnavailableError
+
+    match = payload["match"]
+    try:
+        test_set = runs.load_named_data("images" if runs.takes_images(match.page) else "rows", payload["dataset"])
+    except DatasetUnavailableError as error:
+        raise ValueError(str(error)) from error
+    model = load_uploaded_model(payload["data"])
+    uploaded = evaluate_uploaded(model, payload["data"], payload["name"], match, payload["dataset"], test_set)
+    uploaded.model = None
+    return uploaded
+
+
 def evaluate_uploaded(model, data: bytes, name: str, match: DatasetMatch, dataset: str, test_set) -> UploadedModel:
     """Scores an uploaded model on a data set's test split; returns it ready to use.
 

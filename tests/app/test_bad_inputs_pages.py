@@ -415,19 +415,20 @@ def test_a_config_json_bomb_upload_is_refused_from_the_zip_directory(classifier_
 
 
 @pytest.mark.slow
-def test_a_leaky_relu_model_loads_evaluates_in_a_job_slot_and_reruns(classifier_key, tmp_path, monkeypatch):
+def test_a_leaky_relu_model_loads_evaluates_in_a_worker_and_reruns(classifier_key, tmp_path, monkeypatch):
     import keras
 
-    from core import locks
+    from core import workers
 
-    slots = []
-    real_slot = locks.job_slot
+    tasks = []
+    pool = workers.pool()
+    real_run = pool.run
 
-    def recording_slot(*args, **kwargs):
-        slots.append(args)
-        return real_slot(*args, **kwargs)
+    def recording_run(function, *args, **kwargs):
+        tasks.append(function)
+        return real_run(function, *args, **kwargs)
 
-    monkeypatch.setattr(locks, "job_slot", recording_slot)
+    monkeypatch.setattr(pool, "run", recording_run)
     model = keras.Sequential(
         [
             keras.Input((8, 8)),
@@ -446,7 +447,7 @@ def test_a_leaky_relu_model_loads_evaluates_in_a_job_slot_and_reruns(classifier_
     assert "16 LeakyReLU" in texts(at.success) and not at.exception
     at.button(key="predictions.evaluate").click().run()
     no_server_paths(at)
-    assert len(slots) == 1  # evaluated under the training queue's slot
+    assert tasks == ["core.predictions.predict:evaluate_in_worker"]  # evaluated in a worker, in turn
     (uploaded,) = at.session_state[ui_predictions.UPLOADS_KEY].values()
     assert uploaded.meta["architecture"] == "16 LeakyReLU"
     assert "Uploaded (you)" in set(at.dataframe[0].value["From"])
@@ -603,3 +604,30 @@ def test_hosted_compare_deletes_only_the_visitors_own_runs(monkeypatch):
     assert (RunStore().root / others).exists()
     assert f"1 of the selected run(s) kept. {REFUSED}" in texts(at.error)
     assert not at.exception
+
+
+@pytest.mark.slow
+def test_an_upload_whose_evaluation_kills_its_worker_gets_a_message_and_the_page_goes_on(
+    classifier_key, tmp_path, monkeypatch
+):
+    import keras
+
+    from core import workers
+
+    def dies(function, *args, **kwargs):
+        raise workers.WorkerDied("The worker process running it ended unexpectedly: it was killed (SIGKILL).")
+
+    monkeypatch.setattr(workers.pool(), "run", dies)
+    model = keras.Sequential(
+        [keras.Input((8, 8)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+    )
+    model.save(tmp_path / "small.keras")
+    at = predictions_page(classifier_key)
+    at.file_uploader(key="predictions.model_file").set_value(
+        ("small.keras", (tmp_path / "small.keras").read_bytes(), "application/zip")
+    ).run()
+    at.button(key="predictions.evaluate").click().run()
+    assert not at.exception
+    assert "Evaluating it failed" in texts(at.error) and "SIGKILL" in texts(at.error)
+    assert not at.session_state[ui_predictions.UPLOADS_KEY]  # nothing half-evaluated is listed
+    no_server_paths(at)

@@ -83,31 +83,40 @@ def test_one_sessions_stop_does_not_stop_a_job_another_session_waits_for(tmp_pat
     assert first.wait(60) and first.status().state == "stopped"
 
 
+@pytest.fixture
+def one_worker():
+    pool = workers.WorkerPool(1)
+    yield pool
+    pool.close()
+
+
 @pytest.mark.slow
-def test_jobs_beyond_the_slots_queue_and_see_their_place(tmp_path, digits, monkeypatch):
-    monkeypatch.setenv("MLP_EXPLORER_MAX_JOBS", "1")
-    pool = jobs.JobPool()
+def test_jobs_beyond_the_workers_queue_and_see_their_place(tmp_path, digits, one_worker):
+    pool = jobs.JobPool(one_worker)
     store = RunStore(tmp_path)
     first = pool.submit(config(seed=3, epochs=30, units=64, batch_size=16), digits, store=store)
     assert wait_for(lambda: first.status().state == "running")
     second = pool.submit(config(seed=4, epochs=2), digits, store=store)
     assert wait_for(lambda: second.status().state == "queued" and second.status().place == 1)
-    assert locks.queued(tmp_path) == 1 and locks.running_slots(tmp_path, 1) == 1
+    assert jobs.read_status(tmp_path, second.key).place == 1  # other sessions see the place too
     first.stop()
     assert second.wait(120) and second.status().state == "done"
     assert first.status().state == "stopped"
 
 
-def test_a_queued_job_can_be_stopped_before_it_starts(tmp_path, digits, monkeypatch):
-    monkeypatch.setenv("MLP_EXPLORER_MAX_JOBS", "1")
-    pool = jobs.JobPool()
+def test_a_queued_job_can_be_stopped_before_it_starts(tmp_path, digits, one_worker):
+    pool = jobs.JobPool(one_worker)
     store = RunStore(tmp_path)
-    with locks.job_slot(tmp_path, 1):  # another process holds the only slot
-        job = pool.submit(config(seed=5), digits, store=store)
-        assert wait_for(lambda: job.status().state == "queued")
-        job.stop()
-        assert job.wait(30)
-    assert job.status().state == "stopped" and locks.queued(tmp_path) == 0
+    first = pool.submit(config(seed=5, epochs=300, units=64, batch_size=8), digits, store=store)
+    assert wait_for(lambda: first.status().state == "running", 120)
+    job = pool.submit(config(seed=50), digits, store=store)
+    assert wait_for(lambda: job.status().state == "queued" and job.status().place == 1)
+    job.stop()
+    assert job.wait(30)
+    assert job.status().state == "stopped" and job.status().message == "Stopped before training started."
+    assert first.active  # the running one goes on
+    first.stop()
+    assert first.wait(60)
 
 
 def test_a_job_that_may_not_train_fails_with_the_reason_before_starting(tmp_path, digits, monkeypatch):
@@ -205,55 +214,6 @@ print(json.dumps({{"trained": len(trained), "from_cache": result.from_cache, "ac
     assert outputs[0]["accuracy"] == outputs[1]["accuracy"]
     store = RunStore(tmp_path / "store")
     assert len(store.list_runs()) == 1 and store.problems == []
-
-
-@pytest.mark.slow
-def test_processes_sharing_a_store_together_run_at_most_max_jobs(tmp_path):
-    """Three processes, three different configurations, one slot: the trainings never
-    overlap, whatever process they run in."""
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
-    code = f"""
-import sys, time, json
-sys.path.insert(0, {str(ROOT)!r})
-from core import runs
-from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
-from core.data import load_dataset
-from core.store import RunStore
-run = RunConfig(DataConfig("digits"), MLPConfig(((16, "relu"),)), TrainingConfig(epochs=4, seed=int(sys.argv[1])))
-kind = runs.kind_of(run)
-real = type(kind).train
-spans = []
-def timed(self, *args, **kwargs):
-    start = time.time()
-    try:
-        return real(self, *args, **kwargs)
-    finally:
-        spans.append((start, time.time()))
-type(kind).train = timed
-runs.load_or_train(run, load_dataset("digits"), store=RunStore({str(tmp_path)!r}))
-print(json.dumps(spans))
-"""
-    env = {**os.environ, "MLP_EXPLORER_MAX_JOBS": "1"}
-    processes = [
-        subprocess.Popen([sys.executable, "-c", code, str(seed)], stdout=subprocess.PIPE, text=True, env=env)
-        for seed in range(3)
-    ]
-    try:
-        spans = sorted(
-            span
-            for process in processes
-            for span in json.loads(process.communicate(timeout=300)[0].strip().splitlines()[-1])
-        )
-    finally:
-        for process in processes:
-            process.kill()
-    assert len(spans) == 3
-    for (_, end), (start, _) in zip(spans, spans[1:]):
-        assert start >= end - 0.05, spans  # one slot: the next training starts after the last one ended
 
 
 def test_a_reloaded_tab_takes_over_its_jobs_so_its_stop_stops_at_once(tmp_path, digits):

@@ -1,14 +1,10 @@
 """Server limits: a first-come queue of training slots shared across processes, the\nCPU quota it is sized by, and size limits in hosted mode."""
 
-import threading
-import time
-
 import pytest
 
 from core.config import DataConfig, MLPConfig, RunConfig, TrainingConfig
 from core.data import load_dataset
 from core.limits import Limits, available_cpus
-from core.locks import POLL_SECONDS, Cancelled, job_slot, queued, running_slots
 from core.runs import load_or_train as get_or_train
 
 
@@ -42,71 +38,6 @@ def test_a_bad_environment_value_is_named(monkeypatch, raw):
 
 
 @pytest.mark.slow
-def test_the_queue_runs_at_most_its_slots_first_come_first_served(tmp_path):
-    running, peak, order, positions = [0], [0], [], {}
-    guard = threading.Lock()
-    done = {name: threading.Event() for name in "abcde"}
-
-    def job(name):
-        with job_slot(tmp_path, 2, on_wait=lambda p: positions.setdefault(name, []).append(p)):
-            with guard:
-                running[0] += 1
-                peak[0] = max(peak[0], running[0])
-                order.append(name)
-            done[name].wait(30)  # each holds its slot until the test lets it go
-            with guard:
-                running[0] -= 1
-
-    def wait_for(what, condition):
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if condition():
-                return
-            time.sleep(0.02)
-        raise AssertionError(f"{what}: {running_slots(tmp_path, 2)} running, {queued(tmp_path)} queued, order {order}")
-
-    # They arrive one after another, each once the one before is in (not by sleeps, which
-    # a pause of the whole process, such as a garbage collection, can reorder).
-    threads = []
-    for name, (slots, waiting) in zip("abcde", [(1, 0), (2, 0), (2, 1), (2, 2), (2, 3)]):
-        threads.append(threading.Thread(target=job, args=(name,)))
-        threads[-1].start()
-        wait_for(
-            f"{name} did not arrive",
-            lambda s=slots, w=waiting: running_slots(tmp_path, 2) == s and queued(tmp_path) == w,
-        )
-    # a ticket is in the queue a moment before its first report of its place
-    wait_for("the waiters did not report their places", lambda: all(name in positions for name in "cde"))
-    assert positions["c"][0] == 1 and positions["e"][0] == 3  # e waits behind c and d
-
-    # One slot frees at a time, so each time only the first in line may take it: the
-    # second is within the slot count too, and must still wait its turn.
-    for leaving, started in zip("abcde", range(3, 6)):
-        done[leaving].set()
-        wait_for(f"no one took {leaving}'s slot", lambda n=started: len(order) == n)
-        time.sleep(3 * POLL_SECONDS)  # let every waiter poll, so that a wrong one would get in
-        assert order == list("abcde")[:started] and running[0] == 2
-    for name in "de":
-        done[name].set()
-    for thread in threads:
-        thread.join()
-    assert peak[0] == 2
-    assert order == list("abcde")
-    assert positions["e"][-1] == 1  # e moved up as c and d started
-    assert running_slots(tmp_path, 2) == 0 and queued(tmp_path) == 0
-
-
-def test_a_waiter_that_gives_up_leaves_the_queue(tmp_path):
-    with job_slot(tmp_path, 1):
-        with pytest.raises(Cancelled):
-            with job_slot(tmp_path, 1, should_cancel=lambda: True):
-                pass
-        assert queued(tmp_path) == 0
-        assert running_slots(tmp_path, 1) == 1
-    with job_slot(tmp_path, 1):  # the slot is free again
-        assert running_slots(tmp_path, 1) == 1
-
-
 def test_hosted_limits_refuse_before_training(monkeypatch, tmp_path):
     monkeypatch.setenv("MLP_EXPLORER_HOSTED", "1")
     monkeypatch.setenv("MLP_EXPLORER_MAX_PARAMS", "1000")

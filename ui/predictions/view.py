@@ -20,12 +20,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import access, forms, locks, runs
+from core import access, forms, runs, workers
 from core.data import DatasetUnavailableError
 from core.experiments.compare import METRIC_TITLES
 from core.experiments.tensorboard import tensorboard_zip
 from core.forms.predictions import MAX_MORE_EPOCHS, PEN_WIDTHS
-from core.limits import Limits
 from core.predictions import images, predict
 from core.regression.housing import round_to_error
 from core.store import RunStore
@@ -722,23 +721,28 @@ def continue_training(form: PageForm, run) -> None:
         )
 
 
-def _evaluate(model, file, match, dataset, test_set, store: RunStore):
-    # An upload is evaluated in a training slot, like a training: one at a time per slot.
+def _evaluate(model, file, match, dataset: str):
+    # An upload is evaluated in a worker process, in turn with the trainings: whatever
+    # the file does there cannot take the server down.
     waiting = st.empty()
 
     def on_wait(position: int) -> None:
         waiting.info(
-            f"Waiting for a free slot to evaluate it: place {position} in the queue.", icon=":material/hourglass:"
+            f"Waiting for a free worker to evaluate it: place {position} in the queue.", icon=":material/hourglass:"
         )
 
-    with locks.job_slot(store.root, Limits.from_env().max_jobs, on_wait=on_wait):
-        waiting.empty()
-        with st.spinner("Evaluating on the test split…"):
-            return predict.evaluate_uploaded(model, file.getvalue(), file.name, match, dataset, test_set)
+    payload = {"data": file.getvalue(), "name": file.name, "match": match, "dataset": dataset}
+    with st.spinner("Evaluating on the test split…"):
+        uploaded = workers.pool().run(
+            "core.predictions.predict:evaluate_in_worker", payload, on_wait=on_wait, on_start=waiting.empty
+        )
+    waiting.empty()
+    uploaded.model = model
+    return uploaded
 
 
 @guarded("checking your model")
-def bring_your_own(form: PageForm, store: RunStore | None = None) -> None:
+def bring_your_own(form: PageForm) -> None:
     """Upload a `.keras` file: checked, loaded in safe mode, matched to a data set,
     evaluated on its test split, then usable like a trained run (this session only)."""
     file = st.file_uploader(
@@ -781,14 +785,12 @@ def bring_your_own(form: PageForm, store: RunStore | None = None) -> None:
     if not st.button("Evaluate it on the test split and use it", type="primary", key=f"{PREFIX}.evaluate"):
         return
     try:
-        test_set = cache.image_dataset(dataset) if runs.takes_images(match.page) else _regression_data(dataset)
-    except DatasetUnavailableError as error:
-        st.error(str(error), icon=":material/cloud_off:")
-        return
-    try:
-        uploaded = _evaluate(model, file, match, dataset, test_set, store or RunStore())
-    except ValueError as error:
+        uploaded = _evaluate(model, file, match, dataset)
+    except ValueError as error:  # the data set is unavailable, or the model does not fit it
         st.error(str(error), icon=":material/gpp_bad:")
+        return
+    except (workers.WorkerDied, workers.TaskFailed) as error:
+        st.error(f"Evaluating it failed: {error}", icon=":material/error:")
         return
     uploads = _uploads()
     uploads[uploaded.key] = uploaded
