@@ -4,7 +4,7 @@ Submits `--runs` digits trainings at once (each its own seed, so none comes from
 store) and waits for all of them, once through the path the pages use now
 (`core.jobs`: the server keeps the queue, each training runs in a worker process) and
 once the way the server trained before, in its own threads (`core.runs.load_or_train`
-with no worker). Each path runs in a fresh child process with its own empty store, in
+with no worker), as many at once as there are workers (`MLP_EXPLORER_MAX_JOBS`). Each path runs in a fresh child process with its own empty store, in
 the same invocation, so the two columns compare on the same machine load.
 
 Reported per path: minutes for the whole queue; seconds until the first training ended;
@@ -71,8 +71,11 @@ def measure(path: str, runs: int, epochs: int) -> dict:
     else:
         from core.limits import Limits
 
+        slots = threading.Semaphore(Limits.from_env().max_jobs)  # as many at once as there are workers
+
         def train(config) -> None:
-            runs_module.load_or_train(config, data, store=store)
+            with slots:
+                runs_module.load_or_train(config, data, store=store)
             ends.append(time.perf_counter() - started)
 
         threads = [threading.Thread(target=train, args=(config,)) for config in configs]
@@ -80,7 +83,6 @@ def measure(path: str, runs: int, epochs: int) -> dict:
             thread.start()
         for thread in threads:
             thread.join()
-        assert Limits.from_env().max_jobs >= 1
     total = time.perf_counter() - started
     done.set()
     import gc
