@@ -31,7 +31,6 @@ SCHEDULE_LABELS = {
     "inverse_time": "inverse time (the old `decay`)",
     "exponential": "exponential, per epoch",
 }
-CUSTOM = "Custom"  # the preset radio's choice once the form differs from every preset
 
 
 def training_page_links() -> None:
@@ -139,12 +138,13 @@ def rate_format(value) -> str:
     return "%.1e" if isinstance(value, (int, float)) and 0 < abs(value) < 1e-3 else "%.4f"
 
 
-def _preset_changed(form: PageForm, presets: dict[str, TrainingConfig]) -> None:
-    preset = presets.get(st.session_state[form.widget_key("preset")])
-    if preset is not None:  # "Custom": keep the form as it is
-        fields = training_fields(preset)
-        fields.pop("seed"), fields.pop("mixed_precision")  # not a recipe's: the user's own
-        form.set(**fields)
+PRESET_SHOWN_ICON = ":material/check_circle:"  # on the preset the training fields match
+
+
+def _apply_preset(form: PageForm, preset: TrainingConfig) -> None:
+    fields = training_fields(preset)
+    fields.pop("seed"), fields.pop("mixed_precision")  # not a recipe's: the user's own
+    form.set(**fields)
 
 
 def training_form(
@@ -155,8 +155,8 @@ def training_form(
 
     Every control applies at once (there is no form to submit, so Enter in a field
     never starts a training): the fields an optimizer or schedule does not use are
-    disabled, and the preset picker says `CUSTOM` once the values differ from every
-    preset; choosing a preset again applies it.
+    disabled, and the preset buttons show which preset the values match (none once
+    they differ from every preset); a preset's button applies it.
 
     Args:
         form: the page's bound form (its class extends `TrainingForm`).
@@ -167,11 +167,20 @@ def training_form(
     """
     values = form.value
     if not form.hidden("preset"):
-        key = form.widget_key("preset")
-        st.session_state[key] = matching_preset(values, presets) or CUSTOM
-        st.radio(
-            "Start from", [*presets, CUSTOM], key=key, on_change=_preset_changed, args=(form, presets), horizontal=True
-        )
+        # Buttons, not a radio: a radio the page sets to "Custom" after each edit takes
+        # the old choice the browser may still send with the next click for the user's,
+        # and applies that preset over the edit. A button only acts on its own click.
+        shown = matching_preset(values, presets)
+        st.markdown("Start from" + ("" if shown else " (now: your own settings)"))
+        for column, (name, preset) in zip(st.columns(len(presets)), presets.items()):
+            column.button(
+                name,
+                key=f"{form.widget_key('preset')}.{name}",
+                icon=PRESET_SHOWN_ICON if name == shown else None,
+                on_click=_apply_preset,
+                args=(form, preset),
+                width="stretch",
+            )
     left, right = st.columns(2)
     form.widget("optimizer", left.selectbox, "Optimizer", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get)
     form.widget("lr_schedule", right.selectbox, "Learning-rate schedule", LR_SCHEDULES, format_func=SCHEDULE_LABELS.get)

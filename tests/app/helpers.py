@@ -34,3 +34,15 @@ def button(at: AppTest, label: str):
 
 def texts(elements) -> str:
     return "\n".join(str(element.value) for element in elements)
+
+
+def preset_shown(at: AppTest) -> str | None:
+    """The preset the training form's "Start from" buttons mark as matching, if any."""
+    from ui.widgets import PRESET_SHOWN_ICON
+
+    marked = [
+        widget.label
+        for widget in at.button
+        if ".preset." in (widget.key or "") and widget.proto.icon == PRESET_SHOWN_ICON
+    ]
+    return marked[0] if marked else None

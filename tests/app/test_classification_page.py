@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.app.helpers import button, finish_jobs, open_page, texts
+from tests.app.helpers import button, finish_jobs, open_page, preset_shown, texts
 
 PAGE = "pages/classification.py"
 
@@ -150,10 +150,10 @@ def test_the_notebooks_fashion_mnist_recipe_is_expressible():
     at.selectbox(key="classification.scaling").set_value("standard")
     at.selectbox(key="classification.validation").set_value("split").run()
     at.number_input(key="classification.validation_split").set_value(0.1)
-    at.radio(key="classification.preset").set_value(NOTEBOOK).run()
+    button(at, NOTEBOOK).click().run()
     assert not at.exception and not at.error, texts(at.error)
     assert "Total params: 52,650" in texts(at.markdown)  # as the notebook's model.summary()
-    assert at.radio(key="classification.preset").value == NOTEBOOK
+    assert preset_shown(at) == NOTEBOOK
     assert at.number_input(key="classification.batch_size").value == 16
     assert at.number_input(key="classification.epochs").value == 10
     assert at.selectbox(key="classification.lr_schedule").value == "inverse_time"
@@ -167,7 +167,7 @@ def test_the_lecture_notes_mnist_model_trains_on_all_60000_images():
     at.button_group(key="classification.dataset").set_value("mnist").run()
     set_layers(at, (64, "tanh"), (64, "tanh"))
     at.selectbox(key="classification.validation").set_value("none")
-    at.radio(key="classification.preset").set_value(COURSE).run()
+    button(at, COURSE).click().run()
     assert not at.exception and not at.error, texts(at.error)
     assert "Total params: 55,050" in texts(at.markdown)
     assert at.expander[0].label.startswith("MNIST: 60,000 training, 0 validation")
@@ -181,7 +181,7 @@ def test_a_model_without_validation_trains_through_the_page():
     set_layers(at, (64, "tanh"), (64, "tanh"))
     at.selectbox(key="classification.validation").set_value("none")
     at.selectbox(key="classification.num_train").set_value(500)
-    at.radio(key="classification.preset").set_value(COURSE).run()
+    button(at, COURSE).click().run()
     at.number_input(key="classification.epochs").set_value(1)
     button(at, "Train").click()
     at = finish_jobs(at.run())
@@ -211,15 +211,15 @@ def test_small_learning_rates_show_in_scientific_notation():
     assert at.number_input(key="classification.learning_rate").proto.format == "%.1e"
 
 
-def test_the_preset_radio_follows_the_form_and_applies_again_when_chosen():
+def test_the_preset_buttons_follow_the_form_and_apply_again_when_clicked():
     at = open_page(PAGE)
-    at.radio(key="classification.preset").set_value(COURSE).run()
+    button(at, COURSE).click().run()
     at.number_input(key="classification.epochs").set_value(3)
     button(at, "Train").click().run()
-    assert at.radio(key="classification.preset").value == "Custom"
-    at.radio(key="classification.preset").set_value(COURSE).run()
+    assert preset_shown(at) is None
+    button(at, COURSE).click().run()
     assert at.number_input(key="classification.epochs").value == 30
-    assert at.radio(key="classification.preset").value == COURSE
+    assert preset_shown(at) == COURSE
 
 
 def test_momentum_and_nesterov_are_disabled_unless_the_optimizer_uses_them():
@@ -303,7 +303,7 @@ def test_form_fields_carry_their_values_as_defaults_for_a_freshly_mounted_browse
     assert at.number_input(key="classification.batch_size").proto.default == 512
     assert at.number_input(key="classification.learning_rate").proto.default == 3e-3
     # A preset chosen later reaches the fields already in the browser as a value to set.
-    at.radio(key="classification.preset").set_value(NOTEBOOK).run()
+    button(at, NOTEBOOK).click().run()
     batch_size = at.number_input(key="classification.batch_size").proto
     assert batch_size.set_value and batch_size.value == 16
     decay_rate = at.number_input(key="classification.decay_rate").proto
