@@ -145,18 +145,6 @@ def _tuner(search: SearchConfig, data, folder: Path, *, overwrite: bool):
             super().on_trial_end(trial)
             self.report()
 
-        def _try_build(self, hp):
-            # KerasTuner calls keras.backend.clear_session() before every trial, which
-            # replaces Keras's thread-local state for *every* thread: in a server that
-            # trains other runs at the same time, theirs too. A trial only needs the
-            # fresh model build() makes, so the clearing is skipped here.
-            from unittest import mock
-
-            from keras_tuner.src.engine import tuner as tuner_module
-
-            with mock.patch.object(tuner_module.keras.backend, "clear_session", lambda *args, **kwargs: None):
-                return super()._try_build(hp)
-
     common = dict(
         hypermodel=_hypermodel(search, data),
         objective=kt.Objective(search.objective_metric, search.direction),
