@@ -552,7 +552,7 @@ def evaluate_in_worker(payload: dict, report, should_stop) -> UploadedModel:
 
     match = payload["match"]
     try:
-        test_set = runs.load_named_data("images" if runs.takes_images(match.page) else "rows", payload["dataset"])
+        test_set = runs.load_named_data(runs.kind_named(match.page).inputs, payload["dataset"])
     except DatasetUnavailableError as error:
         raise ValueError(str(error)) from error
     model = load_uploaded_model(payload["data"])
